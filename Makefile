@@ -1,0 +1,42 @@
+# The two set-up commands: `make run` and `make test`. Both work on a fresh machine.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+STAMP   := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint install translations bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(PY) -m marketplace.i18n_build
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Demo data loaded: accounts use the password 'demo-password' (for a local machine only)."
+	@echo "Serving http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: install translations
+	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check marketplace tests migrations config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

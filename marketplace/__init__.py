@@ -1,0 +1,73 @@
+"""The First Customer Marketplace: `create_app(config)` builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | dict | None = "development") -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = config.get("ENV_NAME", "testing")
+    app.config.from_object(CONFIGS[config or "development"])
+    app.config.update(overrides)
+    if config == "production":
+        ProductionConfig.check(app.config)
+
+    from marketplace import database, i18n, mail, models, security, templating  # noqa: F401
+    from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+    templating.init_app(app)
+
+    from marketplace.accounts import auth
+
+    auth.init_app(app, login_manager)
+
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from marketplace import errors_web
+
+    errors_web.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.organization_routes import bp as organizations_bp
+    from marketplace.accounts.routes import bp as accounts_bp
+    from marketplace.admin.routes import bp as admin_bp
+    from marketplace.public.routes import bp as public_bp
+
+    for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from marketplace.accounts.cli import users_cli
+    from marketplace.audit.cli import audit_cli
+    from marketplace.demo import demo_command
+
+    for command in (audit_cli, users_cli, demo_command):
+        app.cli.add_command(command)

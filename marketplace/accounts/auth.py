@@ -1,0 +1,75 @@
+"""Passwords (argon2id) and Flask-Login's user loading."""
+
+from __future__ import annotations
+
+import contextlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Membership, User
+from marketplace.extensions import db
+
+_production_hasher = PasswordHasher()  # argon2id, the library's recommended parameters
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # tests only
+
+
+def _hasher() -> PasswordHasher:
+    if current_app and current_app.config.get("PASSWORD_HASH_FAST"):
+        return _fast_hasher
+    return _production_hasher
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
+# Compared against when no account matches, so a wrong email costs the same time.
+_DUMMY_HASH = None
+
+
+def burn_time(password: str) -> None:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher().hash("not-a-password")
+    with contextlib.suppress(VerificationError):
+        _hasher().verify(_DUMMY_HASH, password)
+
+
+def load_user(user_id: str) -> User | None:
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        uid, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    user = db.session.get(
+        User, uid, options=[selectinload(User.memberships).selectinload(Membership.organization)]
+    )
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+def init_app(app: Flask, login_manager) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.refresh_view = "accounts.reauthenticate"
+    login_manager.needs_refresh_message = _l("Please confirm your password to continue.")
+    login_manager.needs_refresh_message_category = "info"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,218 @@
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import (
+    current_user,
+    fresh_login_required,
+    login_required,
+    login_user,
+    logout_user,
+)
+
+from marketplace import mail
+from marketplace.accounts import services
+from marketplace.accounts.auth import check_password
+from marketplace.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ReauthenticateForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from marketplace.accounts.models import OrgKind
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.forms import ConfirmForm
+from marketplace.security import safe_next
+from marketplace.web import attach_error
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        org = None
+        if form.join.data == "new":
+            org = services.NewOrganization(
+                kind=OrgKind(form.org_kind.data), name_vi=form.org_name_vi.data,
+                name_en=form.org_name_en.data,
+                registration_code=form.org_registration_code.data,
+                province=form.org_province.data,
+            )
+        try:
+            user = services.register(
+                db.session, email=form.email.data, password=form.password.data,
+                full_name=form.full_name.data, locale=session.get("lang", "vi"),
+                organization=org,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error, {"registration_code": "org_registration_code"})
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            if org is not None:
+                flash(_("Welcome! Your organization is waiting for verification by an "
+                        "administrator; until then it cannot publish or submit anything."),
+                      "success")
+            else:
+                flash(_("Welcome! Your account is ready."), "success")
+            return redirect(safe_next(url_for("public.home")))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed,
+               error_message="login-address")
+@limiter.limit(_account_limit, methods=["POST"], key_func=_login_account_key,
+               deduct_when=_failed, error_message="login-account")
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("public.home")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
+            flash(_("Wrong email or password, or the account is deactivated."), "danger")
+            return render_template("accounts/login.html", form=form), 400
+        else:
+            db.session.commit()
+            lang = session.get("lang")
+            session.clear()  # a new session at login: nothing carried over from before
+            if lang:
+                session["lang"] = lang
+            login_user(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(url_for("public.home")))
+    return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        if check_password(current_user, form.password.data):
+            login_user(current_user._get_current_object(), fresh=True)
+            db.session.commit()
+            return redirect(safe_next(url_for("accounts.profile")))
+        form.password.errors.append(_("The password is wrong."))
+    return render_template("accounts/reauthenticate.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_sessions(db.session, current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            link = url_for("accounts.reset_password",
+                           token=services.make_reset_token(user), _external=True)
+            minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+            mail.send(user.email, _("Reset your password"),
+                      _("Someone asked to reset the password of your account. If it was you, "
+                        "open this link within %(minutes)d minutes:\n\n%(link)s\n\n"
+                        "If it was not you, ignore this message.", minutes=minutes, link=link))
+        flash(_("If an account exists for this email, we have sent a reset link to it."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(db.session, token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session, token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password has been changed. Please log in."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(db.session, current_user, full_name=form.full_name.data,
+                                phone=form.phone.data or "", locale=form.locale.data)
+        db.session.commit()
+        session["lang"] = form.locale.data
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@fresh_login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, form.current_password.data,
+                                     form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object(), fresh=True)
+            flash(_("Your password has been changed. Other sessions have been logged out."),
+                  "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)

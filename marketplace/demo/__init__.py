@@ -1,0 +1,24 @@
+"""`flask --app wsgi demo`: the demo data, for a local machine only.
+
+Each step is idempotent on its own: it looks for what it would create and stops if it
+is there, so a second run changes nothing and later steps can be added as the
+marketplace grows."""
+
+import click
+from flask.cli import with_appcontext
+
+from marketplace.demo import accounts
+from marketplace.extensions import db
+
+STEPS = [accounts.load]
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    for step in STEPS:
+        message = step(db.session)
+        db.session.commit()
+        click.echo(message)
+    click.echo("Demo accounts use the password 'demo-password'. For a local machine only.")

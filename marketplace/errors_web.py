@@ -1,0 +1,57 @@
+"""Error pages, in the user's language; a domain error that escapes a view is a 400."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.extensions import db
+
+TITLES = {
+    400: lambda: _("Bad request"),
+    403: lambda: _("Not allowed"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Method not allowed"),
+    413: lambda: _("The upload is too large"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong"),
+}
+
+
+def _render(status: int, message: str | None = None):
+    if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
+        return jsonify({"error": TITLES.get(status, TITLES[500])()}), status
+    return (
+        render_template("errors/error.html", status=status,
+                        title=TITLES.get(status, TITLES[500])(), message=message),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    for status in TITLES:
+        if status == 500:
+            continue
+        app.register_error_handler(status, lambda e, s=status: _render(s))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return _render(500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _render(400, _("The form has expired or was not sent from this site. "
+                              "Please reload the page and try again."))
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error):
+        db.session.rollback()
+        return _render(403, error.message)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        return _render(400, error.message)

@@ -1,0 +1,89 @@
+"""Build the Vietnamese catalogue from its parts, and find strings still untranslated.
+
+Each domain keeps its Vietnamese translations in its own part,
+`marketplace/translations/vi/parts/<domain>.po`, so that work on one domain never
+conflicts with another. `python -m marketplace.i18n_build` merges the parts into
+`marketplace/translations/vi/LC_MESSAGES/messages.mo`; `--check` lists every string in
+the code and templates that has no Vietnamese translation (exit 1 if any)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+VI_DIR = ROOT / "marketplace" / "translations" / "vi"
+PARTS_DIR = VI_DIR / "parts"
+MO_FILE = VI_DIR / "LC_MESSAGES" / "messages.mo"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "_l": None, "lazy_ngettext": (1, 2)}
+METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
+
+
+def merged_catalog() -> Catalog:
+    catalog = Catalog(locale="vi", project="first-customer-marketplace")
+    for part in sorted(PARTS_DIR.glob("*.po")):
+        with part.open("rb") as fh:
+            for message in read_po(fh, locale="vi"):
+                if message.id and message.string:
+                    catalog[message.id] = message
+    return catalog
+
+
+def build() -> Path:
+    MO_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with MO_FILE.open("wb") as fh:
+        write_mo(fh, merged_catalog())
+    return MO_FILE
+
+
+def source_messages() -> dict[object, str]:
+    """Every translatable string in the package and the templates, with where it is."""
+    found: dict[object, str] = {}
+    for folder in (ROOT / "marketplace", ROOT / "templates"):
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(folder), METHODS, keywords=KEYWORDS,
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        ):
+            found.setdefault(message, f"{folder.name}/{filename}:{lineno}")
+    return found
+
+
+def missing() -> dict[object, str]:
+    catalog = merged_catalog()
+    result = {}
+    for message, where in source_messages().items():
+        key = message[0] if isinstance(message, tuple) else message
+        if key not in catalog:
+            result[message] = where
+    return result
+
+
+def _po_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        gaps = missing()
+        for message, where in sorted(gaps.items(), key=lambda item: item[1]):
+            print(f"#: {where}")
+            if isinstance(message, tuple):
+                print(f'msgid "{_po_escape(message[0])}"')
+                print(f'msgid_plural "{_po_escape(message[1])}"')
+                print('msgstr[0] ""\n')
+            else:
+                print(f'msgid "{_po_escape(message)}"\nmsgstr ""\n')
+        print(f"# {len(gaps)} untranslated", file=sys.stderr)
+        return 1 if gaps else 0
+    print(f"wrote {build()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

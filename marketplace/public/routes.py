@@ -1,0 +1,35 @@
+"""The home page, the language switch and the health check."""
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from sqlalchemy import text
+
+from marketplace.extensions import csrf, db
+from marketplace.forms import ConfirmForm
+from marketplace.security import is_safe_next
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+def home():
+    return render_template("public/home.html")
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+def set_language(lang: str):
+    if lang in current_app.config["LANGUAGES"] and ConfirmForm().validate_on_submit():
+        session["lang"] = lang
+        session.permanent = True
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else "/")
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure is "not healthy"
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unavailable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,50 @@
+"""What every template may use: the policy, the language switch, safe Markdown."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from marketplace import policy
+from marketplace.labels import label
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4",
+    "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "hr",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown to HTML with every raw tag, attribute and unsafe link removed."""
+    html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+    return Markup(clean)  # noqa: S704 - sanitized by nh3 above
+
+
+# The public sections, in menu order; each shows once its blueprint is registered.
+NAV = (
+    ("challenges.index", _l("Challenges")),
+    ("dashboard.index", _l("Dashboard")),
+    ("activity.index", _l("Activity")),
+    ("search.index", _l("Search")),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in NAV if endpoint in current_app.view_functions]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(can=policy.can, nav_links=nav_links)
+    app.jinja_env.filters.update(markdown=render_markdown, label=label)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,36 @@
+"""Small helpers that every domain's views share."""
+
+from __future__ import annotations
+
+from flask import abort, flash
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from marketplace import policy
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+
+
+def attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None
+                 ) -> None:
+    """Show a rule's refusal next to its field, or at the top of the form. `aliases` maps
+    a rule's field name to the form's where they differ."""
+    name = (aliases or {}).get(error.field, error.field) if error.field else None
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+def get_or_404(model, object_id: int, *, options=()):
+    obj = db.session.get(model, object_id, options=list(options))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def authorize(action: str, obj=None, *, hide: bool = False) -> None:
+    """403, or 404 where the object's existence itself is not the user's to know."""
+    if not policy.can(current_user, action, obj):
+        abort(404 if hide else 403)

@@ -1,0 +1,144 @@
+"""The test harness.
+
+- The app comes from `create_app("testing")`; the schema is built once per session by
+  running the real migrations (SQLite in a temporary file, or the PostgreSQL database
+  named by TEST_DATABASE_URL).
+- Each test runs inside one outer transaction that is rolled back at its end; the code
+  under test commits to savepoints inside it.
+- The test client runs each request in an empty context, so every request gets its own
+  application context, session and `g`, as it would in a real server.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in a fresh contextvars context: no app context leaks in from the test."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self, path: str = "/") -> str:
+        html = self.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post_form(self, path: str, data: dict | None = None, *, token_from: str | None = None,
+                  **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(token_from or path))
+        return self.post(path, data=data, **kwargs)
+
+
+def _reset_postgres(app) -> None:
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app({
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
+    })
+    app.test_client_class = IsolatedClient
+    if database_url.startswith("postgresql"):
+        _reset_postgres(app)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture
+def connection(app):
+    """One connection in one outer transaction for the whole test; rolled back after."""
+    with app.app_context():
+        conn = db.engine.connect()
+        outer = conn.begin()
+    original = db.session
+    # A plain SQLAlchemy session: Flask-SQLAlchemy's own ignores a session-level bind.
+    db.session = scoped_session(
+        sessionmaker(bind=conn, join_transaction_mode="create_savepoint"),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield conn
+    finally:
+        with app.app_context():
+            db.session.remove()
+        db.session = original
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session(app, connection):
+    """The session a test uses to arrange and inspect data, inside an app context."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, session):
+    limiter.reset()
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    backend = app.extensions["mail_backend"]
+    backend.outbox.clear()
+    return backend.outbox
+
+
+@pytest.fixture
+def make_user(session):
+    return lambda **kw: factories.make_user(session, **kw)
+
+
+@pytest.fixture
+def make_org(session):
+    return lambda **kw: factories.make_org(session, **kw)
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user, password: str = factories.PASSWORD):
+        response = client.post_form("/login", {"email": user.email, "password": password},
+                                    token_from="/login")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return do_login

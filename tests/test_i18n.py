@@ -1,0 +1,24 @@
+from datetime import UTC, datetime
+
+from flask_babel import force_locale
+
+from marketplace import i18n, i18n_build
+
+
+def test_every_string_has_a_vietnamese_translation():
+    missing = i18n_build.missing()
+    assert not missing, "untranslated: " + "; ".join(
+        f"{where}: {msg!r}" for msg, where in list(missing.items())[:20])
+
+
+def test_vnd_is_written_the_vietnamese_way(app):
+    with app.test_request_context(), force_locale("vi"):
+        assert i18n.vnd(1_500_000_000) == "1.500.000.000\xa0₫"
+    with app.test_request_context(), force_locale("en"):
+        assert i18n.vnd(1_500_000_000) == "₫1,500,000,000"
+
+
+def test_times_are_shown_in_ho_chi_minh_city(app):
+    with app.test_request_context(), force_locale("vi"):
+        shown = i18n.local_datetime(datetime(2026, 1, 1, 17, 30, tzinfo=UTC), "yyyy-MM-dd HH:mm")
+    assert shown == "2026-01-02 00:30"
