@@ -29,6 +29,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
 
     from marketplace import database, i18n, mail, models, security, templating  # noqa: F401
     from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from marketplace.files import storage
 
     database.configure_engine_options(app)
     db.init_app(app)
@@ -40,6 +41,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     security.init_app(app)
     mail.init_app(app)
     templating.init_app(app)
+    storage.init_app(app)
 
     from marketplace.accounts import auth
 
@@ -57,17 +59,35 @@ def create_app(config: str | dict | None = "development") -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.organization_routes import bp as organizations_bp
     from marketplace.accounts.routes import bp as accounts_bp
+    from marketplace.activity.routes import bp as activity_bp
     from marketplace.admin.routes import bp as admin_bp
+    from marketplace.api.routes import bp as api_bp
+    from marketplace.challenges.routes import bp as challenges_bp
+    from marketplace.dashboard.routes import bp as dashboard_bp
+    from marketplace.evaluation.routes import bp as evaluation_bp
+    from marketplace.files.routes import bp as files_bp
+    from marketplace.notifications.routes import bp as notifications_bp
+    from marketplace.opendata.routes import bp as opendata_bp
+    from marketplace.orders.routes import bp as orders_bp
+    from marketplace.payments.routes import bp as payments_bp
     from marketplace.public.routes import bp as public_bp
+    from marketplace.search.routes import bp as search_bp
+    from marketplace.submissions.routes import bp as submissions_bp
 
-    for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp):
+    for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp, challenges_bp,
+                      submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
+                      notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
+                      activity_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.audit.cli import audit_cli
+    from marketplace.challenges.cli import cli as challenges_cli
     from marketplace.demo import demo_command
+    from marketplace.notifications.cli import cli as mail_cli
+    from marketplace.search.cli import cli as search_cli
 
-    for command in (audit_cli, users_cli, demo_command):
+    for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli):
         app.cli.add_command(command)

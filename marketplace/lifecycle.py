@@ -22,6 +22,7 @@ class Transition:
     target: StrEnum
     action: str  # the policy action that guards it, e.g. "challenge.publish"
     public: bool = False  # whether the audit event feeds the public activity stream
+    event: str | None = None  # the audit action's name, when "<lifecycle>.<target>" misleads
 
 
 @dataclass
@@ -76,7 +77,7 @@ def transition(
     record(
         session,
         actor if not by_system else SYSTEM,
-        f"{lifecycle.name}.{target.value}",
+        step.event or f"{lifecycle.name}.{target.value}",
         obj,
         before={"status": source.value},
         after={"status": target.value, **(data or {})},

@@ -3,9 +3,34 @@ Alembic's autogenerate see the whole schema."""
 
 from marketplace.accounts.models import Invitation, Membership, Organization, User
 from marketplace.audit.models import AuditEvent
+from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
+from marketplace.evaluation.models import (
+    Award,
+    AwardItem,
+    ConflictDeclaration,
+    Evaluation,
+    Moderation,
+    PanelMember,
+    Score,
+)
+from marketplace.files.models import Attachment
+from marketplace.notifications.models import Notification
+from marketplace.orders.models import (
+    Kpi,
+    Milestone,
+    MilestoneDelivery,
+    OrderAmendment,
+    PilotOrder,
+    Rating,
+)
+from marketplace.payments.models import Payment, StripeEvent
+from marketplace.submissions.models import ConsortiumPartner, Submission
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 
 __all__ = [
-    "AuditEvent", "Invitation", "Membership", "Organization", "TaxonomyVersion",
-    "TechnologyGroup", "User",
+    "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "Challenge", "Clarification",
+    "ConflictDeclaration", "ConsortiumPartner", "Criterion", "Evaluation", "Invitation", "Kpi",
+    "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",
+    "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating", "Score",
+    "StripeEvent", "Submission", "TaxonomyVersion", "TechnologyGroup", "User",
 ]

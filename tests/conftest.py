@@ -77,7 +77,9 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ marketplace grows."""
 import click
 from flask.cli import with_appcontext
 
-from marketplace.demo import accounts
+from marketplace.demo import accounts, challenges, evaluation, orders, submissions
 from marketplace.extensions import db
 
-STEPS = [accounts.load]
+STEPS = [accounts.load, challenges.load, submissions.load, evaluation.load, orders.load]
 
 
 @click.command("demo")

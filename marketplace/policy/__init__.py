@@ -4,7 +4,17 @@ Each domain's rules live in a module of this package and register themselves in
 `core`. Views, templates and lifecycle transitions all ask `can` or `require`; nothing
 else decides who may do what."""
 
-from marketplace.policy import accounts  # noqa: F401  (registers the rules)
+from marketplace.policy import (  # noqa: F401  (each module registers its rules)
+    accounts,
+    challenges,
+    evaluation,
+    files,
+    notifications,
+    orders,
+    payments,
+    submissions,
+    transparency,
+)
 from marketplace.policy.core import actions, can, require, rule
 
 __all__ = ["actions", "can", "require", "rule"]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db
+from marketplace.types import UTCDateTime, utcnow
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored under a random name outside the web root, belonging to
+    exactly one challenge, submission or milestone delivery. Served only through a view
+    that asks the policy about its owner."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone_deliveries.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN challenge_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN submission_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN delivery_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="exactly_one_owner",
+        ),
+        CheckConstraint("size > 0", name="size_positive"),
+    )

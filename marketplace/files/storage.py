@@ -1,0 +1,140 @@
+"""File storage behind a small interface, chosen by `STORAGE_BACKEND` (default: the
+local filesystem under `UPLOAD_DIR`, outside the web root). Uploads are checked by size
+and by content (magic bytes), never by their name alone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from marketplace.errors import DomainError
+
+# extension -> (content type, how to recognise the content)
+ALLOWED = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+
+
+def _zip_names(data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError):
+        return set()
+
+
+def sniff(data: bytes) -> str | None:
+    """The allowed extension whose format the bytes really are, or None."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"PK\x03\x04"):
+        names = _zip_names(data)
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "mimetype" in names and b"application/vnd.oasis.opendocument.text" in data[:200]:
+            return "odt"
+    return None
+
+
+def safe_filename(name: str) -> str:
+    """A display name with no path, no control characters, kept readable in Vietnamese."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*;]", "", name).strip(" .")
+    return name[:200] or "file"
+
+
+@dataclass
+class CheckedFile:
+    data: bytes
+    original_name: str
+    content_type: str
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = None
+                 ) -> CheckedFile:
+    """Read and check an upload; raise a DomainError that says what is wrong."""
+    limit = max_bytes or current_app.config["MAX_UPLOAD_BYTES"]
+    data = stream.read(limit + 1)
+    name = safe_filename(filename)
+    if not data:
+        raise DomainError(_("The file %(name)s is empty.", name=name), field="attachments")
+    if len(data) > limit:
+        raise DomainError(_("The file %(name)s is larger than %(mb)d MB.", name=name,
+                            mb=limit // (1024 * 1024)), field="attachments")
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    actual = sniff(data)
+    same_family = {extension, actual} <= {"jpg", "jpeg"}
+    if extension not in ALLOWED or actual is None or (actual != extension and not same_family):
+        raise DomainError(
+            _("The file %(name)s is not an accepted document. Accepted: PDF, DOCX, XLSX, ODT, "
+              "PNG, JPEG.", name=name), field="attachments")
+    return CheckedFile(data=data, original_name=name, content_type=ALLOWED[actual],
+                       sha256=hashlib.sha256(data).hexdigest())
+
+
+class LocalStorage:
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+
+    def _path(self, stored_name: str) -> Path:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", stored_name):
+            raise ValueError("bad stored name")
+        return self.root / stored_name[:2] / stored_name
+
+    def save(self, data: bytes) -> str:
+        stored_name = secrets.token_urlsafe(32)
+        path = self._path(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return stored_name
+
+    def open(self, stored_name: str) -> BinaryIO:
+        return self._path(stored_name).open("rb")
+
+    def delete(self, stored_name: str) -> None:
+        self._path(stored_name).unlink(missing_ok=True)
+
+    def exists(self, stored_name: str) -> bool:
+        return self._path(stored_name).exists()
+
+
+def storage():
+    return current_app.extensions["file_storage"]
+
+
+def init_app(app: Flask) -> None:
+    backend = app.config.get("STORAGE_BACKEND", "local")
+    if backend != "local":
+        raise RuntimeError(f"unknown STORAGE_BACKEND {backend!r}")
+    app.extensions["file_storage"] = LocalStorage(app.config["UPLOAD_DIR"])

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+cli = AppGroup("mail", help="The outgoing mail.")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("opendata", __name__, url_prefix="/opendata")

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+cli = AppGroup("search", help="The search domain.")

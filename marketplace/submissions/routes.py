@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")

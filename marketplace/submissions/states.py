@@ -1,0 +1,47 @@
+"""The submission lifecycle.
+
+Before the deadline (the solver's own organization):
+
+| from      | to        | who (policy action)                         |
+| --------- | --------- | ------------------------------------------- |
+| draft     | submitted | a member of the lead organization (submission.submit) |
+| submitted | withdrawn | a member of the lead organization (submission.withdraw) |
+| submitted | draft     | a member of the lead organization, to edit again (submission.edit) |
+| withdrawn | draft     | a member of the lead organization (submission.edit) |
+
+After the deadline (the agency and its panel; none of these is public):
+
+| from                | to           | who                                      |
+| ------------------- | ------------ | ---------------------------------------- |
+| submitted           | opened       | the clock, when the challenge closes (system) |
+| opened              | disqualified | agency officer, with a reason (submission.disqualify) |
+| opened              | scored       | system, when every assigned evaluation is in |
+| scored              | disqualified | agency officer, with a reason (submission.disqualify) |
+| scored              | shortlisted  | agency officer (submission.shortlist)    |
+| opened, scored, shortlisted | awarded / not_awarded | system, when the award takes effect |
+"""
+
+from marketplace.lifecycle import Lifecycle, Transition
+from marketplace.submissions.models import SubmissionStatus as S
+
+SUBMISSION_LIFECYCLE = Lifecycle(
+    name="submission",
+    transitions=[
+        Transition(S.DRAFT, S.SUBMITTED, "submission.submit"),
+        Transition(S.SUBMITTED, S.WITHDRAWN, "submission.withdraw"),
+        Transition(S.SUBMITTED, S.DRAFT, "submission.edit", event="submission.reopened"),
+        Transition(S.WITHDRAWN, S.DRAFT, "submission.edit", event="submission.reopened"),
+        Transition(S.SUBMITTED, S.OPENED, "submission.open"),
+        Transition(S.OPENED, S.DISQUALIFIED, "submission.disqualify"),
+        Transition(S.SCORED, S.DISQUALIFIED, "submission.disqualify"),
+        Transition(S.OPENED, S.SCORED, "submission.mark_scored"),
+        Transition(S.SCORED, S.SHORTLISTED, "submission.shortlist"),
+        *[Transition(source, target, "submission.decide")
+          for source in (S.OPENED, S.SCORED, S.SHORTLISTED)
+          for target in (S.AWARDED, S.NOT_AWARDED)],
+    ],
+    stamps={S.SUBMITTED: "submitted_at", S.WITHDRAWN: "withdrawn_at", S.OPENED: "opened_at",
+            S.DISQUALIFIED: "disqualified_at", S.SCORED: "scored_at",
+            S.SHORTLISTED: "shortlisted_at", S.AWARDED: "decided_at",
+            S.NOT_AWARDED: "decided_at"},
+)

@@ -1,0 +1,25 @@
+"""Schema changes of the transparency domain (empty until it needs one).
+
+Each domain owns one migration file in a fixed, linear chain, so that work on several
+domains at once never forks the history.
+
+Revision ID: 0007_transparency
+Revises: 0006_orders
+Create Date: 2026-11-23
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0007_transparency"
+down_revision = "0006_orders"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
