@@ -1,3 +1,20 @@
-"""Who may do what in the files domain."""
+"""Who may download an attachment: whoever may see what it belongs to."""
 
-from marketplace.policy.core import rule  # noqa: F401
+from marketplace.challenges.models import Challenge
+from marketplace.extensions import db
+from marketplace.orders.models import MilestoneDelivery
+from marketplace.policy.core import can, rule
+from marketplace.submissions.models import Submission
+
+
+@rule("attachment.download")
+def download_attachment(user, attachment) -> bool:
+    if attachment.challenge_id is not None:
+        return can(user, "challenge.view", db.session.get(Challenge, attachment.challenge_id))
+    if attachment.submission_id is not None:
+        return can(user, "submission.view",
+                   db.session.get(Submission, attachment.submission_id))
+    if attachment.delivery_id is not None:
+        return can(user, "delivery.view",
+                   db.session.get(MilestoneDelivery, attachment.delivery_id))
+    return False
