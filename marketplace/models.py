@@ -24,6 +24,7 @@ from marketplace.orders.models import (
     Rating,
 )
 from marketplace.payments.models import Payment, StripeEvent
+from marketplace.search.models import SearchPending  # noqa: F401
 from marketplace.submissions.models import ConsortiumPartner, Submission
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 

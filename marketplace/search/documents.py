@@ -1,0 +1,84 @@
+"""What the index holds of each public object: plain dicts, built from the database."""
+
+from __future__ import annotations
+
+import html
+
+import markdown
+import nh3
+
+from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
+from marketplace.search.analysis import nfc
+from marketplace.submissions.models import Submission, SubmissionStatus
+
+
+def plain(text: str | None) -> str:
+    """Markdown source as the plain text a reader sees (NFC), for words and snippets."""
+    rendered = markdown.markdown(text or "", output_format="html")
+    return nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
+
+
+def challenge_doc_id(challenge_id: int) -> str:
+    return f"challenge:{challenge_id}"
+
+
+def solution_doc_id(submission_id: int) -> str:
+    return f"solution:{submission_id}"
+
+
+def _names(*names: str | None) -> str:
+    return nfc(" · ".join(dict.fromkeys(n for n in names if n)))
+
+
+def _common(challenge: Challenge) -> dict:
+    group = challenge.technology_group
+    return {
+        "challenge_id": challenge.id,
+        "status": challenge.status.value,
+        "agency": _names(challenge.agency.name_vi, challenge.agency.name_en),
+        "agency_id": str(challenge.agency_id),
+        "group": _names(group.name_vi, group.name_en) if group else "",
+        "group_id": str(challenge.technology_group_id or ""),
+    }
+
+
+def is_indexed_challenge(challenge: Challenge | None) -> bool:
+    return challenge is not None and challenge.status in PUBLIC_STATUSES
+
+
+def is_indexed_solution(submission: Submission | None) -> bool:
+    return (submission is not None and submission.status is SubmissionStatus.AWARDED
+            and is_indexed_challenge(submission.challenge))
+
+
+def challenge_doc(challenge: Challenge) -> dict:
+    answered = [c for c in challenge.clarifications if c.is_answered]
+    return {
+        **_common(challenge),
+        "doc_id": challenge_doc_id(challenge.id),
+        "type": "challenge",
+        "object_id": challenge.id,
+        "title": nfc(challenge.title),
+        "body": "\n\n".join(filter(None, (plain(challenge.problem),
+                                           plain(challenge.expected_outcomes)))),
+        "clarifications": "\n\n".join(f"{plain(c.question)} — {plain(c.answer)}"
+                                      for c in answered),
+        "place": _names(challenge.pilot_site, challenge.province, challenge.sector),
+        "solver": "",
+    }
+
+
+def solution_doc(submission: Submission) -> dict:
+    challenge = submission.challenge
+    org = submission.organization
+    return {
+        **_common(challenge),
+        "doc_id": solution_doc_id(submission.id),
+        "type": "solution",
+        "object_id": submission.id,
+        "title": nfc(challenge.title),
+        "body": plain(submission.summary),
+        "clarifications": "",
+        "place": _names(challenge.pilot_site, challenge.province),
+        "solver": _names(org.name_vi, org.name_en),
+    }

@@ -1,0 +1,262 @@
+"""Search: Vietnamese folding, ranking, facets, highlighting, queries that parse badly,
+and the pending-row queue that keeps the index in step with the database."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.challenges.models import ChallengeStatus, Clarification
+from marketplace.search import services
+from marketplace.search.analysis import fold
+from marketplace.search.backend import SearchRequest, WhooshBackend
+from marketplace.search.models import SearchPending
+from marketplace.submissions.models import SubmissionStatus
+from marketplace.types import utcnow
+from tests import factories
+
+
+@pytest.fixture
+def index(app, tmp_path):
+    """A fresh, empty index for each test."""
+    previous = app.extensions.get("search_backend")
+    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
+    yield app.extensions["search_backend"]
+    app.extensions["search_backend"] = previous
+
+
+def found(text: str, **filters) -> list[str]:
+    page = services.search(SearchRequest(text, filters, per_page=50))
+    return [hit.fields["doc_id"] for hit in page.hits]
+
+
+def pending(session) -> int:
+    return session.scalar(select(func.count(SearchPending.id)))
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Hà Nội", "ha noi"),
+    ("ĐƯỜNG", "duong"),
+    ("đường", "duong"),
+    (unicodedata.normalize("NFD", "Hồ Chí Minh"), "ho chi minh"),
+    ("Nguyễn Thị Ánh", "nguyen thi anh"),
+])
+def test_fold(text, folded):
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize("query", [
+    "ha noi", "Hà Nội", "HÀ NỘI", "hà nội", unicodedata.normalize("NFD", "Hà Nội"),
+    "duong", "đường", "ĐƯỜNG", unicodedata.normalize("NFD", "đường"), "Duong Pho",
+])
+def test_vietnamese_queries_find_folded_text(session, index, query):
+    challenge = factories.make_challenge(session, title="Giám sát đường phố",
+                                         problem="Ùn tắc ở Hà Nội.")
+    other = factories.make_challenge(session, title="Y tế cơ sở", problem="Bệnh viện tuyến huyện.",
+                                     province="Cần Thơ", pilot_site="Bệnh viện")
+    services.apply_pending(session)
+    hits = found(query)
+    assert f"challenge:{challenge.id}" in hits
+    assert f"challenge:{other.id}" not in hits
+
+
+def test_title_matches_rank_above_body_matches(session, index):
+    in_body = factories.make_challenge(session, title="Giải pháp số",
+                                       problem="Dự báo lũ lụt cho đồng bằng.")
+    in_title = factories.make_challenge(session, title="Dự báo lũ lụt",
+                                        problem="Cảnh báo sớm cho người dân.")
+    services.apply_pending(session)
+    assert found("lu lut")[:2] == [f"challenge:{in_title.id}", f"challenge:{in_body.id}"]
+
+
+def test_highlights_mark_the_original_words_and_escape_html(session, index):
+    factories.make_challenge(session, title="<script>alert(1)</script> Đường sắt",
+                             problem="Bảo trì <b>đường</b> sắt đô thị Hà Nội.")
+    services.apply_pending(session)
+    hit = services.search(SearchRequest("duong sat")).hits[0]
+    assert "<script>" not in hit.title_html and "&lt;script&gt;" in hit.title_html
+    assert "<mark>Đường</mark>" in hit.title_html
+    assert "<mark>đường</mark>" in hit.snippet_html and "<b>" not in hit.snippet_html
+    tags = {part.split(">")[0] for part in hit.snippet_html.split("<")[1:]}
+    assert tags <= {"mark", "/mark"}
+
+
+def test_only_public_challenges_and_awarded_solutions_are_indexed(session, index):
+    public = factories.make_challenge(session, title="Nông nghiệp thông minh")
+    draft = factories.make_challenge(session, title="Nông nghiệp bản nháp",
+                                     status=ChallengeStatus.DRAFT)
+    awarded = factories.make_submission(session, challenge=public,
+                                        status=SubmissionStatus.AWARDED,
+                                        summary="Cảm biến độ ẩm đất cho nông nghiệp.")
+    sealed = factories.make_submission(session, challenge=public,
+                                       summary="Nông nghiệp bí mật, chưa mở.")
+    services.apply_pending(session)
+    hits = found("nong nghiep")
+    assert f"challenge:{public.id}" in hits and f"solution:{awarded.id}" in hits
+    assert f"challenge:{draft.id}" not in hits and f"solution:{sealed.id}" not in hits
+    assert found("bi mat") == []
+
+
+def test_answered_clarifications_are_searchable(session, index):
+    challenge = factories.make_challenge(session, title="Chuyển đổi số")
+    asker = factories.make_user(session)
+    org = factories.make_org(session)
+    session.add(Clarification(challenge=challenge, asked_by_id=asker.id, asker_org_id=org.id,
+                              question="Có cần máy chủ đặt tại Việt Nam?"))
+    session.add(Clarification(challenge=challenge, asked_by_id=asker.id, asker_org_id=org.id,
+                              question="Câu hỏi chưa trả lời về ngân sách bí mật?"))
+    session.flush()
+    services.apply_pending(session)
+    assert found("may chu") == []  # not answered yet
+    question = challenge.clarifications[0]
+    question.answer, question.answered_at = "Có, theo Luật An ninh mạng.", utcnow()
+    session.commit()
+    assert pending(session) >= 1
+    services.apply_pending(session)
+    assert found("may chu") == [f"challenge:{challenge.id}"]
+    assert found("an ninh mang") == [f"challenge:{challenge.id}"]
+    assert found("ngan sach bi mat") == []
+
+
+def test_facets_count_and_filter(session, index):
+    g1, g2 = factories.group(session, "1"), factories.group(session, "2")
+    agency = factories.make_agency(session, name_vi="Sở Giao thông Hà Nội")
+    a = factories.make_challenge(session, agency=agency, title="Giao thông A",
+                                 technology_group_id=g1.id)
+    b = factories.make_challenge(session, agency=agency, title="Giao thông B",
+                                 technology_group_id=g2.id)
+    c = factories.make_challenge(session, title="Giao thông C", technology_group_id=g1.id,
+                                 status=ChallengeStatus.AWARDED, awarded_at=utcnow())
+    solution = factories.make_submission(session, challenge=c, status=SubmissionStatus.AWARDED,
+                                         summary="Giao thông thông minh.")
+    services.apply_pending(session)
+    page = services.search(SearchRequest("giao thong"))
+    assert page.total == 4
+    assert page.facets["type"] == {"challenge": 3, "solution": 1}
+    assert page.facets["group"] == {str(g1.id): 3, str(g2.id): 1}
+    assert page.facets["agency"][str(agency.id)] == 2
+    assert page.facets["status"] == {"published": 2, "awarded": 2}
+    assert set(found("giao thong", type="solution")) == {f"solution:{solution.id}"}
+    assert set(found("giao thong", group=str(g1.id), type="challenge")) == {
+        f"challenge:{a.id}", f"challenge:{c.id}"}
+    filtered = services.search(SearchRequest("giao thong", {"agency": str(agency.id)}))
+    assert {h.fields["object_id"] for h in filtered.hits} == {a.id, b.id}
+    # a facet's own filter does not narrow its own counts
+    assert filtered.facets["agency"][str(agency.id)] == 2 and len(filtered.facets["agency"]) == 2
+    assert filtered.facets["type"] == {"challenge": 2}
+
+
+def test_pagination(session, index):
+    agency = factories.make_agency(session)
+    for n in range(23):
+        factories.make_challenge(session, agency=agency, title=f"Năng lượng tái tạo {n}")
+    services.apply_pending(session)
+    pages = [services.search(SearchRequest("nang luong", page=p)) for p in (1, 2, 3)]
+    assert [len(p.hits) for p in pages] == [10, 10, 3]
+    assert pages[0].pages == 3 and pages[0].total == 23
+    ids = [h.fields["doc_id"] for p in pages for h in p.hits]
+    assert len(set(ids)) == 23
+    assert services.search(SearchRequest("nang luong", page=99)).page == 3
+
+
+def test_changes_are_queued_in_the_same_transaction_and_applied(session, index):
+    challenge = factories.make_challenge(session, title="Thành phố thông minh")
+    assert pending(session) >= 1  # written by the flush, before any commit
+    assert services.apply_pending(session) >= 1
+    assert pending(session) == 0
+    assert found("thanh pho") == [f"challenge:{challenge.id}"]
+    challenge.title = "Đô thị xanh"
+    session.commit()
+    services.apply_pending(session)
+    assert found("thanh pho") == [] and found("do thi xanh") == [f"challenge:{challenge.id}"]
+    challenge.status, challenge.cancel_reason = ChallengeStatus.CANCELLED, "Hết ngân sách."
+    session.commit()
+    services.apply_pending(session)
+    assert found("do thi xanh") == [f"challenge:{challenge.id}"]  # cancelled is public
+    session.delete(challenge)
+    session.commit()
+    services.apply_pending(session)
+    assert found("do thi xanh") == []
+
+
+def test_explicit_queue(session, index):
+    challenge = factories.make_challenge(session, title="Kinh tế tuần hoàn")
+    services.apply_pending(session)
+    services.queue(session, "challenge", challenge.id)
+    session.commit()
+    assert pending(session) == 1
+    assert services.apply_pending(session) == 1
+    with pytest.raises(ValueError):
+        services.queue(session, "nonsense", 1)
+
+
+def test_after_request_hook_applies_what_the_request_committed(app, session, index):
+    from marketplace.extensions import db
+    from marketplace.search.routes import apply_pending_after_commit
+
+    with app.test_request_context("/"):
+        challenge = factories.make_challenge(db.session, title="Vệ tinh quan sát")
+        db.session.commit()
+        response = apply_pending_after_commit(app.response_class("ok"))
+        assert response.get_data(as_text=True) == "ok"
+    assert found("ve tinh") == [f"challenge:{challenge.id}"]
+    assert pending(session) == 0
+
+
+def test_after_request_hook_leaves_uncommitted_work_alone(app, session, index):
+    from marketplace.extensions import db
+    from marketplace.search.routes import apply_pending_after_commit
+
+    with app.test_request_context("/"):
+        factories.make_challenge(db.session, title="Khí tượng")
+        db.session.commit()
+        factories.make_challenge(db.session, title="Thủy văn")  # flushed, not committed
+        apply_pending_after_commit(app.response_class("ok"))
+        assert db.session.info.get("search.unsaved")
+        db.session.rollback()
+    assert found("khi tuong") == []  # nothing applied while the request had unsaved work
+    assert pending(session) >= 1
+
+
+def test_a_locked_writer_leaves_rows_for_sync(app, session, index):
+    challenge = factories.make_challenge(session, title="Robot công nghiệp")
+    session.commit()
+    holder = index._open().writer()  # another process holds the writer
+    try:
+        assert services.apply_pending(session, timeout=0.05) is None
+        assert pending(session) >= 1
+    finally:
+        holder.cancel()
+    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "applied" in result.output
+    assert pending(session) == 0
+    assert found("robot") == [f"challenge:{challenge.id}"]
+
+
+def test_sync_reports_a_busy_index(app, session, index):
+    factories.make_challenge(session, title="Vật liệu mới")
+    session.commit()
+    holder = index._open().writer()
+    try:
+        result = app.test_cli_runner().invoke(args=["search", "sync", "--timeout", "0.05"])
+    finally:
+        holder.cancel()
+    assert result.exit_code == 1
+    assert pending(session) >= 1
+
+
+def test_rebuild_indexes_everything_public_and_drops_stale_documents(app, session, index):
+    challenge = factories.make_challenge(session, title="Bán dẫn")
+    session.commit()
+    with index.batch(timeout=1) as batch:
+        batch.upsert({"doc_id": "challenge:999999", "type": "challenge", "title": "Bán dẫn cũ",
+                      "body": "", "status": "published"})
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert index.document_ids() >= {f"challenge:{challenge.id}"}
+    assert "challenge:999999" not in index.document_ids()
+    assert pending(session) == 0
+    assert found("ban dan") == [f"challenge:{challenge.id}"]

@@ -1,0 +1,56 @@
+"""The /search page: results with highlights, facets as links, and a clear message (never
+a 500) for an empty or malformed query."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.search import services
+from marketplace.search.backend import WhooshBackend
+from tests import factories
+
+
+@pytest.fixture
+def index(app, tmp_path):
+    previous = app.extensions.get("search_backend")
+    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
+    yield
+    app.extensions["search_backend"] = previous
+
+
+def test_results_page_shows_highlighted_hits_and_facets(client, session, index):
+    challenge = factories.make_challenge(session, title="Giám sát chất lượng không khí Hà Nội")
+    services.apply_pending(session)
+    response = client.get("/search?q=ha+noi")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<mark>Hà</mark> <mark>Nội</mark>" in html
+    assert "1 kết quả" in html
+    assert f"group={challenge.technology_group_id}" in html  # a facet link
+
+
+@pytest.mark.parametrize("query", [
+    "", "   ", "!!!", '"', "((", ")))", "title:", "*", "AND", "OR NOT", "a" * 401,
+    '"Hà Nội', "\x00", "%%%", "<script>",
+])
+def test_empty_or_malformed_queries_get_a_message_not_an_error(client, index, query):
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'role="status"' in html or "kết quả" in html
+    assert "<script>" not in html.split("<main", 1)[1].split("</main>")[0].replace(
+        'value="<script>"', "")
+
+
+def test_bad_filters_and_pages_are_harmless(client, index):
+    for args in ({"q": "x", "page": "abc"}, {"q": "x", "page": "-5"},
+                 {"q": "x", "group": "'; DROP"}, {"q": "x", "page": "999999999"}):
+        assert client.get("/search", query_string=args).status_code == 200
+
+
+def test_search_is_in_english_too(client, session, index):
+    factories.make_challenge(session, title="Đường thủy nội địa")
+    services.apply_pending(session)
+    client.post_form("/language/en", {"next": "/"}, token_from="/")
+    html = client.get("/search?q=duong").get_data(as_text=True)
+    assert "1 result" in html
