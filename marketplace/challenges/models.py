@@ -99,8 +99,10 @@ class Challenge(db.Model):
         CheckConstraint("budget_ceiling >= 0", name="budget_not_negative"),
         CheckConstraint("pilot_duration_months >= 0", name="duration_not_negative"),
         CheckConstraint("min_evaluators >= 1", name="min_evaluators_positive"),
+        # A draft may be incomplete, and so may a draft cancelled before publication.
         CheckConstraint(
-            "status = 'draft' OR (budget_ceiling > 0 AND submission_deadline IS NOT NULL "
+            "status = 'draft' OR (status = 'cancelled' AND published_at IS NULL) "
+            "OR (budget_ceiling > 0 AND submission_deadline IS NOT NULL "
             "AND published_at IS NOT NULL AND technology_group_id IS NOT NULL)",
             name="published_is_complete",
         ),
@@ -111,6 +113,8 @@ class Challenge(db.Model):
         ),
         CheckConstraint("status <> 'cancelled' OR cancel_reason <> ''", name="cancel_has_reason"),
         Index("ix_challenges_status_published", "status", "published_at"),
+        Index("ix_challenges_group_published", "technology_group_id", "published_at"),
+        Index("ix_challenges_agency_published", "agency_id", "published_at"),
     )
 
     @property

@@ -4,7 +4,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import labels
@@ -93,6 +101,7 @@ class Submission(db.Model):
 
     __table_args__ = (
         UniqueConstraint("challenge_id", "organization_id"),  # one per organization
+        Index("ix_submissions_challenge_status", "challenge_id", "status"),
         CheckConstraint("trl IS NULL OR (trl >= 1 AND trl <= 9)", name="trl_range"),
         CheckConstraint("proposed_price IS NULL OR proposed_price > 0", name="price_positive"),
         CheckConstraint(
