@@ -1,3 +1,22 @@
 """Who may do what in the transparency domain."""
 
-from marketplace.policy.core import rule  # noqa: F401
+from marketplace.policy.core import rule
+
+# --- dashboard., opendata., api. (the transparency engineer) ------------------------
+# Everything these show is public by construction (see marketplace/opendata/visibility.py):
+# anyone, logged in or not, may read it.
+
+
+@rule("dashboard.view")
+def view_dashboard(user, _obj=None) -> bool:
+    return True
+
+
+@rule("opendata.download")
+def download_open_data(user, _obj=None) -> bool:
+    return True
+
+
+@rule("api.read")
+def read_api(user, _obj=None) -> bool:
+    return True

@@ -1,0 +1,282 @@
+"""The dashboard's figures: a fixed handful of aggregate queries, whatever the data size.
+
+Every figure is computed by the database (GROUP BY, COUNT, SUM, AVG); Python only folds
+the few aggregated rows that come back (one per status, group, month…). The two medians
+are computed in SQL too, portably, with window functions (exact median: the mean of the
+one or two middle rows of the ordered durations), so no list of durations ever leaves
+the database.
+
+The filters narrow the challenges (agency, province of the pilot, technology group, year
+of publication); every other figure follows from the challenges that remain: their bids,
+their orders, their payments and ratings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from marketplace.accounts.models import Organization, OrgKind
+from marketplace.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
+from marketplace.dashboard.sql import days_between, local_month
+from marketplace.opendata.visibility import (
+    BID_STATUSES,
+    COMMITTED_ORDER_STATUSES,
+    bids_public,
+    public_challenge,
+    public_order,
+    public_payment,
+)
+from marketplace.orders.models import (
+    Milestone,
+    MilestoneStatus,
+    OrderStatus,
+    PilotOrder,
+    Rating,
+    RatingSide,
+)
+from marketplace.payments.models import Payment
+from marketplace.provinces import PROVINCES
+from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, Submission
+from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
+
+VIETNAM = timezone(timedelta(hours=7))
+BUSINESS_KINDS = (OrgKind.STARTUP, OrgKind.ENTERPRISE)
+ACADEMIC_KINDS = (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+# Buckets of "bids per challenge": (upper bound inclusive, key).
+BID_BUCKETS = ((0, "0"), (1, "1"), (2, "2"), (5, "3–5"), (10, "6–10"))
+BID_BUCKET_OVER = "> 10"
+TOP_AGENCIES = 10
+
+
+def _positive_int(value: str | None) -> int | None:
+    if value and value.isdigit() and len(value) < 10:
+        return int(value) or None
+    return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    agency_id: int | None = None
+    province: str | None = None
+    group_id: int | None = None
+    year: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Whatever the query string holds, unknown or malformed values are ignored."""
+        province = args.get("province") or None
+        year = _positive_int(args.get("year"))
+        return cls(
+            agency_id=_positive_int(args.get("agency")),
+            province=province if province in PROVINCES else None,
+            group_id=_positive_int(args.get("group")),
+            year=year if year and 2000 <= year <= 2100 else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.agency_id, self.province, self.group_id, self.year))
+
+    def conditions(self) -> list:
+        """WHERE clauses on `Challenge`: public, and whatever the filters ask."""
+        clauses = [public_challenge()]
+        if self.agency_id:
+            clauses.append(Challenge.agency_id == self.agency_id)
+        if self.province:
+            clauses.append(Challenge.province == self.province)
+        if self.group_id:
+            clauses.append(Challenge.technology_group_id == self.group_id)
+        if self.year:
+            # a range on the indexed column, in Viet Nam's calendar
+            start = datetime(self.year, 1, 1, tzinfo=VIETNAM).astimezone(UTC)
+            end = datetime(self.year + 1, 1, 1, tzinfo=VIETNAM).astimezone(UTC)
+            clauses += [Challenge.published_at >= start, Challenge.published_at < end]
+        return clauses
+
+
+def challenges_by_status_and_group(session, filters: Filters) -> list[tuple]:
+    """[(status, technology_group_id, count)] — both breakdowns from one GROUP BY."""
+    stmt = (select(Challenge.status, Challenge.technology_group_id, func.count())
+            .where(*filters.conditions())
+            .group_by(Challenge.status, Challenge.technology_group_id))
+    return session.execute(stmt).all()
+
+
+def bids_per_challenge(session, filters: Filters) -> dict[str, tuple[int, int]]:
+    """{bucket: (challenges, bids)} over the challenges whose bids are public (closed)."""
+    per_challenge = (
+        select(Challenge.id.label("challenge_id"), func.count(Submission.id).label("bids"))
+        .select_from(Challenge)
+        .outerjoin(Submission, and_(Submission.challenge_id == Challenge.id,
+                                    Submission.status.in_(BID_STATUSES)))
+        .where(*filters.conditions(), bids_public())
+        .group_by(Challenge.id)
+        .subquery())
+    bucket = case(*[(per_challenge.c.bids <= upper, literal_column(str(i)))
+                    for i, (upper, _key) in enumerate(BID_BUCKETS)],
+                  else_=literal_column(str(len(BID_BUCKETS))))
+    bucketed = select(bucket.label("bucket"), per_challenge.c.bids).subquery()
+    rows = session.execute(
+        select(bucketed.c.bucket, func.count(), func.coalesce(func.sum(bucketed.c.bids), 0))
+        .group_by(bucketed.c.bucket)).all()
+    keys = [key for _upper, key in BID_BUCKETS] + [BID_BUCKET_OVER]
+    return {keys[int(index)]: (int(challenges), int(bids)) for index, challenges, bids in rows}
+
+
+def bidders(session, filters: Filters) -> list[tuple]:
+    """[(lead kind, is consortium, is State–School–Enterprise, count)] of public bids.
+
+    A consortium is a bid with at least one accepted partner; it links State, School and
+    Enterprise when its lead and accepted partners together include a startup or an
+    enterprise and a university or an institute (the state is the agency)."""
+    visible = [*filters.conditions(), bids_public(), Submission.status.in_(BID_STATUSES)]
+    members = union_all(
+        select(Submission.id.label("submission_id"), Submission.organization_id.label("org_id"))
+        .join(Challenge, Challenge.id == Submission.challenge_id).where(*visible),
+        select(ConsortiumPartner.submission_id, ConsortiumPartner.organization_id)
+        .join(Submission, Submission.id == ConsortiumPartner.submission_id)
+        .join(Challenge, Challenge.id == Submission.challenge_id)
+        .where(*visible, ConsortiumPartner.status == PartnerStatus.ACCEPTED),
+    ).subquery()
+    member_org = aliased(Organization)
+    per_bid = (
+        select(members.c.submission_id,
+               func.count().label("size"),
+               func.max(case((member_org.kind.in_(BUSINESS_KINDS), 1), else_=0)).label("business"),
+               func.max(case((member_org.kind.in_(ACADEMIC_KINDS), 1), else_=0)).label("academic"))
+        .join(member_org, member_org.id == members.c.org_id)
+        .group_by(members.c.submission_id)
+        .subquery())
+    lead_org = aliased(Organization)
+    classified = (
+        select(lead_org.kind.label("kind"),
+               case((per_bid.c.size > 1, 1), else_=0).label("consortium"),
+               case((and_(per_bid.c.size > 1, per_bid.c.business == 1,
+                          per_bid.c.academic == 1), 1), else_=0).label("sse"))
+        .select_from(per_bid)
+        .join(Submission, Submission.id == per_bid.c.submission_id)
+        .join(lead_org, lead_org.id == Submission.organization_id)
+        .subquery())
+    return session.execute(
+        select(classified.c.kind, classified.c.consortium, classified.c.sse, func.count())
+        .group_by(classified.c.kind, classified.c.consortium, classified.c.sse)).all()
+
+
+def money_by_month(session, filters: Filters) -> list[tuple[str, str, int]]:
+    """[(series, 'YYYY-MM', amount)]: committed (orders signed, by month of signature,
+    not terminated) and paid (succeeded payments, by month of success)."""
+    committed = (
+        select(literal_column("'committed'").label("series"),
+               local_month(PilotOrder.signed_at).label("month"),
+               PilotOrder.value.label("amount"))
+        .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+        .where(*filters.conditions(), PilotOrder.status.in_(COMMITTED_ORDER_STATUSES),
+               PilotOrder.signed_at.is_not(None)))
+    paid = (
+        select(literal_column("'paid'"), local_month(Payment.succeeded_at), Payment.amount)
+        .join(PilotOrder, PilotOrder.id == Payment.order_id)
+        .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+        .where(*filters.conditions(), public_order(), public_payment()))
+    money = union_all(committed, paid).subquery()
+    rows = session.execute(
+        select(money.c.series, money.c.month, func.sum(money.c.amount))
+        .group_by(money.c.series, money.c.month)
+        .order_by(money.c.month, money.c.series)).all()
+    return [(series, month, int(amount)) for series, month, amount in rows]
+
+
+def _median(durations):
+    """The exact median of a one-column subquery `d`, in SQL (window functions)."""
+    ranked = select(durations.c.d,
+                    func.row_number().over(order_by=durations.c.d).label("rn"),
+                    func.count().over().label("n")).subquery()
+    return (select(func.avg(ranked.c.d))
+            .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
+            .scalar_subquery())
+
+
+def headline(session, filters: Filters) -> dict:
+    """Medians, pilot outcomes, satisfaction and the years with data: one statement made
+    of scalar subqueries."""
+    conditions = filters.conditions()
+    to_award = (select(days_between(Challenge.awarded_at, Challenge.published_at).label("d"))
+                .where(*conditions, Challenge.status == ChallengeStatus.AWARDED,
+                       Challenge.awarded_at.is_not(None))
+                .subquery())
+    to_payment = (select(days_between(Milestone.paid_at, Milestone.accepted_at).label("d"))
+                  .join(PilotOrder, PilotOrder.id == Milestone.order_id)
+                  .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                  .where(*conditions, public_order(), Milestone.status == MilestoneStatus.PAID,
+                         Milestone.accepted_at.is_not(None), Milestone.paid_at.is_not(None))
+                  .subquery())
+
+    def completed(column):
+        return (select(column).select_from(PilotOrder)
+                .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                .where(*conditions, PilotOrder.status == OrderStatus.COMPLETED)
+                .scalar_subquery())
+
+    def rating(column, side: RatingSide):
+        return (select(column).select_from(Rating)
+                .join(PilotOrder, PilotOrder.id == Rating.order_id)
+                .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                .where(*conditions, public_order(), Rating.side == side)
+                .scalar_subquery())
+
+    years = select(func.min(Challenge.published_at)).where(public_challenge()).scalar_subquery()
+    last = select(func.max(Challenge.published_at)).where(public_challenge()).scalar_subquery()
+    row = session.execute(select(
+        _median(to_award).label("days_to_award"),
+        _median(to_payment).label("days_to_payment"),
+        completed(func.count()).label("completed"),
+        completed(func.count(case((PilotOrder.scale_up_recommended.is_(True), 1))))
+        .label("scale_up"),
+        rating(func.avg(Rating.average), RatingSide.AGENCY).label("agency_avg"),
+        rating(func.count(), RatingSide.AGENCY).label("agency_n"),
+        rating(func.avg(Rating.average), RatingSide.SOLVER).label("solver_avg"),
+        rating(func.count(), RatingSide.SOLVER).label("solver_n"),
+        years.label("first"), last.label("last"),
+    )).one()
+    return row._asdict()
+
+
+def top_agencies(session, filters: Filters) -> list[tuple]:
+    """[(agency id, name_vi, name_en, pilots, value)] by number of public pilot orders."""
+    pilots = func.count(PilotOrder.id)
+    value = func.sum(PilotOrder.value)
+    return session.execute(
+        select(Organization.id, Organization.name_vi, Organization.name_en, pilots, value)
+        .join(PilotOrder, PilotOrder.agency_id == Organization.id)
+        .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+        .where(*filters.conditions(), public_order())
+        .group_by(Organization.id, Organization.name_vi, Organization.name_en)
+        .order_by(pilots.desc(), value.desc(), Organization.id)
+        .limit(TOP_AGENCIES)).all()
+
+
+def agency_options(session) -> list[tuple]:
+    """Agencies with at least one public challenge: [(id, name_vi, name_en)]."""
+    with_challenges = select(Challenge.agency_id).where(public_challenge())
+    return session.execute(
+        select(Organization.id, Organization.name_vi, Organization.name_en)
+        .where(Organization.id.in_(with_challenges))
+        .order_by(Organization.name_vi)).all()
+
+
+def group_options(session) -> list[tuple]:
+    """Technology groups tagged on public challenges: [(id, code, name_vi, name_en, decision)]."""
+    used = select(Challenge.technology_group_id).where(public_challenge())
+    return session.execute(
+        select(TechnologyGroup.id, TechnologyGroup.code, TechnologyGroup.name_vi,
+               TechnologyGroup.name_en, TaxonomyVersion.decision)
+        .join(TaxonomyVersion, TaxonomyVersion.id == TechnologyGroup.version_id)
+        .where(TechnologyGroup.id.in_(used))
+        .order_by(TaxonomyVersion.valid_from.desc(), TechnologyGroup.position,
+                  TechnologyGroup.id)).all()
+
+
+STATUS_ORDER = list(PUBLIC_STATUSES)

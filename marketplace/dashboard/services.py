@@ -1,0 +1,149 @@
+"""The dashboard as one plain dictionary: figures, tables and chart geometry.
+
+`build(session, filters, locale)` runs the queries of `queries` (a fixed number, see
+`QUERIES`) and folds their few aggregated rows; templates only display the result."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+
+from marketplace.accounts.models import OrgKind
+from marketplace.challenges.models import ChallengeStatus
+from marketplace.dashboard import charts, queries
+from marketplace.i18n import number, vnd
+from marketplace.labels import label
+
+QUERIES = 8  # statements `build` runs, whatever the data: tests hold it to this
+
+SOLO_KINDS = (OrgKind.STARTUP, OrgKind.INSTITUTE, OrgKind.UNIVERSITY, OrgKind.ENTERPRISE)
+
+
+def _round(value, places: str = "0.1") -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _year(value) -> int | None:
+    return value.astimezone(queries.VIETNAM).year if value else None
+
+
+def _statuses(rows) -> list[dict]:
+    counts: dict[ChallengeStatus, int] = {}
+    for status, _group, count in rows:
+        counts[status] = counts.get(status, 0) + count
+    return [{"status": s, "label": label(s), "count": counts.get(s, 0)}
+            for s in queries.STATUS_ORDER]
+
+
+def _groups(rows, groups: dict[int, tuple], locale: str) -> list[dict]:
+    counts: dict[int | None, int] = {}
+    for _status, group_id, count in rows:
+        counts[group_id] = counts.get(group_id, 0) + count
+    result = []
+    for group_id, count in counts.items():
+        code, name_vi, name_en, _decision = groups.get(group_id, ("", "—", "—", ""))
+        name = name_en if locale == "en" and name_en else name_vi
+        result.append({"id": group_id, "code": code, "label": f"{code}. {name}" if code else name,
+                       "count": count})
+    return sorted(result, key=lambda g: (-g["count"], g["label"]))
+
+
+def _bidders(rows) -> dict:
+    solo = {kind: 0 for kind in SOLO_KINDS}
+    consortia = sse = 0
+    for kind, consortium, is_sse, count in rows:
+        if consortium:
+            consortia += count
+            sse += count if is_sse else 0
+        elif kind in solo:
+            solo[kind] += count
+    table = [{"kind": kind.value, "label": label(kind), "count": count}
+             for kind, count in solo.items()]
+    table.append({"kind": "consortium", "label": _("Consortia"), "count": consortia})
+    return {"rows": table, "consortia": consortia, "sse": sse,
+            "total": sum(solo.values()) + consortia}
+
+
+def _money(rows) -> dict:
+    committed: dict[str, int] = {}
+    paid: dict[str, int] = {}
+    for series, month, amount in rows:
+        (committed if series == "committed" else paid)[month] = amount
+    months = sorted(set(committed) | set(paid))
+    table, running_c, running_p = [], 0, 0
+    for month in months:
+        running_c += committed.get(month, 0)
+        running_p += paid.get(month, 0)
+        table.append({"month": month, "committed": committed.get(month, 0),
+                      "paid": paid.get(month, 0), "committed_total": running_c,
+                      "paid_total": running_p})
+    chart = charts.monthly_pairs(months, [("chart-bar-committed", _("Committed"), committed),
+                                          ("chart-bar-paid", _("Paid"), paid)], display=vnd)
+    return {"rows": table, "committed": running_c, "paid": running_p, "chart": chart,
+            "paid_share": _round(100 * running_p / running_c) if running_c else None}
+
+
+def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
+    by_status_group = queries.challenges_by_status_and_group(session, filters)  # 1
+    buckets = queries.bids_per_challenge(session, filters)  # 2
+    bidder_rows = queries.bidders(session, filters)  # 3
+    money_rows = queries.money_by_month(session, filters)  # 4
+    head = queries.headline(session, filters)  # 5
+    agencies = queries.top_agencies(session, filters)  # 6
+    agency_options = queries.agency_options(session)  # 7
+    group_rows = queries.group_options(session)  # 8
+
+    groups = {gid: (code, vi, en, decision) for gid, code, vi, en, decision in group_rows}
+    statuses = _statuses(by_status_group)
+    by_group = _groups(by_status_group, groups, locale)
+    bid_table = [{"label": key, "challenges": buckets.get(key, (0, 0))[0]}
+                 for key in [k for _u, k in queries.BID_BUCKETS] + [queries.BID_BUCKET_OVER]]
+    closed_challenges = sum(c for c, _b in buckets.values())
+    total_bids = sum(b for _c, b in buckets.values())
+    who = _bidders(bidder_rows)
+    money = _money(money_rows)
+    top = [{"id": aid, "name": en if locale == "en" and en else vi, "pilots": pilots,
+            "value": int(value or 0)} for aid, vi, en, pilots, value in agencies]
+    completed = head["completed"] or 0
+    first, last = _year(head["first"]), _year(head["last"])
+    return {
+        "challenges_total": sum(s["count"] for s in statuses),
+        "statuses": statuses,
+        "status_chart": charts.horizontal_bars(
+            [(s["label"], s["count"], number(s["count"])) for s in statuses]),
+        "groups": by_group,
+        "group_chart": charts.horizontal_bars(
+            [(g["label"], g["count"], number(g["count"])) for g in by_group]),
+        "bids": {"rows": bid_table, "challenges": closed_challenges, "total": total_bids,
+                 "mean": _round(total_bids / closed_challenges) if closed_challenges else None},
+        "bids_chart": charts.horizontal_bars(
+            [(row["label"], row["challenges"], number(row["challenges"])) for row in bid_table],
+            label_width=80),
+        "bidders": who,
+        "bidders_chart": charts.horizontal_bars(
+            [(row["label"], row["count"], number(row["count"])) for row in who["rows"]],
+            label_width=180),
+        "money": money,
+        "days_to_award": _round(head["days_to_award"]),
+        "days_to_payment": _round(head["days_to_payment"]),
+        "completed": completed,
+        "scale_up": head["scale_up"] or 0,
+        "scale_up_share": _round(100 * (head["scale_up"] or 0) / completed) if completed else None,
+        "satisfaction": {
+            "agency": {"average": _round(head["agency_avg"], "0.01"), "count": head["agency_n"]},
+            "solver": {"average": _round(head["solver_avg"], "0.01"), "count": head["solver_n"]},
+        },
+        "top_agencies": top,
+        "top_chart": charts.horizontal_bars(
+            [(row["name"], row["pilots"], number(row["pilots"])) for row in top]),
+        "options": {
+            "agencies": [(aid, en if locale == "en" and en else vi)
+                         for aid, vi, en in agency_options],
+            "groups": [(gid, f"{code}. {en if locale == 'en' and en else vi} ({decision})")
+                       for gid, (code, vi, en, decision) in groups.items()],
+            "years": list(range(last, first - 1, -1)) if first and last else [],
+        },
+    }
