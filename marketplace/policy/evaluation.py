@@ -1,10 +1,223 @@
-"""Who may do what in the evaluation domain."""
+"""Who may do what in the evaluation domain.
 
+- The agency officer (owner or officer of the challenge's agency) runs the evaluation:
+  appoints the panel, disqualifies, shortlists, proposes the award.
+- A panel member sees a submission only after declaring no conflict of interest for it;
+  a member of the submitting organization or of an accepted consortium partner never
+  does (checked again here, at access time, not only at appointment).
+- The chair moderates a submission whose evaluators disagree widely.
+- An agency approver other than the proposer approves or rejects an award above the
+  agency's threshold (the database refuses the same user too: `four_eyes`).
+- Status changes that follow from other events (`submission.mark_scored`,
+  `submission.decide`) are the system's: no user holds them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import AGENCY_ROLES, SOLVER_ROLES, MemberRole
+from marketplace.challenges.models import ChallengeStatus
+from marketplace.evaluation.models import (
+    AwardStatus,
+    ConflictDeclaration,
+    ConflictKind,
+    Evaluation,
+    EvaluationStatus,
+    PanelMember,
+)
+from marketplace.extensions import db
+from marketplace.policy.challenges import is_agency_officer, is_verified_officer
 from marketplace.policy.core import rule
+from marketplace.submissions.models import IN_EVALUATION, SubmissionStatus
+
+REVIEWABLE = (ChallengeStatus.EVALUATING, ChallengeStatus.AWARDED)
+SCORABLE = (SubmissionStatus.OPENED, SubmissionStatus.SCORED, SubmissionStatus.SHORTLISTED)
+DECIDED = (ChallengeStatus.AWARDED, ChallengeStatus.CANCELLED)
+
+
+def panel_member(user, challenge) -> PanelMember | None:
+    if user is None or challenge is None:
+        return None
+    return db.session.scalar(select(PanelMember).where(
+        PanelMember.challenge_id == challenge.id, PanelMember.user_id == user.id))
+
+
+def declaration(user, submission) -> ConflictDeclaration | None:
+    if user is None or submission is None:
+        return None
+    return db.session.scalar(select(ConflictDeclaration).where(
+        ConflictDeclaration.submission_id == submission.id,
+        ConflictDeclaration.evaluator_id == user.id))
+
+
+def belongs_to_bidder(user, submission) -> bool:
+    """A member of the submitting organization or of an accepted consortium partner."""
+    if user is None:
+        return False
+    org_ids = [submission.organization_id, *submission.accepted_partner_ids()]
+    return any(user.role_in(org_id) in SOLVER_ROLES for org_id in org_ids)
+
+
+def is_agency_member(user, challenge) -> bool:
+    return user is not None and user.role_in(challenge.agency_id) in AGENCY_ROLES
+
+
+@rule("evaluation.manage")
+def manage_evaluation(user, challenge) -> bool:
+    """See the panel, the progress and the ranking of the agency's own challenge."""
+    return challenge is not None and challenge.status in (
+        ChallengeStatus.CLOSED, *REVIEWABLE, ChallengeStatus.CANCELLED
+    ) and is_agency_officer(user, challenge.agency)
+
+
+@rule("evaluation.appoint")
+def appoint(user, challenge) -> bool:
+    return (challenge is not None and challenge.status is ChallengeStatus.EVALUATING
+            and is_verified_officer(user, challenge.agency))
+
+
+@rule("evaluation.view_panel")
+def view_panel(user, challenge) -> bool:
+    """An appointed evaluator's view of a challenge: the anonymous list of submissions."""
+    return (challenge is not None and challenge.status in REVIEWABLE
+            and panel_member(user, challenge) is not None)
+
+
+@rule("evaluation.declare")
+def declare(user, submission) -> bool:
+    return (submission is not None and submission.challenge.status is ChallengeStatus.EVALUATING
+            and submission.status in SCORABLE
+            and panel_member(user, submission.challenge) is not None
+            and declaration(user, submission) is None)
+
+
+@rule("evaluation.read")
+def read(user, submission) -> bool:
+    """An appointed evaluator reads a submission on the evaluation pages (which hide who
+    submitted under blind review): after the deadline, once they declared no conflict
+    for it, and if they do not belong to the bidders (checked again now, not only at
+    appointment)."""
+    if submission is None or user is None or submission.challenge.status not in REVIEWABLE:
+        return False
+    if submission.status not in IN_EVALUATION or belongs_to_bidder(user, submission):
+        return False
+    if panel_member(user, submission.challenge) is None:
+        return False
+    declared = declaration(user, submission)
+    return declared is not None and declared.kind is ConflictKind.NONE
 
 
 @rule("submission.view_as_evaluator")
 def view_as_evaluator(user, submission) -> bool:
-    """An appointed evaluator who declared no conflict for this submission, after the
-    deadline. (Filled in by the evaluation domain.)"""
+    """The evaluator's way to the general submission page and its files, which show who
+    submitted: so only without blind review. Under blind review evaluators read
+    submissions only through the evaluation pages (`evaluation.read`)."""
+    return (submission is not None and not submission.challenge.blind_review
+            and read(user, submission))
+
+
+@rule("submission.view_identity")
+def view_identity(user, submission) -> bool:
+    """Whether the user may learn who submitted: not an evaluator under blind review
+    (unless they may see it in another capacity: the agency or the bidders)."""
+    if submission is None or user is None:
+        return False
+    if belongs_to_bidder(user, submission) or is_agency_member(user, submission.challenge):
+        return True
+    return not submission.challenge.blind_review
+
+
+@rule("evaluation.score")
+def score(user, submission) -> bool:
+    if submission is None or submission.challenge.status is not ChallengeStatus.EVALUATING:
+        return False
+    if submission.status not in SCORABLE or not read(user, submission):
+        return False
+    submitted = db.session.scalar(select(Evaluation.status).where(
+        Evaluation.submission_id == submission.id, Evaluation.evaluator_id == user.id))
+    return submitted is not EvaluationStatus.SUBMITTED
+
+
+@rule("evaluation.moderate")
+def moderate(user, submission) -> bool:
+    if submission is None or submission.challenge.status is not ChallengeStatus.EVALUATING:
+        return False
+    member = panel_member(user, submission.challenge)
+    return (member is not None and member.is_chair and submission.status in SCORABLE
+            and read(user, submission))
+
+
+def _officer_while_evaluating(user, submission) -> bool:
+    return (submission is not None
+            and submission.challenge.status is ChallengeStatus.EVALUATING
+            and is_verified_officer(user, submission.challenge.agency))
+
+
+@rule("submission.disqualify")
+def disqualify(user, submission) -> bool:
+    return _officer_while_evaluating(user, submission)
+
+
+@rule("submission.shortlist")
+def shortlist(user, submission) -> bool:
+    return _officer_while_evaluating(user, submission)
+
+
+@rule("submission.mark_scored")
+def mark_scored(_user, _submission) -> bool:
+    """Nobody: a submission is scored when its last assigned evaluation is in (system)."""
     return False
+
+
+@rule("submission.decide")
+def decide(_user, _submission) -> bool:
+    """Nobody: submissions are awarded or not when the award takes effect (system)."""
+    return False
+
+
+@rule("award.propose")
+def propose(user, challenge) -> bool:
+    return (challenge is not None and challenge.status is ChallengeStatus.EVALUATING
+            and is_verified_officer(user, challenge.agency))
+
+
+def _second_signature(user, award) -> bool:
+    return (award is not None and user is not None and award.status is AwardStatus.PROPOSED
+            and award.requires_approval and user.id != award.proposed_by_id
+            and user.role_in(award.challenge.agency_id) is MemberRole.APPROVER)
+
+
+@rule("award.approve")
+def approve(user, award) -> bool:
+    return _second_signature(user, award)
+
+
+@rule("award.reject")
+def reject(user, award) -> bool:
+    return _second_signature(user, award)
+
+
+@rule("award.view")
+def view_award(user, award) -> bool:
+    """Public once in effect; before that the agency's own members."""
+    if award is None:
+        return False
+    if award.status is AwardStatus.APPROVED:
+        return True
+    return is_agency_member(user, award.challenge)
+
+
+@rule("award.view_report")
+def view_report(user, challenge) -> bool:
+    """The full evaluation report, with evaluators' names: the agency's members."""
+    return (challenge is not None and challenge.status in (*REVIEWABLE, ChallengeStatus.CANCELLED)
+            and is_agency_member(user, challenge))
+
+
+@rule("evaluation.feedback")
+def feedback(user, submission) -> bool:
+    """A bidder's own scores, comments and rank, once the decision is made."""
+    return (submission is not None and submission.challenge.status in DECIDED
+            and submission.status is not SubmissionStatus.DRAFT
+            and belongs_to_bidder(user, submission))
+

@@ -1,0 +1,219 @@
+"""The award decision: proposal, second signature, taking effect; or "no suitable
+solution". Plain functions over the session; they never commit.
+
+Two decisions at the same moment make one: the challenge row is locked first on
+PostgreSQL (`SELECT … FOR UPDATE`), and the partial unique index
+`uq_awards_one_live_per_challenge` refuses a second live award on any database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import policy
+from marketplace.accounts.models import SOLVER_ROLES, MemberRole, Membership, User
+from marketplace.audit.services import record
+from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+from marketplace.errors import DomainError
+from marketplace.evaluation.models import Award, AwardItem, AwardStatus
+from marketplace.evaluation.ranking import standings, submissions_of
+from marketplace.evaluation.services import assignments, live_award
+from marketplace.evaluation.states import AWARD_LIFECYCLE
+from marketplace.lifecycle import SYSTEM, transition
+from marketplace.notifications.services import notify
+from marketplace.policy.evaluation import SCORABLE
+from marketplace.submissions.models import Submission, SubmissionStatus
+from marketplace.submissions.states import SUBMISSION_LIFECYCLE
+
+FEEDBACK_PATH = "/evaluation/submissions/{id}/feedback"
+AWARD_PATH = "/evaluation/awards/{id}"
+
+
+@dataclass
+class Choice:
+    submission_id: int
+    amount: int
+    not_top_ranked_reason: str = ""
+
+
+def lock_challenge(session, challenge: Challenge) -> Challenge:
+    """Lock the challenge row (PostgreSQL) and reload it: whoever comes second waits,
+    then sees what the first decided."""
+    stmt = select(Challenge).where(Challenge.id == challenge.id) \
+        .execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def award_blockers(session, challenge: Challenge) -> list[str]:
+    """Why no award is possible yet (empty when it is)."""
+    problems = []
+    pending = [a for a in assignments(session, challenge) if not a.done]
+    if pending:
+        problems.append(_("%(n)d assigned evaluations are not submitted yet.", n=len(pending)))
+    for standing in standings(session, challenge):
+        if standing.disqualified:
+            continue
+        if standing.evaluations < challenge.min_evaluators:
+            problems.append(_("Each submission needs at least %(n)d submitted evaluations.",
+                              n=challenge.min_evaluators))
+            break
+    return problems
+
+
+def propose(session, officer: User, challenge: Challenge, choices: list[Choice],
+            justification: str) -> Award:
+    """The officer's proposal. Within the agency's threshold it takes effect at once;
+    above it, it waits for an approver."""
+    challenge = lock_challenge(session, challenge)
+    if challenge.status is ChallengeStatus.AWARDED or live_award(session, challenge) is not None:
+        raise DomainError(_("An award has already been proposed for this challenge."))
+    policy.require(officer, "award.propose", challenge)
+    blockers = award_blockers(session, challenge)
+    if blockers:
+        raise DomainError(blockers[0])
+    justification = (justification or "").strip()
+    if not justification:
+        raise DomainError(_("Please justify the award."), field="justification")
+    if not choices:
+        raise DomainError(_("Please choose the submission to award."))
+    if len(choices) > 1 and not challenge.parallel_pilots_allowed:
+        raise DomainError(_("This challenge allows only one pilot."))
+    by_id = {s.submission.id: s for s in standings(session, challenge)}
+    items = []
+    for choice in choices:
+        standing = by_id.get(choice.submission_id)
+        if standing is None or standing.rank is None or \
+                standing.submission.status not in SCORABLE:
+            raise DomainError(_("Only a ranked submission of this challenge can be awarded."))
+        price = standing.submission.proposed_price or 0
+        if not 0 < choice.amount <= price:
+            raise DomainError(_("The amount must be positive and at most the proposed price."),
+                              field=f"amount_{choice.submission_id}")
+        reason = (choice.not_top_ranked_reason or "").strip()
+        if standing.rank != 1 and not reason:
+            raise DomainError(_("Explain why you choose a submission that is not ranked first."),
+                              field=f"reason_{choice.submission_id}")
+        items.append(AwardItem(submission_id=choice.submission_id, amount=choice.amount,
+                               rank=standing.rank, score=standing.score,
+                               not_top_ranked_reason=reason if standing.rank != 1 else ""))
+    total = sum(item.amount for item in items)
+    if total > challenge.budget_ceiling:
+        raise DomainError(_("Together the amounts exceed the budget ceiling."))
+    award = Award(challenge_id=challenge.id, justification=justification, total_amount=total,
+                  requires_approval=total > challenge.agency.approval_threshold,
+                  proposed_by_id=officer.id, items=items)
+    try:
+        with session.begin_nested():
+            session.add(award)
+            session.flush()
+    except IntegrityError:
+        raise DomainError(_("An award has already been proposed for this challenge.")) \
+            from None
+    record(session, officer, "award.proposed", award,
+           after={"challenge_id": challenge.id, "total": total,
+                  "items": [{"submission_id": i.submission_id, "amount": i.amount,
+                             "rank": i.rank} for i in items],
+                  "requires_approval": award.requires_approval})
+    if award.requires_approval:
+        notify(session, _approvers(session, challenge), "award.proposed",
+               lambda: _("An award on “%(title)s” is waiting for your approval.",
+                         title=challenge.title), link=AWARD_PATH.format(id=award.id))
+    else:
+        transition(session, award, AwardStatus.APPROVED, SYSTEM, lifecycle=AWARD_LIFECYCLE,
+                   by_system=True, data={"within_threshold": True})
+        _take_effect(session, award)
+    return award
+
+
+def _approvers(session, challenge: Challenge) -> list[User]:
+    return list(session.scalars(select(User).join(Membership).where(
+        Membership.organization_id == challenge.agency_id,
+        Membership.role == MemberRole.APPROVER)))
+
+
+def approve(session, approver: User, award: Award) -> None:
+    lock_challenge(session, award.challenge)
+    session.refresh(award)
+    transition(session, award, AwardStatus.APPROVED, approver, lifecycle=AWARD_LIFECYCLE)
+    for item in award.items:
+        if item.submission.status not in SCORABLE:
+            raise DomainError(_("A chosen submission is no longer in the evaluation."))
+    award.decided_by_id = approver.id
+    session.flush()
+    _take_effect(session, award)
+
+
+def reject(session, approver: User, award: Award, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give the reason for sending the award back."),
+                          field="reason")
+    lock_challenge(session, award.challenge)
+    session.refresh(award)
+    award.rejection_reason = reason
+    transition(session, award, AwardStatus.REJECTED, approver, lifecycle=AWARD_LIFECYCLE,
+               data={"reason": reason})
+    award.decided_by_id = approver.id
+    session.flush()
+    notify(session, [award.proposed_by], "award.rejected",
+           lambda: _("The approver sent back the award on “%(title)s”: %(reason)s",
+                     title=award.challenge.title, reason=reason),
+           link=AWARD_PATH.format(id=award.id))
+
+
+def _take_effect(session, award: Award) -> None:
+    """Challenge awarded; chosen submissions awarded, the others not; bidders told."""
+    challenge = award.challenge
+    chosen = {item.submission_id for item in award.items}
+    transition(session, challenge, ChallengeStatus.AWARDED, SYSTEM,
+               lifecycle=CHALLENGE_LIFECYCLE, by_system=True, data={"award_id": award.id})
+    _decide_all(session, challenge, chosen)
+
+
+def _decide_all(session, challenge: Challenge, chosen: set[int]) -> None:
+    for submission in submissions_of(session, challenge):
+        if submission.status not in SCORABLE:
+            continue
+        target = SubmissionStatus.AWARDED if submission.id in chosen \
+            else SubmissionStatus.NOT_AWARDED
+        transition(session, submission, target, SYSTEM, lifecycle=SUBMISSION_LIFECYCLE,
+                   by_system=True)
+    _notify_bidders(session, challenge)
+
+
+def cancel_no_suitable_solution(session, officer: User, challenge: Challenge, reason: str
+                                ) -> None:
+    """No submission is good enough: the challenge is cancelled with a public reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give the public reason."), field="reason")
+    challenge = lock_challenge(session, challenge)
+    if challenge.status is not ChallengeStatus.EVALUATING:
+        raise DomainError(_("This challenge is not under evaluation."))
+    if live_award(session, challenge) is not None:
+        raise DomainError(_("An award has already been proposed for this challenge."))
+    challenge.cancel_reason = reason
+    transition(session, challenge, ChallengeStatus.CANCELLED, officer,
+               lifecycle=CHALLENGE_LIFECYCLE, data={"reason": reason,
+                                                    "no_suitable_solution": True})
+    _decide_all(session, challenge, set())
+
+
+def bidder_members(session, submission: Submission) -> list[User]:
+    org_ids = [submission.organization_id, *submission.accepted_partner_ids()]
+    return list(session.scalars(select(User).join(Membership).where(
+        Membership.organization_id.in_(org_ids), Membership.role.in_(SOLVER_ROLES))))
+
+
+def _notify_bidders(session, challenge: Challenge) -> None:
+    for submission in submissions_of(session, challenge):
+        notify(session, bidder_members(session, submission), "award.decided",
+               lambda: _("The decision on “%(title)s” is out: see your scores and rank.",
+                         title=challenge.title),
+               link=FEEDBACK_PATH.format(id=submission.id))

@@ -1,0 +1,390 @@
+"""Evaluation rules: the panel, conflicts of interest, scoring, disqualification and
+moderation. Plain functions over the session: they check, change, flush and audit, and
+raise `DomainError`; they never commit. (The award decision is in `awards.py`.)"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace import policy
+from marketplace.accounts.auth import hash_password
+from marketplace.accounts.models import SOLVER_ROLES, Membership, User
+from marketplace.accounts.services import find_user_by_email, normalize_email
+from marketplace.audit.services import record
+from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+from marketplace.errors import DomainError
+from marketplace.evaluation.models import (
+    Award,
+    AwardStatus,
+    ConflictDeclaration,
+    ConflictKind,
+    Evaluation,
+    EvaluationStatus,
+    Moderation,
+    PanelMember,
+    Score,
+)
+from marketplace.evaluation.ranking import standing_of, submissions_of
+from marketplace.lifecycle import SYSTEM, transition
+from marketplace.notifications.services import notify
+from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
+from marketplace.submissions.models import Submission, SubmissionStatus
+from marketplace.submissions.states import SUBMISSION_LIFECYCLE
+from marketplace.types import utcnow
+
+CENT = Decimal("0.01")
+DECLARABLE = [k for k in ConflictKind if k is not ConflictKind.AUTOMATIC]
+
+
+# --- who and what is under evaluation ----------------------------------------------
+
+def letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA …"""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+def solution_labels(submissions: list[Submission]) -> dict[int, str]:
+    ordered = sorted(submissions, key=lambda s: s.id)
+    return {s.id: _("Solution %(letter)s", letter=letter(i)) for i, s in enumerate(ordered)}
+
+
+def panel_of(session, challenge: Challenge) -> list[PanelMember]:
+    return list(session.scalars(select(PanelMember).where(
+        PanelMember.challenge_id == challenge.id).order_by(PanelMember.id)))
+
+
+def declarations_of(session, challenge: Challenge) -> dict[tuple[int, int], ConflictDeclaration]:
+    """(submission id, evaluator id) → declaration."""
+    rows = session.scalars(select(ConflictDeclaration).join(Submission).where(
+        Submission.challenge_id == challenge.id))
+    return {(d.submission_id, d.evaluator_id): d for d in rows}
+
+
+def evaluations_of(session, challenge: Challenge) -> dict[tuple[int, int], Evaluation]:
+    rows = session.scalars(select(Evaluation).join(Submission).where(
+        Submission.challenge_id == challenge.id))
+    return {(e.submission_id, e.evaluator_id): e for e in rows}
+
+
+@dataclass
+class Assignment:
+    """One panel member × one submission, and where it stands."""
+
+    member: PanelMember
+    submission: Submission
+    declaration: ConflictDeclaration | None
+    evaluation: Evaluation | None
+
+    @property
+    def recused(self) -> bool:
+        return (self.declaration is not None and self.declaration.recused) or \
+            belongs_to_bidder(self.member.user, self.submission)
+
+    @property
+    def done(self) -> bool:
+        return self.recused or (self.evaluation is not None
+                                and self.evaluation.status is EvaluationStatus.SUBMITTED)
+
+
+def assignments(session, challenge: Challenge) -> list[Assignment]:
+    """Every panel member × every submission still being evaluated."""
+    declared, evaluated = declarations_of(session, challenge), evaluations_of(session, challenge)
+    return [Assignment(m, s, declared.get((s.id, m.user_id)), evaluated.get((s.id, m.user_id)))
+            for s in submissions_of(session, challenge) if s.status in SCORABLE
+            for m in panel_of(session, challenge)]
+
+
+def live_award(session, challenge: Challenge) -> Award | None:
+    """The proposed or approved award of a challenge (at most one: a unique index)."""
+    return session.scalar(select(Award).where(Award.challenge_id == challenge.id,
+                                              Award.status != AwardStatus.REJECTED))
+
+
+# --- the panel -----------------------------------------------------------------------
+
+def start_evaluation(session, officer: User, challenge: Challenge) -> None:
+    transition(session, challenge, ChallengeStatus.EVALUATING, officer,
+               lifecycle=CHALLENGE_LIFECYCLE)
+
+
+def appoint(session, officer: User, challenge: Challenge, email: str, *, full_name: str = "",
+            chair: bool = False) -> tuple[PanelMember, bool]:
+    """Appoint an evaluator by email; a new address gets an account (with an unusable
+    password: the caller mails a reset link after the commit). Returns the member and
+    whether the account is new."""
+    policy.require(officer, "evaluation.appoint", challenge)
+    email = normalize_email(email)
+    if not email:
+        raise DomainError(_("Please enter an email address."), field="email")
+    user, created = find_user_by_email(session, email), False
+    if user is None:
+        name = (full_name or "").strip() or email.split("@")[0]
+        user = User(email=email, full_name=name,
+                    password_hash=hash_password(secrets.token_urlsafe(32)))
+        session.add(user)
+        session.flush()
+        record(session, officer, "user.invited_as_evaluator", user, after={"email": email})
+        created = True
+    elif not user.active:
+        raise DomainError(_("This account is deactivated."), field="email")
+    if session.scalar(select(PanelMember.id).where(PanelMember.challenge_id == challenge.id,
+                                                   PanelMember.user_id == user.id)):
+        raise DomainError(_("This person is already on the panel."), field="email")
+    if chair:
+        _clear_chair(session, challenge)
+    member = PanelMember(challenge_id=challenge.id, user_id=user.id, is_chair=chair,
+                         appointed_by_id=officer.id)
+    session.add(member)
+    session.flush()
+    record(session, officer, "evaluation.evaluator_appointed", challenge,
+           after={"user_id": user.id, "chair": chair})
+    recuse_automatically(session, user, challenge)
+    # a new account is mailed its password link by the view instead
+    notify(session, [user], "evaluation.assigned",
+           lambda: _("You are appointed to evaluate “%(title)s”.", title=challenge.title),
+           link="/evaluation/", email=not created)
+    return member, created
+
+
+def _clear_chair(session, challenge: Challenge) -> None:
+    for member in panel_of(session, challenge):
+        if member.is_chair:
+            member.is_chair = False
+    session.flush()
+
+
+def make_chair(session, officer: User, member: PanelMember) -> None:
+    policy.require(officer, "evaluation.appoint", member.challenge)
+    _clear_chair(session, member.challenge)
+    member.is_chair = True
+    session.flush()
+    record(session, officer, "evaluation.chair_appointed", member.challenge,
+           after={"user_id": member.user_id})
+
+
+def recuse_automatically(session, user: User, challenge: Challenge) -> int:
+    """Record an automatic conflict for every submission of an organization (or an
+    accepted partner) the evaluator belongs to. Returns how many were recorded."""
+    count = 0
+    for submission in submissions_of(session, challenge):
+        if not belongs_to_bidder(user, submission):
+            continue
+        existing = session.scalar(select(ConflictDeclaration).where(
+            ConflictDeclaration.submission_id == submission.id,
+            ConflictDeclaration.evaluator_id == user.id))
+        if existing is not None:
+            if existing.kind is ConflictKind.NONE:  # joined the bidder since: recuse now
+                existing.kind, existing.declared_at = ConflictKind.AUTOMATIC, utcnow()
+            else:
+                continue
+        else:
+            session.add(ConflictDeclaration(submission_id=submission.id, evaluator_id=user.id,
+                                            kind=ConflictKind.AUTOMATIC))
+        session.flush()
+        record(session, SYSTEM, "evaluation.recused_automatically", submission,
+               after={"evaluator_id": user.id})
+        count += 1
+    return count
+
+
+def declare(session, evaluator: User, submission: Submission, kind: str, note: str = ""
+            ) -> ConflictDeclaration:
+    """No conflict, or a conflict (which recuses). Members of the bidders are recused
+    whatever they declare."""
+    if belongs_to_bidder(evaluator, submission) and policy.can(
+            evaluator, "evaluation.view_panel", submission.challenge):
+        recuse_automatically(session, evaluator, submission.challenge)
+        return session.scalar(select(ConflictDeclaration).where(
+            ConflictDeclaration.submission_id == submission.id,
+            ConflictDeclaration.evaluator_id == evaluator.id))
+    policy.require(evaluator, "evaluation.declare", submission)
+    try:
+        kind = ConflictKind(kind)
+    except ValueError:
+        raise DomainError(_("Please choose a declaration."), field="kind") from None
+    if kind is ConflictKind.AUTOMATIC:
+        raise DomainError(_("Please choose a declaration."), field="kind")
+    note = (note or "").strip()
+    if kind is not ConflictKind.NONE and not note:
+        raise DomainError(_("Please describe the conflict of interest."), field="note")
+    declaration = ConflictDeclaration(submission_id=submission.id, evaluator_id=evaluator.id,
+                                      kind=kind, note=note)
+    session.add(declaration)
+    session.flush()
+    record(session, evaluator, "evaluation.conflict_declared", submission,
+           after={"kind": kind.value, "note": note})
+    mark_scored_if_complete(session, submission)
+    return declaration
+
+
+# --- scoring -------------------------------------------------------------------------
+
+def weighted_total(weights: dict[int, int], scores: dict[int, int]) -> Decimal:
+    """sum(score × weight) / 10 over the criteria: 0–100 when the weights sum to 100."""
+    raw = sum(Decimal(scores[cid]) * weight for cid, weight in weights.items())
+    return (raw / 10).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def evaluation_for(session, evaluator: User, submission: Submission) -> Evaluation | None:
+    return session.scalar(select(Evaluation).where(Evaluation.submission_id == submission.id,
+                                                   Evaluation.evaluator_id == evaluator.id))
+
+
+def save_scores(session, evaluator: User, submission: Submission,
+                values: dict[int, tuple[int | None, str]], *, submit: bool = False
+                ) -> Evaluation:
+    """Save the evaluator's scores (criterion id → (score or None, comment)); `submit`
+    locks them. The total is computed here, never taken from the form."""
+    policy.require(evaluator, "evaluation.score", submission)
+    criteria = submission.challenge.criteria
+    weights = {c.id: c.weight for c in criteria}
+    if sum(weights.values()) != 100:
+        raise DomainError(_("The weights of this challenge's criteria do not sum to 100."))
+    evaluation = evaluation_for(session, evaluator, submission)
+    if evaluation is None:
+        evaluation = Evaluation(submission_id=submission.id, evaluator_id=evaluator.id)
+        session.add(evaluation)
+    existing = {s.criterion_id: s for s in evaluation.scores}
+    given: dict[int, int] = {}
+    for criterion in criteria:
+        score, comment = values.get(criterion.id, (None, ""))
+        if score is not None and not (isinstance(score, int) and 0 <= score <= 10):
+            raise DomainError(_("Each score is a whole number from 0 to 10."),
+                              field=f"score_{criterion.id}")
+        row = existing.get(criterion.id)
+        if score is None:
+            if row is not None:
+                evaluation.scores.remove(row)
+            continue
+        given[criterion.id] = score
+        if row is None:
+            evaluation.scores.append(Score(criterion_id=criterion.id, score=score,
+                                           comment=(comment or "").strip()))
+        else:
+            row.score, row.comment = score, (comment or "").strip()
+    evaluation.total = weighted_total(weights, given) if len(given) == len(weights) else None
+    if submit:
+        if evaluation.total is None:
+            raise DomainError(_("Please score every criterion before submitting."))
+        evaluation.status = EvaluationStatus.SUBMITTED
+        evaluation.submitted_at = utcnow()
+    session.flush()
+    if submit:
+        record(session, evaluator, "evaluation.submitted", submission,
+               after={"evaluation_id": evaluation.id, "total": str(evaluation.total),
+                      "scores": {str(cid): s for cid, s in given.items()}})
+        mark_scored_if_complete(session, submission)
+    return evaluation
+
+
+def mark_scored_if_complete(session, submission: Submission) -> bool:
+    """opened → scored, by the system, once every assigned evaluator has submitted or
+    is recused and at least the minimum number of evaluations is in."""
+    if submission.status is not SubmissionStatus.OPENED:
+        return False
+    relevant = [a for a in assignments(session, submission.challenge)
+                if a.submission.id == submission.id]
+    submitted = sum(1 for a in relevant if not a.recused and a.done)
+    if not relevant or not all(a.done for a in relevant) or \
+            submitted < submission.challenge.min_evaluators:
+        return False
+    transition(session, submission, SubmissionStatus.SCORED, SYSTEM,
+               lifecycle=SUBMISSION_LIFECYCLE, by_system=True)
+    return True
+
+
+# --- the officer's and the chair's decisions -----------------------------------------
+
+def disqualify(session, officer: User, submission: Submission, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give the reason for the disqualification."), field="reason")
+    award = live_award(session, submission.challenge)
+    if award is not None and any(i.submission_id == submission.id for i in award.items):
+        raise DomainError(_("This submission is part of the proposed award."))
+    submission.disqualification_reason = reason
+    transition(session, submission, SubmissionStatus.DISQUALIFIED, officer,
+               lifecycle=SUBMISSION_LIFECYCLE, data={"reason": reason})
+
+
+def shortlist(session, officer: User, submission: Submission) -> None:
+    transition(session, submission, SubmissionStatus.SHORTLISTED, officer,
+               lifecycle=SUBMISSION_LIFECYCLE)
+
+
+def parse_score100(value) -> Decimal:
+    try:
+        score = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("Enter a score from 0 to 100."), field="score") from None
+    if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
+        raise DomainError(_("Enter a score from 0 to 100."), field="score")
+    return score.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def moderate(session, chair: User, submission: Submission, score, justification: str
+             ) -> Moderation:
+    """The chair's moderated score for a flagged submission; it then counts instead of
+    the mean. The individual evaluations stay as they are."""
+    policy.require(chair, "evaluation.moderate", submission)
+    standing = standing_of(session, submission)
+    if not standing.flagged:
+        raise DomainError(_("Only a submission whose evaluators disagree by more than "
+                            "20 points is moderated."))
+    score = parse_score100(score)
+    justification = (justification or "").strip()
+    if not justification:
+        raise DomainError(_("Please justify the moderated score."), field="justification")
+    moderation = session.scalar(select(Moderation).where(
+        Moderation.submission_id == submission.id))
+    before = None
+    if moderation is None:
+        moderation = Moderation(submission_id=submission.id, score=score,
+                                justification=justification, chair_id=chair.id)
+        session.add(moderation)
+    else:
+        before = {"score": str(moderation.score), "justification": moderation.justification}
+        moderation.score, moderation.justification = score, justification
+        moderation.chair_id, moderation.created_at = chair.id, utcnow()
+    session.flush()
+    record(session, chair, "evaluation.moderated", submission, before=before,
+           after={"score": str(score), "justification": justification,
+                  "mean": str(standing.mean), "spread": str(standing.spread)})
+    return moderation
+
+
+# --- what an evaluator under blind review may read ---------------------------------
+
+def identifying_names(session, submission: Submission) -> list[str]:
+    """The names that would reveal who submitted: organizations and their members."""
+    org_ids = [submission.organization_id, *submission.accepted_partner_ids()]
+    names: set[str] = set()
+    for membership in session.scalars(select(Membership).where(
+            Membership.organization_id.in_(org_ids), Membership.role.in_(SOLVER_ROLES))):
+        names.add(membership.user.full_name)
+        org = membership.organization
+        names.update([org.name_vi, org.name_en, org.registration_code])
+    names.add(submission.organization.name_vi)
+    names.add(submission.organization.name_en)
+    names.add(submission.created_by.full_name)
+    for partner in submission.partners:
+        names.update([partner.organization.name_vi, partner.organization.name_en])
+    return sorted((n for n in names if n and len(n.strip()) >= 3), key=len, reverse=True)
+
+
+def redact(text: str, names: list[str], mask: str = "[…]") -> str:
+    for name in names:
+        text = re.sub(re.escape(name.strip()), mask, text or "", flags=re.IGNORECASE)
+    return text

@@ -1,0 +1,107 @@
+"""Two award decisions at the same moment make exactly one award.
+
+The usual fixtures run each test in one rolled-back transaction on one connection, which
+cannot show a race; this test migrates its own database (a SQLite file, and a throw-away
+PostgreSQL database when TEST_DATABASE_URL is set) and decides from two threads, each
+with its own session and connection."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from marketplace import create_app
+from marketplace.accounts.models import User
+from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.errors import DomainError
+from marketplace.evaluation import awards
+from marketplace.evaluation.models import Award
+from marketplace.extensions import db
+from marketplace.submissions.models import SubmissionStatus
+from tests.evaluation_factories import make_evaluation, score_everything
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
+        return
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL race not tested")
+    name = f"race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_two_simultaneous_awards_make_one(own_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+                      "UPLOAD_DIR": str(tmp_path / "uploads")})
+    with app.app_context():
+        upgrade()
+        world = make_evaluation(db.session, submissions=2)
+        score_everything(db.session, world, [[[9, 9, 9], [6, 6, 6]], [[9, 9, 9], [6, 6, 6]]])
+        db.session.commit()
+        officer_id, challenge_id = world.officer.id, world.challenge.id
+        top = world.submissions[0].id
+        db.session.remove()
+
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[object] = []
+
+    def decide(amount: int) -> None:
+        with app.app_context():
+            session = db.session
+            try:
+                officer = session.get(User, officer_id)
+                challenge = session.get(Challenge, challenge_id)
+                assert challenge.status is ChallengeStatus.EVALUATING
+                assert officer.memberships  # loaded before the race starts
+                barrier.wait()
+                awards.propose(session, officer, challenge,
+                               [awards.Choice(top, amount)], "Quyết định")
+                session.commit()
+                outcomes.append("awarded")
+            except (DomainError, IntegrityError, OperationalError) as error:
+                session.rollback()
+                outcomes.append(error)
+            except BaseException as error:  # noqa: BLE001 - reported by the main thread
+                session.rollback()
+                outcomes.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(amount,))
+               for amount in (500_000_000, 600_000_000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert outcomes.count("awarded") == 1, outcomes
+    loser = next(o for o in outcomes if o != "awarded")
+    expected = (DomainError,) if own_database.startswith("postgresql") \
+        else (DomainError, IntegrityError, OperationalError)
+    assert isinstance(loser, expected), repr(loser)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Award).where(
+            Award.challenge_id == challenge_id)) == 1
+        challenge = db.session.get(Challenge, challenge_id)
+        assert challenge.status is ChallengeStatus.AWARDED
+        award = db.session.scalar(select(Award).where(Award.challenge_id == challenge_id))
+        winner = award.items[0].submission
+        assert winner.status is SubmissionStatus.AWARDED
+        db.session.remove()
+        db.engine.dispose()
