@@ -93,6 +93,8 @@ class PilotOrder(db.Model):
         back_populates="order", order_by="Milestone.position", cascade="all, delete-orphan")
     ratings: Mapped[list[Rating]] = relationship(back_populates="order",
                                                  cascade="all, delete-orphan")
+    amendments: Mapped[list[OrderAmendment]] = relationship(
+        back_populates="order", order_by="OrderAmendment.version", cascade="all, delete-orphan")
 
     __table_args__ = (
         UniqueConstraint("agency_id", "contract_number"),
@@ -211,7 +213,13 @@ class OrderAmendment(db.Model):
     agency_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agency_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    order: Mapped[PilotOrder] = relationship(back_populates="amendments")
+
     __table_args__ = (UniqueConstraint("order_id", "version"),)
+
+    @property
+    def in_effect(self) -> bool:
+        return self.solver_signed_at is not None and self.agency_signed_at is not None
 
 
 class RatingSide(StrEnum):

@@ -1,0 +1,27 @@
+"""The orders blueprint and the helpers its two view modules share."""
+
+from flask import Blueprint
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.orders.queries import load_order
+from marketplace.web import attach_error, authorize
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def get_order_or_404(order_id: int):
+    """The order, if the user may see it; 404 otherwise (an unsigned order is not known
+    to exist outside its two parties)."""
+    order = load_order(db.session, order_id)
+    authorize("order.view", order, hide=True)
+    return order
+
+
+def show_error(form, error: DomainError) -> None:
+    """A rule's refusal next to its field, or above the KPI or milestone rows."""
+    groups = getattr(form, "group_errors", {})
+    if error.field in groups:
+        groups[error.field].append(error.message)
+    else:
+        attach_error(form, error)

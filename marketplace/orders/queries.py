@@ -1,0 +1,121 @@
+"""What the order pages show, loaded in a fixed number of queries (templates never
+query): the order with its parties, KPIs, milestones, ratings and amendments; for the
+parties, also deliveries, evidence files, payments and a pending amendment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.files.models import Attachment
+from marketplace.orders.models import (
+    Milestone,
+    MilestoneDelivery,
+    MilestoneStatus,
+    OrderAmendment,
+    OrderStatus,
+    PilotOrder,
+    RatingSide,
+)
+from marketplace.orders.terms import LOCAL_ZONE, local_today
+from marketplace.payments.models import Payment
+
+OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
+
+
+def load_order(session, order_id: int) -> PilotOrder | None:
+    """One order with everything its public page shows: five queries, whatever its size."""
+    return session.scalar(
+        select(PilotOrder).where(PilotOrder.id == order_id).options(
+            joinedload(PilotOrder.agency), joinedload(PilotOrder.solver),
+            joinedload(PilotOrder.challenge), selectinload(PilotOrder.kpis),
+            selectinload(PilotOrder.milestones), selectinload(PilotOrder.ratings),
+            selectinload(PilotOrder.amendments)))
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_ZONE).date()
+
+
+def is_overdue(milestone: Milestone, order: PilotOrder, today: date) -> bool:
+    return (order.status is OrderStatus.ACTIVE and milestone.status in OPEN
+            and milestone.due_date < today)
+
+
+@dataclass
+class MilestoneLine:
+    milestone: Milestone
+    overdue: bool
+    cancelled: bool
+    days_to_payment: int | None
+
+
+@dataclass
+class OrderSummary:
+    order: PilotOrder
+    lines: list[MilestoneLine]
+    accepted_total: int
+    paid_total: int
+    overdue_count: int
+    agency_rating: object = None
+    solver_rating: object = None
+
+
+def summarize(order: PilotOrder, today: date | None = None) -> OrderSummary:
+    today = today or local_today()
+    lines = []
+    for m in order.milestones:
+        days = None
+        if m.paid_at is not None and m.accepted_at is not None:
+            days = (_local_date(m.paid_at) - _local_date(m.accepted_at)).days
+        lines.append(MilestoneLine(
+            milestone=m, overdue=is_overdue(m, order, today),
+            cancelled=order.status is OrderStatus.TERMINATED and m.status in OPEN,
+            days_to_payment=days))
+    accepted = sum(m.amount for m in order.milestones
+                   if m.status in (MilestoneStatus.ACCEPTED, MilestoneStatus.PAID))
+    paid = sum(m.amount for m in order.milestones if m.status is MilestoneStatus.PAID)
+    ratings = {r.side: r for r in order.ratings}
+    return OrderSummary(order=order, lines=lines, accepted_total=accepted, paid_total=paid,
+                        overdue_count=sum(1 for line in lines if line.overdue),
+                        agency_rating=ratings.get(RatingSide.AGENCY),
+                        solver_rating=ratings.get(RatingSide.SOLVER))
+
+
+@dataclass
+class PartyView:
+    deliveries: dict[int, list[MilestoneDelivery]] = field(default_factory=dict)
+    files: dict[int, list[Attachment]] = field(default_factory=dict)
+    payments: dict[int, list[Payment]] = field(default_factory=dict)
+    pending_amendment: OrderAmendment | None = None
+
+
+def party_view(session, order: PilotOrder) -> PartyView:
+    milestone_ids = [m.id for m in order.milestones]
+    deliveries = list(session.scalars(
+        select(MilestoneDelivery).where(MilestoneDelivery.milestone_id.in_(milestone_ids))
+        .order_by(MilestoneDelivery.delivered_at)))
+    files = list(session.scalars(
+        select(Attachment).where(Attachment.delivery_id.in_([d.id for d in deliveries]))
+        .order_by(Attachment.id))) if deliveries else []
+    payments = list(session.scalars(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.created_at)))
+    view = PartyView()
+    by_milestone = defaultdict(list)
+    for d in deliveries:
+        by_milestone[d.milestone_id].append(d)
+    view.deliveries = dict(by_milestone)
+    by_delivery = defaultdict(list)
+    for f in files:
+        by_delivery[f.delivery_id].append(f)
+    view.files = dict(by_delivery)
+    by_payment = defaultdict(list)
+    for p in payments:
+        by_payment[p.milestone_id].append(p)
+    view.payments = dict(by_payment)
+    view.pending_amendment = next((a for a in order.amendments if not a.in_effect), None)
+    return view

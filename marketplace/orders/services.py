@@ -1,0 +1,246 @@
+"""The rules of the pilot order: drafting, offering, signing, countersigning, terminating.
+
+Each rule takes the session, the acting user and plain values; it checks, changes,
+flushes, audits (through `lifecycle.transition` or `audit.record`) and raises a
+`DomainError` naming the form field at fault. None of them commits."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace import policy
+from marketplace.audit.services import record
+from marketplace.challenges.models import Challenge
+from marketplace.errors import DomainError
+from marketplace.evaluation.models import AwardItem
+from marketplace.lifecycle import transition
+from marketplace.orders.models import (
+    Kpi,
+    Milestone,
+    MilestoneStatus,
+    OrderStatus,
+    PilotOrder,
+)
+from marketplace.orders.states import ORDER_LIFECYCLE
+from marketplace.orders.terms import OrderTerms, same_name, terms_of, terms_sha256
+
+SETTLED = (MilestoneStatus.ACCEPTED, MilestoneStatus.PAID)
+
+
+# --- money checks shared by drafts and amendments -----------------------------------
+
+def lock_challenge(session, challenge_id: int) -> None:
+    """Serialize changes to one challenge's committed money (a row lock on PostgreSQL;
+    SQLite has a single writer anyway)."""
+    session.execute(select(Challenge.id).where(Challenge.id == challenge_id).with_for_update())
+
+
+def committed(session, challenge_id: int, *, exclude_order_id: int | None = None) -> int:
+    """Money committed by the orders of one challenge: a live order commits its value; a
+    terminated one only what it settled (its accepted and paid milestones)."""
+    live = select(func.coalesce(func.sum(PilotOrder.value), 0)).where(
+        PilotOrder.challenge_id == challenge_id, PilotOrder.status != OrderStatus.TERMINATED)
+    settled = (select(func.coalesce(func.sum(Milestone.amount), 0))
+               .join(PilotOrder, Milestone.order_id == PilotOrder.id)
+               .where(PilotOrder.challenge_id == challenge_id,
+                      PilotOrder.status == OrderStatus.TERMINATED,
+                      Milestone.status.in_(SETTLED)))
+    if exclude_order_id is not None:
+        live = live.where(PilotOrder.id != exclude_order_id)
+        settled = settled.where(PilotOrder.id != exclude_order_id)
+    return int(session.scalar(live)) + int(session.scalar(settled))
+
+
+def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
+                order: PilotOrder | None = None) -> None:
+    """Everything a set of terms must satisfy, whether drafted or amended."""
+    challenge = award_item.award.challenge
+    if not terms.contract_number.strip():
+        raise DomainError(_("Please enter the contract number."), field="contract_number")
+    if terms.value <= 0:
+        raise DomainError(_("The value must be a positive amount of đồng."), field="value")
+    if terms.value > award_item.amount:
+        raise DomainError(_("The value may not exceed the awarded amount (%(amount)s đồng).",
+                            amount=f"{award_item.amount:,}".replace(",", ".")),
+                          field="value")
+    lock_challenge(session, challenge.id)
+    others = committed(session, challenge.id,
+                       exclude_order_id=order.id if order is not None else None)
+    if others + terms.value > challenge.budget_ceiling:
+        room = max(challenge.budget_ceiling - others, 0)
+        raise DomainError(_("All orders of this challenge together may not exceed its budget "
+                            "ceiling; at most %(room)s đồng remain.",
+                            room=f"{room:,}".replace(",", ".")), field="value")
+    if terms.end_date < terms.start_date:
+        raise DomainError(_("The end date may not be before the start date."),
+                          field="end_date")
+    if not terms.kpis:
+        raise DomainError(_("Please enter at least one KPI with its target."), field="kpis")
+    if any(not name.strip() or not target.strip() for name, target in terms.kpis):
+        raise DomainError(_("Each KPI needs a name and a target."), field="kpis")
+    if not terms.milestones:
+        raise DomainError(_("Please enter at least one milestone."), field="milestones")
+    for m in terms.milestones:
+        if not m.deliverable.strip() or m.amount <= 0:
+            raise DomainError(_("Each milestone needs a deliverable, a due date and a positive "
+                                "amount."), field="milestones")
+        if not terms.start_date <= m.due_date <= terms.end_date:
+            raise DomainError(_("Each milestone is due between the start and the end date."),
+                              field="milestones")
+    total = sum(m.amount for m in terms.milestones)
+    if total != terms.value:
+        raise DomainError(_("The milestone amounts add up to %(total)s đồng; they must add up "
+                            "to the value exactly.", total=f"{total:,}".replace(",", ".")),
+                          field="milestones")
+    clash = select(PilotOrder.id).where(PilotOrder.agency_id == challenge.agency_id,
+                                        PilotOrder.contract_number == terms.contract_number)
+    if order is not None:
+        clash = clash.where(PilotOrder.id != order.id)
+    if session.scalar(clash.limit(1)) is not None:
+        raise DomainError(_("This agency already has a contract with this number."),
+                          field="contract_number")
+
+
+def _set_lines(order: PilotOrder, terms: OrderTerms) -> None:
+    order.kpis = [Kpi(position=i, name=name.strip(), target=target.strip())
+                  for i, (name, target) in enumerate(terms.kpis)]
+    order.milestones = [Milestone(position=i, deliverable=m.deliverable.strip(),
+                                  due_date=m.due_date, amount=m.amount)
+                        for i, m in enumerate(terms.milestones)]
+
+
+def _summary(terms: OrderTerms) -> dict:
+    return {"contract_number": terms.contract_number, "value": terms.value,
+            "start_date": terms.start_date.isoformat(), "end_date": terms.end_date.isoformat(),
+            "milestones": [m.amount for m in terms.milestones]}
+
+
+# --- drafting -----------------------------------------------------------------------
+
+def draft_order(session, user, award_item: AwardItem, terms: OrderTerms) -> PilotOrder:
+    """The agency officer drafts the order that carries out one approved award item."""
+    policy.require(user, "order.create", award_item)
+    existing = session.scalar(select(PilotOrder.id).where(
+        PilotOrder.award_item_id == award_item.id))
+    if existing is not None:
+        raise DomainError(_("This award already has a pilot order."))
+    terms = terms.with_changes(contract_number=terms.contract_number.strip(), version=1)
+    check_terms(session, terms, award_item)
+    challenge = award_item.award.challenge
+    order = PilotOrder(
+        award_item=award_item, challenge_id=challenge.id, agency_id=challenge.agency_id,
+        solver_id=award_item.submission.organization_id, created_by_id=user.id,
+        contract_number=terms.contract_number, value=terms.value,
+        start_date=terms.start_date, end_date=terms.end_date, terms=terms.terms,
+        status=OrderStatus.DRAFT, version=1)
+    _set_lines(order, terms)
+    session.add(order)
+    session.flush()
+    record(session, user, "order.drafted", order, after=_summary(terms))
+    return order
+
+
+def update_draft(session, user, order: PilotOrder, terms: OrderTerms) -> PilotOrder:
+    policy.require(user, "order.edit", order)
+    terms = terms.with_changes(contract_number=terms.contract_number.strip(),
+                               version=order.version)
+    check_terms(session, terms, order.award_item, order=order)
+    before = _summary(terms_of(order))
+    order.contract_number = terms.contract_number
+    order.value = terms.value
+    order.start_date, order.end_date = terms.start_date, terms.end_date
+    order.terms = terms.terms
+    _set_lines(order, terms)
+    session.flush()
+    record(session, user, "order.edited", order, before=before, after=_summary(terms))
+    return order
+
+
+def offer(session, user, order: PilotOrder) -> None:
+    transition(session, order, OrderStatus.OFFERED, user, lifecycle=ORDER_LIFECYCLE,
+               data={"terms_sha256": terms_sha256(order)})
+
+
+def withdraw_offer(session, user, order: PilotOrder) -> None:
+    transition(session, order, OrderStatus.DRAFT, user, lifecycle=ORDER_LIFECYCLE)
+
+
+# --- signatures ---------------------------------------------------------------------
+
+def check_signature(user, *, full_name: str, confirmed: bool, shown_sha256: str,
+                    current_sha256: str) -> None:
+    """A signature: the signer's own full name typed, the box ticked, and the digest of
+    the terms the signer was shown equal to the digest of the terms as they stand."""
+    if not same_name(full_name, user.full_name):
+        raise DomainError(_("Type your full name exactly as in your profile: %(name)s.",
+                            name=user.full_name), field="full_name")
+    if not confirmed:
+        raise DomainError(_("Please confirm that you have read and accept the terms."),
+                          field="confirm")
+    if shown_sha256 != current_sha256:
+        raise DomainError(_("The terms changed after you opened them. Please read them again "
+                            "before signing."))
+
+
+def _may(user, order: PilotOrder, target: OrderStatus) -> None:
+    step = ORDER_LIFECYCLE.find(order.status, target)
+    policy.require(user, step.action, order)
+
+
+def sign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
+         shown_sha256: str) -> None:
+    """The solver's owner signs the offered terms."""
+    _may(user, order, OrderStatus.SIGNED)
+    digest = terms_sha256(order)
+    check_signature(user, full_name=full_name, confirmed=confirmed, shown_sha256=shown_sha256,
+                    current_sha256=digest)
+    order.signed_by_id = user.id
+    order.signer_name = full_name.strip()
+    order.signed_terms_sha256 = digest
+    transition(session, order, OrderStatus.SIGNED, user, lifecycle=ORDER_LIFECYCLE,
+               data={"terms_sha256": digest, "signer_name": order.signer_name})
+
+
+def countersign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
+                shown_sha256: str) -> None:
+    """The agency's approver countersigns the terms the solver signed; the order is then
+    active."""
+    _may(user, order, OrderStatus.ACTIVE)
+    digest = terms_sha256(order)
+    check_signature(user, full_name=full_name, confirmed=confirmed, shown_sha256=shown_sha256,
+                    current_sha256=digest)
+    if digest != order.signed_terms_sha256:
+        raise DomainError(_("The terms differ from what the solver signed."))
+    order.countersigned_by_id = user.id
+    order.countersigner_name = full_name.strip()
+    order.countersigned_terms_sha256 = digest
+    transition(session, order, OrderStatus.ACTIVE, user, lifecycle=ORDER_LIFECYCLE,
+               data={"terms_sha256": digest, "countersigner_name": order.countersigner_name})
+
+
+# --- termination --------------------------------------------------------------------
+
+def terminate(session, user, order: PilotOrder, reason: str) -> dict:
+    """End the order early, with a public reason, settling what is owed.
+
+    Settlement: a milestone the agency has *accepted* is owed — it stays accepted and
+    payable after the termination (`milestone.pay` allows a terminated order), and a paid
+    one stays paid. A *planned* or *delivered* (not yet accepted) milestone is cancelled:
+    it keeps its last status for the record but can never move again (every milestone
+    step needs an active order), is not owed, and is shown as cancelled. The amount owed
+    and the cancelled milestones are written in the termination's audit event, and the
+    order then commits only its accepted and paid milestones against the budget ceiling.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give the reason for the termination."), field="reason")
+    _may(user, order, OrderStatus.TERMINATED)
+    owed = sum(m.amount for m in order.milestones if m.status is MilestoneStatus.ACCEPTED)
+    paid = sum(m.amount for m in order.milestones if m.status is MilestoneStatus.PAID)
+    cancelled = [m.id for m in order.milestones if m.status not in SETTLED]
+    order.termination_reason = reason
+    transition(session, order, OrderStatus.TERMINATED, user, lifecycle=ORDER_LIFECYCLE,
+               data={"reason": reason, "owed": owed, "paid": paid,
+                     "cancelled_milestones": cancelled})
+    return {"owed": owed, "paid": paid, "cancelled": cancelled}

@@ -1,0 +1,126 @@
+"""The payment gateway, one interface chosen by configuration.
+
+- `OfflineGateway` (the default): the agency pays outside the site (a State Treasury or
+  bank transfer) and records the transfer's reference and date; nothing is called.
+- `StripeGateway` (when `STRIPE_SECRET_KEY` is set): a PaymentIntent per milestone
+  payment, in VND — a zero-decimal currency, so the amount is the integer number of
+  đồng — confirmed only by Stripe's signed webhooks. `STRIPE_API_BASE` points the
+  library at a local Stripe test server (localstripe) instead of api.stripe.com.
+
+The gateway is called by views after the database commit, never inside a rule."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import stripe
+from flask import current_app
+
+from marketplace.payments.models import Payment, PaymentMethod
+
+STRIPE_CURRENCY = "vnd"
+WEBHOOK_TOLERANCE = 300  # seconds, either side of now
+
+
+class GatewayError(Exception):
+    """The payment provider could not be reached (`retryable`) or refused the request."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class InvalidEvent(Exception):
+    """A webhook whose signature, timestamp or body cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    amount: int
+    currency: str
+    metadata: dict = field(default_factory=dict)
+    error: str = ""
+
+
+class OfflineGateway:
+    method = PaymentMethod.OFFLINE
+    confirms_at_once = True
+
+
+class StripeGateway:
+    method = PaymentMethod.STRIPE
+    confirms_at_once = False
+
+    def __init__(self, secret_key: str, webhook_secret: str, api_base: str = "") -> None:
+        self.secret_key = secret_key
+        self.webhook_secret = webhook_secret
+        self.api_base = api_base
+
+    def _call(self, fn, *args, **kwargs):
+        stripe.api_base = self.api_base or stripe.DEFAULT_API_BASE
+        try:
+            return fn(*args, api_key=self.secret_key, **kwargs)
+        except (stripe.APIConnectionError, stripe.RateLimitError) as error:
+            raise GatewayError(error.user_message or str(error), retryable=True) from error
+        except stripe.StripeError as error:
+            raise GatewayError(error.user_message or str(error)) from error
+
+    @staticmethod
+    def _intent(resource) -> Intent:
+        obj = resource.to_dict()
+        last_error = obj.get("last_payment_error") or {}
+        return Intent(id=obj["id"], status=obj["status"], amount=int(obj["amount"]),
+                      currency=str(obj["currency"]).lower(),
+                      metadata=dict(obj.get("metadata") or {}),
+                      error=(last_error.get("message") or "") if last_error else "")
+
+    def create_intent(self, payment: Payment) -> Intent:
+        """A PaymentIntent for exactly the payment's amount, tied to its milestone, sent
+        with the idempotency key stored (and committed) with the payment beforehand: a
+        retry after a lost answer finds the same intent instead of making a second."""
+        intent = self._call(
+            stripe.PaymentIntent.create, amount=int(payment.amount),
+            currency=STRIPE_CURRENCY,
+            metadata={"milestone_id": str(payment.milestone_id),
+                      "payment_id": str(payment.id), "order_id": str(payment.order_id)},
+            idempotency_key=payment.idempotency_key)
+        return self._intent(intent)
+
+    def retrieve_intent(self, intent_id: str) -> Intent:
+        return self._intent(self._call(stripe.PaymentIntent.retrieve, intent_id))
+
+    def parse_event(self, payload: bytes, signature_header: str,
+                    now: float | None = None) -> dict:
+        """The event, if the signature on the raw body is genuine and its timestamp is
+        within five minutes of now, in either direction."""
+        if not self.webhook_secret:
+            raise InvalidEvent("no webhook secret configured")
+        now = time.time() if now is None else now
+        stamps = [part.split("=", 1)[1] for part in (signature_header or "").split(",")
+                  if part.strip().startswith("t=")]
+        if len(stamps) != 1 or not stamps[0].strip().isdigit():
+            raise InvalidEvent("no timestamp")
+        if int(stamps[0]) > now + WEBHOOK_TOLERANCE:
+            raise InvalidEvent("timestamp in the future")
+        try:
+            text = payload.decode("utf-8")
+            stripe.Webhook.construct_event(text, signature_header, self.webhook_secret,
+                                           tolerance=WEBHOOK_TOLERANCE)
+            event = json.loads(text)
+        except (UnicodeDecodeError, ValueError, stripe.SignatureVerificationError) as error:
+            raise InvalidEvent(str(error)) from error
+        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+            raise InvalidEvent("not an event")
+        return event
+
+
+def get_gateway(config=None) -> OfflineGateway | StripeGateway:
+    config = config if config is not None else current_app.config
+    if config.get("STRIPE_SECRET_KEY"):
+        return StripeGateway(config["STRIPE_SECRET_KEY"], config.get("STRIPE_WEBHOOK_SECRET", ""),
+                             config.get("STRIPE_API_BASE", ""))
+    return OfflineGateway()

@@ -1,0 +1,91 @@
+"""Two simultaneous payment attempts on one milestone make one payment, on SQLite and
+on PostgreSQL. The usual fixture runs a test in one rolled-back transaction on one
+connection, which cannot show a race; so this test migrates a database of its own and
+runs two threads, each with its own session and connection."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.orders.models import Milestone, MilestoneStatus
+from marketplace.orders.terms import local_today
+from marketplace.payments import services
+from marketplace.payments.models import Payment
+from tests.orders_factories import accept_milestone, make_order
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
+        return
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL race is not tested")
+    name = f"race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_two_concurrent_payments_make_one(own_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+                      "UPLOAD_DIR": str(tmp_path / "uploads")})
+    with app.app_context():
+        upgrade()
+        order = make_order(db.session)
+        milestone = order.milestones[0]
+        accept_milestone(db.session, order, milestone)
+        db.session.commit()
+        officer_id, milestone_id = order.parties.officer.id, milestone.id
+
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[str] = []
+
+    def attempt(n: int) -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, officer_id)
+                target = db.session.get(Milestone, milestone_id)
+                assert target.status is MilestoneStatus.ACCEPTED and user.memberships
+                assert target.order.agency is not None
+                barrier.wait()  # both have seen the milestone accepted
+                services.record_offline(db.session, user, target, reference=f"KB-{n}",
+                                        paid_on=local_today())
+                db.session.commit()
+                outcomes.append("paid")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context():
+        try:
+            assert sorted(outcomes) == ["paid", "refused"]
+            assert db.session.scalar(select(func.count()).select_from(Payment).where(
+                Payment.milestone_id == milestone_id)) == 1
+            assert db.session.get(Milestone, milestone_id).status is MilestoneStatus.PAID
+        finally:
+            db.session.remove()
+            db.engine.dispose()
