@@ -54,7 +54,7 @@ class PartnerStatus(StrEnum):
 
 
 labels.register(PartnerStatus, {
-    PartnerStatus.INVITED: _l("Invited"), PartnerStatus.ACCEPTED: _l("Accepted"),
+    PartnerStatus.INVITED: _l("Invited"), PartnerStatus.ACCEPTED: _l("Joined the consortium"),
     PartnerStatus.DECLINED: _l("Declined"),
 })
 
