@@ -16,6 +16,7 @@ from marketplace.audit.services import record
 from marketplace.errors import DomainError
 from marketplace.files.services import attach
 from marketplace.lifecycle import transition
+from marketplace.orders import notices
 from marketplace.orders.models import (
     Milestone,
     MilestoneDelivery,
@@ -48,6 +49,7 @@ def deliver(session, user, milestone: Milestone, notes: str,
                filename=filename, max_total=current_app.config["MAX_SUBMISSION_BYTES"])
     transition(session, milestone, MilestoneStatus.DELIVERED, user,
                lifecycle=MILESTONE_LIFECYCLE, data={"delivery_id": delivery.id})
+    notices.milestone_event(session, milestone, "milestone.delivered")
     return delivery
 
 
@@ -68,6 +70,7 @@ def accept(session, user, milestone: Milestone) -> None:
     transition(session, milestone, MilestoneStatus.ACCEPTED, user,
                lifecycle=MILESTONE_LIFECYCLE,
                data={"delivery_id": delivery.id, "amount": milestone.amount})
+    notices.milestone_event(session, milestone, "milestone.accepted")
 
 
 def reject(session, user, milestone: Milestone, reason: str) -> None:
@@ -86,6 +89,7 @@ def reject(session, user, milestone: Milestone, reason: str) -> None:
     transition(session, milestone, MilestoneStatus.PLANNED, user,
                lifecycle=MILESTONE_LIFECYCLE,
                data={"delivery_id": delivery.id, "reason": reason})
+    notices.milestone_event(session, milestone, "milestone.rejected")
 
 
 def mark_paid(session, actor, milestone: Milestone, *, by_system: bool, data: dict) -> None:
@@ -93,6 +97,7 @@ def mark_paid(session, actor, milestone: Milestone, *, by_system: bool, data: di
     Called by the payments domain once a payment is confirmed, never directly."""
     transition(session, milestone, MilestoneStatus.PAID, actor,
                lifecycle=MILESTONE_LIFECYCLE, data=data, by_system=by_system)
+    notices.milestone_event(session, milestone, "milestone.paid")
     complete_if_all_paid(session, milestone.order)
 
 

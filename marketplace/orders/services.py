@@ -15,6 +15,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
 from marketplace.lifecycle import transition
+from marketplace.orders import notices
 from marketplace.orders.models import (
     Kpi,
     Milestone,
@@ -160,6 +161,7 @@ def update_draft(session, user, order: PilotOrder, terms: OrderTerms) -> PilotOr
 def offer(session, user, order: PilotOrder) -> None:
     transition(session, order, OrderStatus.OFFERED, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": terms_sha256(order)})
+    notices.order_offered(session, order)
 
 
 def withdraw_offer(session, user, order: PilotOrder) -> None:
@@ -200,6 +202,7 @@ def sign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
     order.signed_terms_sha256 = digest
     transition(session, order, OrderStatus.SIGNED, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": digest, "signer_name": order.signer_name})
+    notices.order_signed(session, order)
 
 
 def countersign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
@@ -217,6 +220,7 @@ def countersign(session, user, order: PilotOrder, *, full_name: str, confirmed: 
     order.countersigned_terms_sha256 = digest
     transition(session, order, OrderStatus.ACTIVE, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": digest, "countersigner_name": order.countersigner_name})
+    notices.order_countersigned(session, order)
 
 
 # --- termination --------------------------------------------------------------------
