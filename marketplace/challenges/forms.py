@@ -27,7 +27,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from marketplace.accounts.models import SOLVER_KINDS
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
@@ -59,7 +59,10 @@ def _typed_time(typed: datetime | None, stored: datetime | None) -> datetime | N
 
 
 class MoneyField(IntegerField):
-    """A whole number of đồng; accepts "2.000.000.000", "2,000,000,000" or "2 000 000 000"."""
+    """A whole number of đồng; accepts "2.000.000.000", "2,000,000,000" or "2 000 000 000".
+    A text input (a number input refuses the dots people type)."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -115,7 +118,8 @@ class ChallengeForm(FlaskForm):
     pilot_site = StringField(_l("Pilot site"), validators=[Length(max=300)])
     province = SelectField(_l("Province or city"), choices=province_choices)
     budget_ceiling = MoneyField(_l("Budget ceiling (VND)"),
-                                validators=[Optional(), NumberRange(min=0)])
+                                validators=[Optional(), NumberRange(min=0)],
+                                render_kw={"inputmode": "numeric"})
     pilot_duration_months = IntegerField(_l("Pilot duration (months)"),
                                          validators=[Optional(), NumberRange(min=0, max=120)])
     eligible_kinds = MultiCheckboxField(_l("Who may submit solutions"),

@@ -19,6 +19,7 @@ from marketplace.evaluation.models import Award, PanelMember
 from marketplace.evaluation.ranking import standings, submissions_of
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm, ReasonForm
+from marketplace.orders.queries import orders_by_award_item
 from marketplace.submissions.models import Submission
 from marketplace.web import attach_error, authorize, get_or_404
 
@@ -165,7 +166,8 @@ def award(award_id: int):
     award = get_or_404(Award, award_id)
     authorize("award.view", award)
     return render_template("evaluation/award.html", award=award, challenge=award.challenge,
-                           reason_form=ReasonForm(), confirm=ConfirmForm())
+                           reason_form=ReasonForm(), confirm=ConfirmForm(),
+                           orders=orders_by_award_item(db.session, [i.id for i in award.items]))
 
 
 @bp.route("/evaluation/awards/<int:award_id>/approve", methods=["POST"])

@@ -29,6 +29,7 @@ from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
 from marketplace.files.storage import storage
+from marketplace.orders.queries import orders_by_award_item
 from marketplace.policy.challenges import OFFICER_ROLES
 from marketplace.policy.evaluation import REVIEWABLE, belongs_to_bidder, declaration
 from marketplace.submissions.models import Submission
@@ -184,7 +185,8 @@ def attachment(submission_id: int, number: int):
     response.headers["Content-Disposition"] = \
         f'attachment; filename="attachment-{number}.{extension[:8]}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = \
+        "default-src 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -244,5 +246,7 @@ def award_page(challenge_id: int):
     winners = {item.submission_id: item for item in award.items} if award else {}
     return render_template("evaluation/award_page.html", challenge=challenge, award=award,
                            standings=table, winners=winners,
-                           disqualified=sum(1 for s in table if s.disqualified))
+                           disqualified=sum(1 for s in table if s.disqualified),
+                           orders=orders_by_award_item(
+                               db.session, [i.id for i in award.items] if award else []))
 

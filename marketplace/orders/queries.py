@@ -37,6 +37,14 @@ def load_order(session, order_id: int) -> PilotOrder | None:
             selectinload(PilotOrder.amendments)))
 
 
+def orders_by_award_item(session, item_ids) -> dict[int, PilotOrder]:
+    """The pilot order of each of these award items that has one (one query)."""
+    if not item_ids:
+        return {}
+    return {order.award_item_id: order for order in session.scalars(
+        select(PilotOrder).where(PilotOrder.award_item_id.in_(list(item_ids))))}
+
+
 def _local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_ZONE).date()
 

@@ -4,12 +4,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import TextInput
 
 from marketplace.submissions.services import SubmissionContent
 
 
 class VndField(IntegerField):
-    """Whole đồng, typed as people write them: "1.500.000.000", "1 500 000 000 đ"."""
+    """Whole đồng, typed as people write them: "1.500.000.000", "1 500 000 000 đ". A text
+    input (a number input refuses the dots people type)."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -37,7 +41,8 @@ class SubmissionForm(FlaskForm):
     proposed_price = VndField(
         _l("Proposed price (VND)"),
         validators=[Optional(), NumberRange(min=1, message=_l("The price must be more than "
-                                                              "zero."))])
+                                                              "zero."))],
+        render_kw={"inputmode": "numeric"})
     timeline = TextAreaField(_l("Timeline"), validators=[Optional(), Length(max=20000)])
     team = TextAreaField(_l("Team"), validators=[Optional(), Length(max=20000)])
 

@@ -157,6 +157,55 @@ def log_in(page, live_server, email: str, password: str = "demo-password") -> No
     assert "/login" not in page.url, page.content()[:2000]
 
 
+@pytest.fixture(scope="session")
+def user_states(tmp_path_factory):
+    """Logged-in storage states, one per email, made once per session (never logged out:
+    logging out ends every session of that user)."""
+    return {"dir": tmp_path_factory.mktemp("states")}
+
+
+@pytest.fixture
+def as_user(browser, live_server, user_states):
+    """as_user(email) -> a page in its own context, logged in (Vietnamese, Viet Nam time)."""
+    contexts = []
+
+    def open_page(email: str | None = None, password: str = "demo-password"):
+        state = user_states.get(email)
+        context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+                                      storage_state=state)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        if email is not None and state is None:
+            log_in(page, live_server, email, password)
+            path = user_states["dir"] / f"{email}.json"
+            context.storage_state(path=str(path))
+            user_states[email] = str(path)
+        else:
+            page.goto(live_server("/"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+_CATALOG = None
+
+
+def vi(msgid: str, **values) -> str:
+    """The Vietnamese text the site shows for an English msgid (from the compiled catalog)."""
+    global _CATALOG
+    if _CATALOG is None:
+        import gettext
+
+        _CATALOG = gettext.translation("messages", localedir=str(ROOT / "marketplace" /
+                                                                  "translations"),
+                                       languages=["vi"])
+    text = _CATALOG.gettext(msgid)
+    return text % values if values else text
+
+
 def axe_violations(page, levels=("serious", "critical")) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -164,4 +213,49 @@ def axe_violations(page, levels=("serious", "critical")) -> list[dict]:
     return [v for v in results.response["violations"] if v.get("impact") in levels]
 
 
-__all__ = ["axe_violations", "log_in", "shutil"]
+__all__ = ["axe_violations", "log_in", "shutil", "vi"]
+
+
+def publish_challenge(page, live_server, title: str, *, days: int = 20) -> str:
+    """The officer on `page` drafts and publishes a complete challenge open to every
+    kind of solver, through the form; returns its path."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    page.goto(live_server("/challenges/new"))
+    page.locator("#title").fill(title)
+    page.locator("#problem").fill("Bài toán thử nghiệm trên trình duyệt.")
+    page.locator("#technology_group_id").select_option(index=1)
+    page.locator("#budget_ceiling").fill("900.000.000")
+    page.locator("#pilot_duration_months").fill("4")
+    for box in page.locator("input[name=eligible_kinds]").all():
+        box.check()
+    page.locator("#criteria-0-name").fill("Chất lượng")
+    page.locator("#criteria-0-weight").fill("100")
+    local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    page.locator("#clarification_deadline").fill(
+        (local + timedelta(days=days - 5)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#submission_deadline").fill(
+        (local + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "/edit" in page.url, page.locator("main").inner_text()[:1000]
+    page.locator("main").get_by_role("button", name=vi("Publish"), exact=True).last.click()
+    page.wait_for_load_state()
+    assert page.url.rsplit("/", 1)[-1].isdigit(), page.locator("main").inner_text()[:1000]
+    return page.url.removeprefix(live_server.url)
+
+
+@pytest.fixture(scope="session")
+def open_challenge(browser, live_server):
+    """One challenge open for submissions for twenty days, shared by the form tests:
+    (its id, its path, its title)."""
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "officer@agency.demo.example")
+        title = "Số hóa hồ sơ bệnh án tại trạm y tế xã Hòa Vang"
+        path = publish_challenge(page, live_server, title)
+    finally:
+        context.close()
+    return int(path.rsplit("/", 1)[-1]), path, title
