@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import Field
 
 from marketplace import policy
 from marketplace.errors import DomainError
@@ -17,7 +18,7 @@ def attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | 
     a rule's field name to the form's where they differ."""
     name = (aliases or {}).get(error.field, error.field) if error.field else None
     field = getattr(form, name, None) if name else None
-    if field is not None:
+    if isinstance(field, Field):  # not a form's method that shares the rule's field name
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "danger")

@@ -118,8 +118,20 @@ def login():
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
 
 
+def _password_prompt_key() -> str:
+    """Password guesses from a logged-in session (a stolen one, perhaps) count per user."""
+    user_id = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"password-prompt:{user_id}"
+
+
+def _password_prompt_limit(fn):
+    return limiter.limit(_account_limit, methods=["POST"], key_func=_password_prompt_key,
+                         deduct_when=_failed, error_message="password-prompt")(fn)
+
+
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
+@_password_prompt_limit
 def reauthenticate():
     form = ReauthenticateForm()
     if form.validate_on_submit():
@@ -200,6 +212,7 @@ def profile():
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @fresh_login_required
+@_password_prompt_limit
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -30,6 +30,7 @@ def download(attachment_id: int):
     response = Response(data, mimetype=attachment.content_type)
     response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = \
+        "default-src 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

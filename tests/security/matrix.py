@@ -1,0 +1,164 @@
+"""Helpers of the access-control matrix: URL arguments per fixture object, the clients
+of each role, a snapshot of the database to prove that a request changed nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from tests.factories import PASSWORD
+
+# Expected outcomes. LOGIN: a redirect to the login page; REDIRECT: any other redirect.
+OK, BAD, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 400, 403, 404, 405
+LOGIN, REDIRECT = "login", "redirect"
+REFUSALS = {LOGIN, BAD, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
+
+
+def row(anonymous, other_solver, other_officer, unassigned_evaluator, recused_evaluator,
+        admin, owner) -> dict:
+    return {"anonymous": anonymous, "other_solver": other_solver,
+            "other_officer": other_officer, "unassigned_evaluator": unassigned_evaluator,
+            "recused_evaluator": recused_evaluator, "admin": admin, "owner": owner}
+
+
+PUBLIC = row(OK, OK, OK, OK, OK, OK, OK)
+MEMBERS = row(LOGIN, OK, OK, OK, OK, OK, OK)  # any logged-in user, for their own things
+ONLY_POST = row(*[NOT_ALLOWED] * 7)
+
+
+@dataclass
+class Case:
+    endpoint: str
+    obj: str  # a key of OBJECTS: which fixture objects fill the URL
+    owner: str | None  # the legitimate party: an attribute path of the world, None = visitor
+    get: dict | None = None  # None: the rule has no GET; every role gets 405
+    post: dict | None = None  # None: the rule has no POST
+    query: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.endpoint}[{self.obj}]"
+
+
+def _first(items):
+    return items[0]
+
+
+# Which URL arguments each fixture object provides; a rule takes those it names.
+OBJECTS = {
+    "none": lambda w: {},
+    "static": lambda w: {"filename": "css/site.css"},
+    "bootstrap": lambda w: {"filename": "css/bootstrap.min.css"},
+    "csv": lambda w: {"name": "challenges"},
+    "en": lambda w: {"lang": "en"},
+    "reset_token": lambda w: {"token": w.reset_token},
+    "invitation_token": lambda w: {"token": w.invitation_token},
+    "solver_org": lambda w: {"org_id": w.solver.id, "membership_id": w.member_membership.id},
+    "pending_org": lambda w: {"org_id": w.pending_org.id},
+    "user": lambda w: {"user_id": w.other_solver_user.id, "action": "deactivate"},
+    "taxonomy": lambda w: {"version_id": w.version.id, "group_id": w.group.id},
+    "draft": lambda w: {"challenge_id": w.draft.id, "attachment_id": w.draft_attachment.id},
+    "open": lambda w: {"challenge_id": w.open.id, "attachment_id": w.open_attachment.id,
+                       "clarification_id": w.clarification.id},
+    "evaluating": lambda w: {"challenge_id": w.evaluating.id, "submission_id": w.evaluated.id,
+                             "member_id": w.panel_member.id, "number": 1},
+    "awarded": lambda w: {"challenge_id": w.awarded.id, "award_id": w.award.id,
+                          "submission_id": w.active_parties.item.submission_id,
+                          "order_id": w.active.id},
+    "proposed_award": lambda w: {"award_id": w.proposed_award.id},
+    "sealed": lambda w: {"submission_id": w.sealed.id},
+    "draft_sub": lambda w: {"submission_id": w.draft_sub.id,
+                            "attachment_id": w.draft_sub_attachment.id,
+                            "partner_id": w.partner_invite.id, "action": "submit"},
+    "invite": lambda w: {"partner_id": w.partner_invite.id, "answer": "accept"},
+    "active": lambda w: {"order_id": w.active.id, "amendment_id": w.amendment.id},
+    "active_planned": lambda w: {"order_id": w.active.id,
+                                 "milestone_id": w.active.milestones[2].id},
+    "active_delivered": lambda w: {"order_id": w.active.id, "milestone_id": w.delivered.id},
+    "active_accepted": lambda w: {"order_id": w.active.id, "milestone_id": w.accepted.id},
+    "draft_order": lambda w: {"order_id": w.draft_order.id},
+    "offered": lambda w: {"order_id": w.offered.id},
+    "signed": lambda w: {"order_id": w.signed.id},
+    "completed": lambda w: {"order_id": w.completed.id},
+    "free_item": lambda w: {"award_item_id": w.free_item_parties.item.id},
+    "file_open": lambda w: {"attachment_id": w.open_attachment.id},
+    "file_draft": lambda w: {"attachment_id": w.draft_attachment.id},
+    "file_sealed": lambda w: {"attachment_id": w.sealed_attachment.id},
+    "file_evaluated": lambda w: {"attachment_id": w.evaluated_attachment.id},
+    "file_delivery": lambda w: {"attachment_id": w.delivery_attachment.id},
+    "notification": lambda w: {"notification_id": w.notification.id},
+    "subscription": lambda w: {"subscription_id": w.subscription.id},
+}
+
+ROLE_USERS = {
+    "anonymous": None,
+    "other_solver": "other_solver_user",
+    "other_officer": "other_officer",
+    "unassigned_evaluator": "unassigned",
+    "recused_evaluator": "recused",
+    "admin": "admin",
+}
+
+
+def resolve(world, path: str | None):
+    obj = world
+    if path is None:
+        return None
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def build_url(app, world, case: Case) -> str:
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == case.endpoint]
+    values = OBJECTS[case.obj](world)
+    for rule in rules:  # the rule whose arguments the object fills (edit_group has two)
+        if rule.arguments <= set(values):
+            args = {k: v for k, v in values.items() if k in rule.arguments}
+            with app.test_request_context():
+                return url_for(case.endpoint, **args, **case.query)
+    raise AssertionError(f"{case.name}: the object gives {sorted(values)}, "
+                         f"the rule needs {[sorted(r.arguments) for r in rules]}")
+
+
+def outcome(response):
+    """The response as the table writes it."""
+    if response.status_code == 302:
+        location = response.headers.get("Location", "")
+        return LOGIN if location.split("?")[0].endswith("/login") else REDIRECT
+    return response.status_code
+
+
+def snapshot(session) -> tuple:
+    """The number of rows of every table: a refused request adds and removes none (and
+    every change the rules make is audited, so a change writes an audit row)."""
+    counts = [select(func.count()).select_from(table).scalar_subquery()
+              for table in db.metadata.sorted_tables]
+    return tuple(session.execute(select(*counts)).one())
+
+
+class Clients:
+    """One logged-in test client per user, created on first use."""
+
+    def __init__(self, app, login_client):
+        self.app = app
+        self.anonymous = app.test_client()
+        self._clients = {}
+
+    def for_user(self, user):
+        if user is None:
+            return self.anonymous
+        if user.id not in self._clients:
+            self._clients[user.id] = login(self.app, user)
+        return self._clients[user.id]
+
+
+def login(app, user):
+    client = app.test_client()
+    response = client.post_form("/login", {"email": user.email, "password": PASSWORD},
+                                token_from="/login")
+    assert response.status_code == 302, response.status_code
+    return client

@@ -1,0 +1,185 @@
+"""A realistic fixture world for the security tests: one agency with its officer and
+approver, one solver with its owner and member, and every object a route can name —
+challenges in each state, a sealed submission, a submission under evaluation with an
+appointed and a recused evaluator, a proposed and an approved award, pilot orders from
+draft to completed with milestones, a delivery with an attachment, an amendment, a
+clarification, notifications, invitations — plus the outsiders of the access matrix."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from io import BytesIO
+from types import SimpleNamespace
+
+from marketplace.accounts import organizations
+from marketplace.accounts.models import MemberRole, OrgKind, OrgStatus
+from marketplace.accounts.services import make_reset_token
+from marketplace.challenges import clarifications
+from marketplace.challenges.models import ChallengeStatus
+from marketplace.evaluation import services as evaluation
+from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMember
+from marketplace.files.services import attach
+from marketplace.notifications.models import Notification, Subscription
+from marketplace.orders import amendments, milestones
+from marketplace.orders.models import OrderStatus
+from marketplace.orders.terms import MilestonePlan
+from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, SubmissionStatus
+from marketplace.taxonomy.services import current_version
+from marketplace.types import utcnow
+from tests import factories, orders_factories, transparency_factories
+from tests.submissions_factories import PDF
+
+ROLES = ("anonymous", "other_solver", "other_officer", "unassigned_evaluator",
+         "recused_evaluator", "admin", "owner")
+
+
+def pdf(name: str = "tai-lieu.pdf") -> tuple[BytesIO, str]:
+    return BytesIO(PDF), name
+
+
+def _attach(session, user, field: str, owner_id: int, name: str = "tai-lieu.pdf"):
+    stream, filename = pdf(name)
+    return attach(session, user, owner_field=field, owner_id=owner_id, stream=stream,
+                  filename=filename)
+
+
+def _closed(session, agency, officer, status=ChallengeStatus.EVALUATING, **overrides):
+    now = utcnow()
+    return factories.make_challenge(
+        session, agency=agency, creator=officer, status=status,
+        clarification_deadline=now - timedelta(days=10),
+        submission_deadline=now - timedelta(days=1), closed_at=now - timedelta(days=1),
+        evaluating_at=now if status is not ChallengeStatus.CLOSED else None, **overrides)
+
+
+def build_world(session) -> SimpleNamespace:
+    w = SimpleNamespace()
+    mk = factories.make_user
+    # --- people ---------------------------------------------------------------------
+    w.officer, w.approver = mk(session), mk(session)
+    w.agency = factories.make_agency(session, officer=w.officer, approver=w.approver,
+                                     approval_threshold=1_000_000_000)
+    w.solver_owner, w.solver_member = mk(session), mk(session)
+    w.solver = factories.make_org(session, members={w.solver_owner: MemberRole.OWNER,
+                                                    w.solver_member: MemberRole.MEMBER})
+    w.admin = mk(session, is_admin=True)
+    w.other_solver_user = mk(session)
+    w.other_solver = factories.make_org(session, members={w.other_solver_user: MemberRole.OWNER})
+    w.other_officer = mk(session)
+    w.other_agency = factories.make_agency(session, officer=w.other_officer)
+    w.evaluator, w.recused, w.unassigned = mk(session), mk(session), mk(session)
+    w.partner_owner = mk(session)
+    w.partner = factories.make_org(session, kind=OrgKind.UNIVERSITY,
+                                   members={w.partner_owner: MemberRole.OWNER})
+    w.pending_org = factories.make_org(session, status=OrgStatus.PENDING)
+
+    # --- challenges -----------------------------------------------------------------
+    w.draft = factories.make_challenge(session, agency=w.agency, creator=w.officer,
+                                       status=ChallengeStatus.DRAFT)
+    w.open = factories.make_challenge(session, agency=w.agency, creator=w.officer)
+    w.open_attachment = _attach(session, w.officer, "challenge_id", w.open.id)
+    w.draft_attachment = _attach(session, w.officer, "challenge_id", w.draft.id)
+    w.clarification = clarifications.ask(session, w.solver_owner, w.open,
+                                         "Dữ liệu camera có sẵn không?")
+    # a sealed submission (submitted, before the deadline) with a file
+    w.sealed = factories.make_submission(session, challenge=w.open, organization=w.solver,
+                                         member=w.solver_owner)
+    w.sealed_attachment = _attach(session, w.solver_owner, "submission_id", w.sealed.id)
+    # a draft on a second open challenge, with an invited consortium partner
+    w.open2 = factories.make_challenge(session, agency=w.agency, creator=w.officer,
+                                       consortia_allowed=True)
+    w.draft_sub = factories.make_submission(session, challenge=w.open2, organization=w.solver,
+                                            member=w.solver_owner,
+                                            status=SubmissionStatus.DRAFT)
+    w.draft_sub_attachment = _attach(session, w.solver_owner, "submission_id", w.draft_sub.id)
+    w.partner_invite = ConsortiumPartner(submission=w.draft_sub, organization=w.partner,
+                                         status=PartnerStatus.INVITED,
+                                         invited_by_id=w.solver_owner.id)
+    session.add(w.partner_invite)
+
+    # --- under evaluation ----------------------------------------------------------
+    w.evaluating = _closed(session, w.agency, w.officer)
+    now = utcnow()
+    w.evaluated = factories.make_submission(session, challenge=w.evaluating,
+                                            organization=w.solver, member=w.solver_owner,
+                                            status=SubmissionStatus.OPENED, opened_at=now)
+    w.evaluated_attachment = _attach(session, w.solver_owner, "submission_id", w.evaluated.id)
+    w.rival = factories.make_submission(session, challenge=w.evaluating,
+                                        status=SubmissionStatus.OPENED, opened_at=now)
+    w.chair, _created = evaluation.appoint(session, w.officer, w.evaluating, w.evaluator.email,
+                                           chair=True)
+    evaluation.appoint(session, w.officer, w.evaluating, w.recused.email)
+    evaluation.declare(session, w.evaluator, w.evaluated, "none")
+    evaluation.declare(session, w.recused, w.evaluated, "financial", "Cổ đông của đơn vị.")
+    # the unassigned evaluator sits on another agency's panel
+    w.elsewhere = _closed(session, w.other_agency, w.other_officer)
+    evaluation.appoint(session, w.other_officer, w.elsewhere, w.unassigned.email)
+    # an award proposed above the threshold, waiting for the approver
+    w.proposed_award = Award(challenge=w.evaluating, status=AwardStatus.PROPOSED,
+                             justification="Điểm cao nhất.", total_amount=1_500_000_000,
+                             requires_approval=True, proposed_by_id=w.officer.id)
+    w.proposed_award.items.append(AwardItem(submission=w.evaluated, amount=1_500_000_000,
+                                            rank=1))
+    session.add(w.proposed_award)
+    session.flush()
+
+    # --- awarded, with pilot orders in every state ----------------------------------
+    def parties(**kw):
+        return orders_factories.make_award_item(session, **kw)
+
+    w.active_parties = p = parties()
+    p = replace(p, owner=w.solver_owner, member=w.solver_member, solver=w.solver)
+    p.item.submission.organization = w.solver
+    session.flush()
+    w.active_parties = p
+    w.awarded = p.challenge
+    w.award = p.item.award
+    w.active = orders_factories.make_order(session, p, status=OrderStatus.ACTIVE)
+    first, second, _third = w.active.milestones
+    orders_factories.accept_milestone(session, w.active, first)  # delivered with a file
+    w.accepted = first
+    milestones.deliver(session, w.solver_member, second, "Đã bàn giao giai đoạn 2.",
+                       [pdf("bien-ban-2.pdf")])
+    w.delivered = second
+    w.delivery = second.deliveries[-1]
+    w.delivery_attachment = _delivery_attachment(session, w.delivery)
+    w.amendment = amendments.propose(
+        session, p.officer, w.active, value=w.active.value, start_date=w.active.start_date,
+        end_date=w.active.end_date + timedelta(days=30),
+        milestones=[MilestonePlan(m.deliverable, m.due_date, m.amount, m.id)
+                    for m in w.active.milestones], reason="Gia hạn do mưa bão.")
+    w.draft_order = orders_factories.make_order(session, parties(), status=OrderStatus.DRAFT)
+    w.offered = orders_factories.make_order(session, parties(), status=OrderStatus.OFFERED)
+    w.signed = orders_factories.make_order(session, parties(), status=OrderStatus.SIGNED)
+    w.free_item_parties = parties()  # an approved award item without an order yet
+    done = parties()
+    w.completed = transparency_factories.make_order(session, done.item,
+                                                    status=OrderStatus.COMPLETED)
+    transparency_factories.make_paid_milestone(session, w.completed,
+                                               amount=w.completed.value)
+    w.completed.parties = done
+
+    # --- accounts, notifications ----------------------------------------------------
+    w.member_membership = next(m for m in w.solver.memberships if m.user_id == w.solver_member.id)
+    _invitation, w.invitation_token = organizations.invite(
+        session, w.solver_owner, w.solver, "moi-thanh-vien@example.test", MemberRole.MEMBER)
+    w.reset_token = make_reset_token(w.solver_owner)
+    w.notification = Notification(user_id=w.solver_owner.id, kind="challenge.amended",
+                                  message="Bài toán đã được sửa.", link="/challenges/")
+    w.subscription = Subscription(user_id=w.solver_owner.id,
+                                  technology_group_id=factories.group(session).id)
+    session.add_all([w.notification, w.subscription])
+    w.version = current_version(session)
+    w.group = factories.group(session)
+    w.panel_member = session.get(PanelMember, w.chair.id)
+    session.flush()
+    return w
+
+
+def _delivery_attachment(session, delivery):
+    from sqlalchemy import select
+
+    from marketplace.files.models import Attachment
+
+    return session.scalar(select(Attachment).where(Attachment.delivery_id == delivery.id))
