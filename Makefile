@@ -42,5 +42,19 @@ test: install translations
 lint: install
 	$(VENV)/bin/ruff check marketplace tests migrations config.py wsgi.py
 
+# The benchmark (issue 7): generates or reuses the data sets under bench/data/, serves the
+# app with gunicorn on 127.0.0.1, writes bench/results/report.md and chart.png.
+BENCH_SIZES    ?= 1000,100000
+BENCH_DURATION ?= 10
+BENCH_DATABASE ?= sqlite
+BENCH_STAMP    := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,browser,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) --duration $(BENCH_DURATION) --database $(BENCH_DATABASE)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

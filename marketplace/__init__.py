@@ -84,10 +84,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.audit.cli import audit_cli
+    from marketplace.backup import db_backup_command
     from marketplace.challenges.cli import cli as challenges_cli
     from marketplace.demo import demo_command
     from marketplace.notifications.cli import cli as mail_cli
     from marketplace.search.cli import cli as search_cli
 
-    for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli):
+    for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli,
+                    db_backup_command):
         app.cli.add_command(command)

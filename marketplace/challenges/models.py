@@ -113,8 +113,10 @@ class Challenge(db.Model):
         ),
         CheckConstraint("status <> 'cancelled' OR cancel_reason <> ''", name="cancel_has_reason"),
         Index("ix_challenges_status_published", "status", "published_at"),
-        Index("ix_challenges_group_published", "technology_group_id", "published_at"),
-        Index("ix_challenges_agency_published", "agency_id", "published_at"),
+        Index("ix_challenges_status_deadline", "status", "submission_deadline"),
+        Index("ix_challenges_status_group_published", "status", "technology_group_id",
+              "published_at"),
+        Index("ix_challenges_agency_status", "agency_id", "status"),
     )
 
     @property

@@ -129,12 +129,79 @@ class LocalStorage:
         return self._path(stored_name).exists()
 
 
+class S3Storage:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, …) under random names,
+    private: the application reads them back and serves them through the same
+    authorization check as local files. `boto3` is the optional `s3` extra."""
+
+    def __init__(self, bucket: str, *, prefix: str = "", client=None, **client_options):
+        if client is None:
+            import boto3  # optional: pip install -e '.[s3]'
+
+            client = boto3.client("s3", **{k: v for k, v in client_options.items() if v})
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def _key(self, stored_name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", stored_name):
+            raise ValueError("bad stored name")
+        return f"{self.prefix}{stored_name[:2]}/{stored_name}"
+
+    def save(self, data: bytes) -> str:
+        stored_name = secrets.token_urlsafe(32)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(stored_name), Body=data,
+                               ContentType="application/octet-stream")
+        return stored_name
+
+    def open(self, stored_name: str) -> BinaryIO:
+        response = self.client.get_object(Bucket=self.bucket, Key=self._key(stored_name))
+        return BytesIO(response["Body"].read())  # bounded by MAX_UPLOAD_BYTES
+
+    def delete(self, stored_name: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(stored_name))
+
+    def exists(self, stored_name: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(stored_name))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+
+def _setting(app: Flask, name: str, default: str = "") -> str:
+    return app.config.get(name) or os.environ.get(name, default)
+
+
+def make_s3_storage(app: Flask) -> S3Storage:
+    """From S3_BUCKET, S3_ENDPOINT_URL (MinIO and other non-AWS services), S3_REGION,
+    S3_PREFIX, and the credentials S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY — or, when
+    those are empty, boto3's own chain (AWS_* variables, instance roles)."""
+    bucket = _setting(app, "S3_BUCKET")
+    if not bucket:
+        raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+    return S3Storage(
+        bucket, prefix=_setting(app, "S3_PREFIX"),
+        endpoint_url=_setting(app, "S3_ENDPOINT_URL") or None,
+        region_name=_setting(app, "S3_REGION") or None,
+        aws_access_key_id=_setting(app, "S3_ACCESS_KEY_ID") or None,
+        aws_secret_access_key=_setting(app, "S3_SECRET_ACCESS_KEY") or None,
+    )
+
+
 def storage():
     return current_app.extensions["file_storage"]
 
 
 def init_app(app: Flask) -> None:
     backend = app.config.get("STORAGE_BACKEND", "local")
-    if backend != "local":
+    if backend == "local":
+        app.extensions["file_storage"] = LocalStorage(app.config["UPLOAD_DIR"])
+    elif backend == "s3":
+        app.extensions["file_storage"] = make_s3_storage(app)
+    else:
         raise RuntimeError(f"unknown STORAGE_BACKEND {backend!r}")
-    app.extensions["file_storage"] = LocalStorage(app.config["UPLOAD_DIR"])

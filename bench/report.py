@@ -1,0 +1,254 @@
+"""The Markdown report and the PNG chart of one benchmark run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+RATIO_TARGETS = {"list_first": 0.30, "list_deep": 0.30, "list_filtered": 0.30,
+                 "list_filtered_deep": 0.30, "challenge": 0.30, "order": 0.30,
+                 "dashboard": 0.20}
+MAX_QUERIES = 6
+MAX_GROWTH = 1.25
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("✅" if ok else "❌")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+                              capture_output=True, text=True, check=False,
+                              cwd=Path(__file__).parent).stdout.strip() or "?"
+    except OSError:
+        return "?"
+
+
+def render(run: dict) -> str:
+    sizes = list(run["sizes"])
+    args = run["args"]
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Run {run['started']} on commit {_commit()} (plus the working tree), "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores; database **{args['database']}**; gunicorn 2 sync workers "
+        f"on 127.0.0.1; load: **{run['load_tool']}**, {args['connections']} connections, "
+        f"{args['duration']:.0f} s per page. One server per size, all up together; each "
+        "page is driven for every size in turn, so the sizes of a page share the machine's "
+        "load of that moment (the machine is shared: see the load column).",
+        "",
+        f"Command: `python -m bench.run --sizes {args['sizes']} --duration "
+        f"{args['duration']:.0f} --database {args['database']}` (or `make bench`).",
+        "",
+        "## Data sets",
+        "",
+        "| challenges | rows | generated in | rows/s | cached "
+        "| server load (1 min) before → after |",
+        "| ---: | ---: | ---: | ---: | :---: | --- |",
+    ]
+    for size in sizes:
+        data = run["sizes"][size]
+        gen = data["generation"]
+        load = (f"{data.get('load_before', ['?'])[0]:.2f} → {data.get('load_after', ['?'])[0]:.2f}"
+                if data.get("load_before") else "–")
+        lines.append(f"| {int(size):,} | {gen['rows']:,} | {gen['insert_s']:.1f} s | "
+                     f"{gen['rows_per_s']:,.0f} | {'yes' if gen.get('cached') else 'no'} | "
+                     f"{load} |")
+    lines += ["", "Rows per table (largest size): " + ", ".join(
+        f"{name} {count:,}" for name, count in run["sizes"][sizes[-1]]["generation"]["counts"]
+        .items()) + ".", ""]
+
+    for size in sizes:
+        data = run["sizes"][size]
+        hello = data["pages"].get("hello", {}).get("rps")
+        lines += [f"## {int(size):,} challenges", "",
+                  "| page | req/s | p50 ms | p95 ms | p99 ms | × bare route | SQL queries "
+                  "| SQL ms | errors |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for target in data["targets"]:
+            key = target["key"]
+            page = data["pages"].get(key, {})
+            q = data["queries"].get(key) or {}
+            if page.get("skipped"):
+                lines.append(f"| {target['name']} | skipped: {page['skipped']} | | | | | "
+                             f"{_fmt(q.get('queries'))} | | |")
+                continue
+            if not page.get("requests"):
+                lines.append(f"| {target['name']} | no response within {args['duration']:.0f} s "
+                             f"| | | | | {_fmt(q.get('queries'))} | {_fmt(q.get('sql_ms'))} | |")
+                continue
+            ratio = page["rps"] / hello if hello and page.get("rps") else None
+            lines.append(
+                f"| {target['name']} | {_fmt(page.get('rps'), 0)} | {_fmt(page.get('p50'))} | "
+                f"{_fmt(page.get('p95'))} | {_fmt(page.get('p99'))} | {_fmt(ratio, 2)} | "
+                f"{_fmt(q.get('queries'))} | {_fmt(q.get('sql_ms'))} | {page.get('errors', 0)} |")
+        rss = data.get("rss") or []
+        lines += ["", "Memory (RSS after the run): " + ", ".join(
+            f"{r['role']} {r['rss_mb']:.0f} MB" for r in rss) + ".", ""]
+
+    lines += _targets(run, sizes)
+    lines += _search(run, sizes)
+    lines += _slowest(run, sizes)
+    return "\n".join(lines) + "\n"
+
+
+def _targets(run: dict, sizes: list[str]) -> list[str]:
+    small, large = sizes[0], sizes[-1]
+    lines = ["## Targets", "",
+             f"| page | max SQL queries (≤ {MAX_QUERIES}) | p50 {int(small):,} → {int(large):,} "
+             f"(≤ {MAX_GROWTH}×) | one request in-process, ms {int(small):,} → {int(large):,} "
+             f"| × bare route at {int(large):,} (target) |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    first = run["sizes"][small]
+    last = run["sizes"][large]
+    hello = last["pages"].get("hello", {}).get("rps")
+    for target in first["targets"]:
+        key = target["key"]
+        if key == "hello":
+            continue
+        counts = [run["sizes"][s]["queries"].get(key, {}).get("queries") for s in sizes]
+        counts = [c for c in counts if c is not None]
+        worst = max(counts) if counts else None
+        p_small = first["pages"].get(key, {}).get("p50") or None
+        p_large = last["pages"].get(key, {}).get("p50") or None
+        if first["pages"].get(key, {}).get("requests") and not last["pages"].get(
+                key, {}).get("requests"):
+            p_large = float("inf")  # nothing answered within the duration
+        growth = p_large / p_small if p_small and p_large and small != large else None
+        rps = last["pages"].get(key, {}).get("rps")
+        ratio = rps / hello if rps and hello else None
+        goal = RATIO_TARGETS.get(key)
+        ratio_text = (f"{_fmt(ratio, 2)} (≥ {goal}) {_verdict(ratio >= goal)}"
+                      if ratio is not None and goal else _fmt(ratio, 2))
+        lines.append(
+            f"| {target['name']} | {_fmt(worst)} "
+            f"{_verdict(None if worst is None else worst <= MAX_QUERIES)} "
+            f"| {_fmt(growth, 2)}× {_verdict(None if growth is None else growth <= MAX_GROWTH)} "
+            f"| {_fmt(first['queries'].get(key, {}).get('request_ms'), 0)} → "
+            f"{_fmt(last['queries'].get(key, {}).get('request_ms'), 0)} "
+            f"| {ratio_text} |")
+    return lines + ["", "The in-process column is one request through the Flask test client "
+                    "(no server, no concurrency): a steadier view of growth than the p50 under "
+                    "load on a shared machine, where a page that does no database work at all "
+                    "(home) moves by ±40 % between runs.", ""]
+
+
+def _search(run: dict, sizes: list[str]) -> list[str]:
+    lines = ["## Search", ""]
+    for size in sizes:
+        data = run["sizes"][size]
+        index = data.get("index")
+        if not index:
+            continue
+        fts = data.get("fts5_build", {})
+        if index.get("error"):
+            built = (f"the product's rebuild **failed** after {index['seconds']:.1f} s: "
+                     f"`{index['error']}`")
+        elif index.get("documents"):
+            built = (f"{index['engine']}: {index['documents']:,} documents in "
+                     f"{index['seconds']:.1f} s = **{index['docs_per_s']:,.0f} documents/s**"
+                     + (" (timed when the index was built; reused)" if index.get("cached") else ""))
+        else:
+            built = index.get("note", "no index")
+        lines += [f"**{int(size):,} challenges.** Full rebuild: {built}. SQLite FTS5 over the "
+                  f"same fields: {fts.get('documents', 0):,} documents in "
+                  f"{fts.get('seconds', 0):.1f} s.", "",
+                  "In-process (no HTTP): the product's `services.search()` and the FTS5 "
+                  "count + top-10 with snippets; up to 30 runs each after one warm-up.", "",
+                  "| query | Whoosh p50 ms | Whoosh p95 ms | hits | FTS5 p50 ms | FTS5 p95 ms "
+                  "| hits | Whoosh ÷ FTS5 |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        product = data.get("search_queries") or {}
+        for label, ref in (data.get("fts5_queries") or {}).items():
+            mine = product.get(label, {})
+            ratio = mine["p50"] / ref["p50"] if mine.get("p50") and ref["p50"] else None
+            lines.append(f"| {label}: `{ref['query']}` | {_fmt(mine.get('p50'), 2)} | "
+                         f"{_fmt(mine.get('p95'), 2)} | {_fmt(mine.get('hits'))} | "
+                         f"{ref['p50']:.2f} | {ref['p95']:.2f} | {ref['hits']:,} | "
+                         f"{_fmt(ratio, 1)} |")
+        if data.get("search_queries_error"):
+            lines.append(f"\nProduct search failed: `{data['search_queries_error']}`")
+        lines.append("")
+    return lines
+
+
+def _slowest(run: dict, sizes: list[str]) -> list[str]:
+    large = sizes[-1]
+    lines = [f"## Slowest statements per page at {int(large):,} challenges", "",
+             "From the measured test-client request (milliseconds, statement truncated).", ""]
+    for key, q in run["sizes"][large]["queries"].items():
+        if not q or not q.get("slowest") or key == "hello":
+            continue
+        lines.append(f"- **{key}** `{q['path']}` → {q['status']}, {q['queries']} queries, "
+                     f"{q['request_ms']:.0f} ms in all")
+        for ms, statement in q["slowest"][:2]:
+            lines.append(f"  - {ms:.1f} ms: `{statement[:300]}`")
+        if q["queries"] > MAX_QUERIES and q.get("statements"):
+            lines.append(f"  - all {q['queries']} statements (over the target of "
+                         f"{MAX_QUERIES}):")
+            lines += [f"    {n}. `{sql}`" for n, sql in enumerate(q["statements"], start=1)]
+    return lines + ["", "Statement counts leave out transaction control (`BEGIN`, "
+                    "`SAVEPOINT`, …); SQLite's explicit `BEGIN` is one per request.", ""]
+
+
+def chart(run: dict, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): no chart")
+        return
+    sizes = list(run["sizes"])
+    keys = [t["key"] for t in run["sizes"][sizes[0]]["targets"]]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
+    width = 0.8 / len(sizes)
+    for n, size in enumerate(sizes):
+        pages = run["sizes"][size]["pages"]
+        xs = [i + n * width for i in range(len(keys))]
+        top.bar(xs, [pages.get(k, {}).get("rps") or 0 for k in keys], width,
+                label=f"{int(size):,} challenges")
+        bottom.bar(xs, [pages.get(k, {}).get("p50") or 0 for k in keys], width)
+    top.set_ylabel("requests/s")
+    top.set_yscale("log")
+    top.legend()
+    bottom.set_ylabel("p50 latency (ms)")
+    bottom.set_yscale("log")
+    bottom.set_xticks([i + width * (len(sizes) - 1) / 2 for i in range(len(keys))])
+    bottom.set_xticklabels(keys, rotation=40, ha="right")
+    fig.suptitle(f"First Customer Marketplace benchmark {run['started']} "
+                 f"({run['args']['database']}, gunicorn 2 workers)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Re-render a report from a run's JSON: python -m bench.report RUN.json [OUT.md]."""
+    import json
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    run = json.loads(Path(args[0]).read_text())
+    out = Path(args[1]) if len(args) > 1 else Path(args[0]).with_name("report.md")
+    out.write_text(render(run))
+    chart(run, out.with_name("chart.png"))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

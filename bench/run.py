@@ -1,0 +1,416 @@
+"""The benchmark: generate (or reuse) the data sets, serve the app with gunicorn on
+127.0.0.1, drive every public page, count its SQL queries, time search, write the report.
+
+    python -m bench.run                       # sizes 1000 and 100000, 10 s per page
+    python -m bench.run --sizes 1000 --duration 5
+    make bench BENCH_SIZES=1000 BENCH_DURATION=5
+
+Everything is bounded: each page gets `--duration` seconds, the server is killed at the
+end (also on error or Ctrl-C), and only 127.0.0.1 is ever contacted."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+
+from bench import generate, load, report, search_bench
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+PER_PAGE_GUESS = 20  # for choosing a "deep" page; a page past the end is reported as such
+
+
+# ---- data sets ------------------------------------------------------------------------
+def data_key(seed: int) -> str:
+    """Changes when a migration changes or `generate.GENERATOR_VERSION` is bumped (do it
+    whenever the generated rows change), so a stale cache rebuilds."""
+    digest = hashlib.sha256(f"v{generate.GENERATOR_VERSION} seed{seed}".encode())
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def ensure_sqlite(size: int, seed: int) -> tuple[str, dict]:
+    DATA.mkdir(parents=True, exist_ok=True)
+    key = data_key(seed)
+    path = DATA / f"bench-{size}-{key}.sqlite3"
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        meta["cached"] = True
+        return f"sqlite:///{path}", meta
+    for stale in DATA.glob(f"bench-{size}-*"):
+        if stale.is_file():
+            stale.unlink()
+    partial = DATA / f"partial-{size}-{key}.sqlite3"
+    for leftover in DATA.glob(f"partial-{size}-{key}.sqlite3*"):
+        leftover.unlink()
+    print(f"== generating {size:,} challenges into {path.name}", flush=True)
+    meta = generate.generate(f"sqlite:///{partial}", size, seed)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    partial.rename(path)
+    meta_path.write_text(json.dumps(meta))
+    meta["cached"] = False
+    return f"sqlite:///{path}", meta
+
+
+def ensure_postgres(size: int, seed: int, server: str) -> tuple[str, dict]:
+    from sqlalchemy.engine import make_url
+
+    key = data_key(seed)
+    name = f"bench_{size}"
+    meta_path = DATA / f"pg-{name}.json"
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("key") == key:
+            meta["cached"] = True
+            return url, meta
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    print(f"== generating {size:,} challenges into PostgreSQL {name}", flush=True)
+    meta = generate.generate(url, size, seed)
+    meta["key"] = key
+    DATA.mkdir(parents=True, exist_ok=True)
+    meta_path.write_text(json.dumps(meta))
+    meta["cached"] = False
+    return url, meta
+
+
+# ---- what to request ------------------------------------------------------------------
+def pick_targets(url: str, seed: int) -> list[dict]:
+    import random
+
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        public = "('published', 'closed', 'evaluating', 'awarded', 'cancelled')"
+        public_count = conn.execute(text(
+            f"SELECT count(*) FROM challenges WHERE status IN {public}")).scalar()  # noqa: S608
+        challenge_ids = list(conn.execute(text(
+            f"SELECT id FROM challenges WHERE status IN {public} ORDER BY id")).scalars())  # noqa: S608
+        order_ids = list(conn.execute(text(
+            "SELECT id FROM pilot_orders WHERE status IN ('signed', 'active', 'completed', "
+            "'terminated') ORDER BY id")).scalars())
+        group_id, group_count = conn.execute(text(
+            f"SELECT technology_group_id, count(*) FROM challenges WHERE status IN {public} "  # noqa: S608
+            "GROUP BY technology_group_id ORDER BY count(*) DESC, 1 LIMIT 1")).one()
+        group_code = conn.execute(text("SELECT code FROM technology_groups WHERE id = :g"),
+                                  {"g": group_id}).scalar()
+    engine.dispose()
+    deep = max(2, public_count // PER_PAGE_GUESS // 2)
+    deep_filtered = max(2, group_count // PER_PAGE_GUESS // 2)
+    challenges = rng.sample(challenge_ids, min(200, len(challenge_ids)))
+    orders = rng.sample(order_ids, min(200, len(order_ids)))
+    try:
+        from marketplace.opendata.ocds import PAGE_SIZE as ocds_page_size
+    except ImportError:
+        ocds_page_size = 100
+    ocds_pages = [f"/opendata/ocds.json?page={n}"
+                  for n in range(1, min(20, -(-public_count // ocds_page_size)) + 1)]
+    return [
+        {"name": "hello (bare route)", "key": "hello", "paths": ["/_bench/hello"]},
+        {"name": "home", "key": "home", "paths": ["/"]},
+        {"name": "challenges: first page", "key": "list_first", "paths": ["/challenges/"]},
+        {"name": f"challenges: deep page ({deep})", "key": "list_deep",
+         "paths": [f"/challenges/?page={deep}"]},
+        {"name": "challenges: filtered, first page", "key": "list_filtered",
+         "paths": [f"/challenges/?status=published&group={group_code}"]},
+        {"name": f"challenges: filtered, deep page ({deep_filtered})",
+         "key": "list_filtered_deep",
+         "paths": [f"/challenges/?group={group_code}&page={deep_filtered}"]},
+        {"name": "challenge page", "key": "challenge",
+         "paths": [f"/challenges/{i}" for i in challenges]},
+        {"name": "order page", "key": "order", "paths": [f"/orders/{i}" for i in orders]},
+        {"name": "dashboard", "key": "dashboard", "paths": ["/dashboard"]},
+        *[{"name": f"search: {label}", "key": f"search_{n}",
+           "paths": [f"/search?q={urllib.request.quote(q)}"]}
+          for n, (label, q) in enumerate(search_bench.QUERIES.items(), start=1)],
+        {"name": f"open data: OCDS pages 1–{len(ocds_pages)}", "key": "ocds", "paths": ocds_pages},
+    ]
+
+
+# ---- the server -----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with 2 workers on 127.0.0.1; stopped in `stop()`, always."""
+
+    def __init__(self, env: dict, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".gunicorn.log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 - our own server, local only
+            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+             f"127.0.0.1:{self.port}", "--timeout", "120", "--chdir", str(ROOT),
+             "bench.wsgi_bench:app"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + Path(self.log.name).read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(self.base + "/_bench/hello", timeout=5) as r:  # noqa: S310
+                    if r.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.5)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def worker_rss(self) -> list[dict]:
+        pids = []
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            pids = [int(p) for p in children.read_text().split()]
+        except OSError:
+            pass
+        out = []
+        for pid in [self.process.pid, *pids]:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            rss = next(int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:"))
+            out.append({"pid": pid, "role": "master" if pid == self.process.pid else "worker",
+                        "rss_mb": rss / 1024})
+        return out
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+def probe(base: str, paths: list[str]) -> dict:
+    """Status of a few of a target's paths, before loading it."""
+    statuses = []
+    for path in paths[:5]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as response:  # noqa: S310
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+        except OSError:
+            statuses.append(0)
+    return {"statuses": statuses}
+
+
+# ---- SQL queries per request ----------------------------------------------------------
+def count_queries(app, targets: list[dict]) -> dict:
+    """One warm-up and one measured request per page through the Flask test client,
+    counting statements with a before_cursor_execute hook and timing each."""
+    from marketplace.extensions import db
+
+    state = {"on": False, "statements": [], "control": 0}
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        if state["on"]:
+            elapsed = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
+            sql = " ".join(statement.split())
+            if sql.split(" ", 1)[0].upper() in TRANSACTION_CONTROL:
+                state["control"] += 1  # BEGIN (SQLite's explicit begin), SAVEPOINT, …
+            else:
+                state["statements"].append((elapsed, sql[:600]))
+
+    client = app.test_client()
+    out = {}
+    for target in targets:
+        worst = None
+        if target["key"] == "hello":  # only the benchmark's wsgi module has it
+            out[target["key"]] = {"path": target["paths"][0], "status": 200, "queries": 0,
+                                  "request_ms": 0.0, "sql_ms": 0.0, "bytes": 5,
+                                  "slowest": [], "statements": [], "transaction_control": 0}
+            continue
+        for path in target["paths"][:3]:
+            client.get(path)
+            state["statements"] = []
+            state["control"] = 0
+            state["on"] = True
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+            state["on"] = False
+            statements = state["statements"]
+            result = {"path": path, "status": response.status_code, "queries": len(statements),
+                      "request_ms": elapsed, "sql_ms": sum(s[0] for s in statements),
+                      "bytes": len(response.get_data()),
+                      "slowest": sorted(statements, reverse=True)[:3],
+                      "statements": [sql[:160] for _, sql in statements],
+                      "transaction_control": state["control"]}
+            if worst is None or result["queries"] > worst["queries"]:
+                worst = result
+        out[target["key"]] = worst
+    event.remove(engine, "before_cursor_execute", _before)
+    event.remove(engine, "after_cursor_execute", _after)
+    return out
+
+
+# ---- one size -------------------------------------------------------------------------
+def prepare_size(size: int, args, workdir: Path) -> dict:
+    """Data set, search index, FTS5 reference and SQL counts of one size."""
+    if args.database == "postgresql":
+        url, gen_meta = ensure_postgres(size, args.seed, args.postgres_url)
+    else:
+        url, gen_meta = ensure_sqlite(size, args.seed)
+    targets = pick_targets(url, args.seed)
+    index_dir = DATA / f"search-{args.database}-{size}-{data_key(args.seed)}"
+    uploads = workdir / f"uploads-{size}"
+    uploads.mkdir(exist_ok=True)
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(index_dir),
+                "UPLOAD_DIR": str(uploads), "SECRET_KEY": secrets.token_hex(32)}
+    from marketplace import create_app
+
+    app = create_app({"ENV_NAME": "production", **settings})
+    result = {"size": size, "database": url.split(":", 1)[0], "generation": gen_meta,
+              "targets": targets, "pages": {}, "settings": settings}
+
+    # search: the product's full rebuild (timed once per data set; reused while cached)
+    index_meta = index_dir / "bench-rebuild.json"
+    if not args.skip_search:
+        if index_meta.exists():
+            result["index"] = {**json.loads(index_meta.read_text()), "cached": True}
+        else:
+            print(f"   {size:,}: rebuilding the search index …", flush=True)
+            index_dir.mkdir(parents=True, exist_ok=True)
+            result["index"] = search_bench.rebuild_product_index(app)
+            if "error" not in result["index"] and result["index"].get("documents"):
+                index_meta.write_text(json.dumps(result["index"]))
+        fts_path = workdir / f"fts-{size}.sqlite3"
+        result["fts5_build"] = search_bench.build_fts5(create_engine(url), fts_path)
+        result["fts5_queries"] = search_bench.time_fts5(fts_path)
+        if result["index"].get("documents"):
+            try:
+                result["search_queries"] = search_bench.time_product_queries(app)
+            except Exception as error:  # noqa: BLE001
+                result["search_queries_error"] = f"{type(error).__name__}: {error}"[:300]
+
+    print(f"   {size:,}: counting SQL queries …", flush=True)
+    result["queries"] = count_queries(app, targets)
+    return result
+
+
+def load_all(sizes: list[str], results: dict, args) -> None:
+    """One gunicorn per size, all up at once; each page is driven for every size in
+    turn, so the sizes of one page are measured under the same machine load."""
+    servers = {}
+    try:
+        for size in sizes:
+            settings = results[size]["settings"]
+            env = {**os.environ, "MARKETPLACE_ENV": "production", "MARKETPLACE_BENCH": "1",
+                   "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"],
+                   "SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
+                   "UPLOAD_DIR": settings["UPLOAD_DIR"], "SECRET_KEY": settings["SECRET_KEY"],
+                   "RATELIMIT_STORAGE_URI": "memory://"}
+            servers[size] = Server(env)
+        for size in sizes:
+            servers[size].wait_ready()
+            results[size]["load_before"] = os.getloadavg()
+        for n, target in enumerate(results[sizes[0]]["targets"]):
+            for size in sizes:
+                size_target = results[size]["targets"][n]
+                base = servers[size].base
+                status = probe(base, size_target["paths"])
+                page = {"probe": status, "load": os.getloadavg()[0]}
+                codes = status["statuses"]
+                if all(code == 404 for code in codes):
+                    page["skipped"] = "404 for every id: the page is not built (yet)"
+                elif any(code >= 500 or code == 0 for code in codes):
+                    page["skipped"] = f"server error on probe: {codes}"
+                else:
+                    page.update(load.drive(base, size_target["paths"], args.duration,
+                                           args.connections))
+                results[size]["pages"][target["key"]] = page
+                shown = page.get("skipped") or (
+                    f"{page['rps']:.1f} req/s, p50 {page['p50']:.1f} ms, "
+                    f"errors {page['errors']}")
+                print(f"   {int(size):>7,} {size_target['name']:<40} {shown}", flush=True)
+        for size in sizes:
+            results[size]["rss"] = servers[size].worker_rss()
+            results[size]["load_after"] = os.getloadavg()
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the public pages.")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000,100000"))
+    parser.add_argument("--duration", type=float,
+                        default=float(os.environ.get("BENCH_DURATION", "10")))
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"),
+                        default=os.environ.get("BENCH_DATABASE", "sqlite"))
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="a server URL; databases bench_<size> are created on it")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also write bench/results/baseline.md")
+    args = parser.parse_args(argv)
+    sizes = [str(int(s)) for s in args.sizes.split(",") if s.strip()]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run = {"started": stamp, "args": vars(args), "load_tool": "wrk" if load.wrk_path()
+           else "python", "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for size in sizes:
+            print(f"== preparing {int(size):,} challenges", flush=True)
+            run["sizes"][size] = prepare_size(int(size), args, Path(tmp))
+        print("== load", flush=True)
+        load_all(sizes, run["sizes"], args)
+    for size in sizes:
+        run["sizes"][size]["settings"].pop("SECRET_KEY", None)
+    (RESULTS / f"run-{stamp}.json").write_text(json.dumps(run, indent=1, default=str))
+    markdown = report.render(run)
+    (RESULTS / "report.md").write_text(markdown)
+    report.chart(run, RESULTS / "chart.png")
+    if args.baseline:
+        (RESULTS / "baseline.md").write_text(markdown)
+    print(f"== report: {RESULTS / 'report.md'}, chart: {RESULTS / 'chart.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
