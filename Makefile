@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,browser]'
+	$(PY) -m pip install --quiet -e '.[test,browser,s3]'
 	touch $(STAMP)
 
 install: $(STAMP)
