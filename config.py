@@ -59,6 +59,13 @@ class Config:
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
     HSTS = False
 
+    # marketplace/cache.py: "simple" (in-process LRU), "redis" (CACHE_URL) or "null"
+    CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+    CACHE_BACKEND = os.environ.get("CACHE_BACKEND") or ("redis" if CACHE_URL else "simple")
+    CACHE_MAX_ENTRIES = _env_int("CACHE_MAX_ENTRIES", 1024)
+    CACHE_PAGE_TTL = _env_int("CACHE_PAGE_TTL", 30)  # whole anonymous pages: clock bound
+    CACHE_DATA_TTL = _env_int("CACHE_DATA_TTL", 300)  # figures keyed by the data version
+
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None
     DEBUG = False
@@ -76,6 +83,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
     PASSWORD_HASH_FAST = True
+    CACHE_BACKEND = "null"  # a test that needs a cache enables one
 
 
 class ProductionConfig(Config):

@@ -27,7 +27,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     if config == "production":
         ProductionConfig.check(app.config)
 
-    from marketplace import database, i18n, mail, models, security, templating  # noqa: F401
+    from marketplace import cache, database, i18n, mail, models, security, templating  # noqa: F401
     from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     from marketplace.files import storage
 
@@ -42,6 +42,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     mail.init_app(app)
     templating.init_app(app)
     storage.init_app(app)
+    cache.init_app(app)
 
     from marketplace.accounts import auth
 

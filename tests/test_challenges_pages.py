@@ -218,7 +218,7 @@ def test_public_pages_use_a_fixed_number_of_queries(client, session):
     session.flush()
     assert _queries(client, "/challenges/") == list_few
     assert _queries(client, f"/challenges/{few.id}") == page_few
-    assert list_few <= 8 and page_few <= 8
+    assert list_few <= 6 and page_few <= 6  # without a cache; with one, see test_cache.py
 
 
 def test_agency_dashboard_lists_own_challenges_with_drafts(client, session, login):

@@ -3,12 +3,15 @@ number of queries per page, whatever the number of rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
+from datetime import date
 from math import ceil
+from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import cache
 from marketplace.accounts.models import Organization, User
 from marketplace.challenges.models import (
     PUBLIC_STATUSES,
@@ -16,10 +19,11 @@ from marketplace.challenges.models import (
     ChallengeStatus,
     Clarification,
 )
-from marketplace.taxonomy.models import TechnologyGroup
+from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 from marketplace.types import utcnow
 
 PAGE_SIZE = 20
+DEEP_OFFSET = 200  # from here on, a page is found by its ids first (see `search_public`)
 
 
 @dataclass
@@ -83,23 +87,86 @@ def _filtered(filters: Filters, now):
     return query
 
 
+def _newest_first(session, deep: bool):
+    """ORDER BY published_at DESC, id DESC. For a deep page on SQLite, `+published_at`
+    keeps the planner off the index on `published_at` alone — walking it means reading
+    every skipped row to check its status — and onto the covering (status, …, published_at)
+    indexes, which skip without touching the table (at 100,000 challenges, page 2,349:
+    70 → 17–55 ms; a filtered deep page 70 → 4 ms)."""
+    published = Challenge.published_at
+    if deep and session.get_bind().dialect.name == "sqlite":
+        published = literal_column("+challenges.published_at")
+    return published.desc(), Challenge.id.desc()
+
+
+def count_public(session, filters: Filters, query=None) -> int:
+    """The number of public challenges that match, cached per filter set and data version
+    (and for `CACHE_PAGE_TTL` at most: "open only" depends on the clock)."""
+    query = _filtered(filters, utcnow()) if query is None else query
+    return cache.memoize(
+        "challenges.count", astuple(replace(filters, page=0)),
+        lambda: session.scalar(select(func.count()).select_from(
+            query.order_by(None).subquery())), clock=True)
+
+
 def search_public(session, filters: Filters) -> Page:
-    """Public challenges, newest first, filtered; two queries."""
+    """Public challenges, newest first, filtered; two queries (the count is often cached).
+
+    A deep page selects its 20 ids first (`WHERE id IN (SELECT id … LIMIT 20 OFFSET n)`),
+    so the skipped rows are counted off an index instead of being loaded with their
+    agency and group."""
     query = _filtered(filters, utcnow())
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = Page(total=total)
+    page = Page(total=count_public(session, filters, query))
     page.page = min(max(1, filters.page), page.pages)
-    page.items = list(session.scalars(
-        query.options(joinedload(Challenge.agency), joinedload(Challenge.technology_group))
-        .order_by(Challenge.published_at.desc(), Challenge.id.desc())
-        .offset((page.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    offset = (page.page - 1) * PAGE_SIZE
+    loads = (joinedload(Challenge.agency), joinedload(Challenge.technology_group))
+    if offset >= DEEP_OFFSET:
+        ids = (query.with_only_columns(Challenge.id)
+               .order_by(*_newest_first(session, deep=True)).offset(offset).limit(PAGE_SIZE))
+        stmt = (select(Challenge).where(Challenge.id.in_(ids)).options(*loads)
+                .order_by(*_newest_first(session, deep=False)))
+    else:
+        stmt = (query.options(*loads).order_by(*_newest_first(session, deep=False))
+                .offset(offset).limit(PAGE_SIZE))
+    page.items = list(session.scalars(stmt))
     return page
 
 
-def agencies_with_public_challenges(session) -> list[Organization]:
-    return list(session.scalars(select(Organization).where(Organization.id.in_(
-        select(Challenge.agency_id).where(Challenge.status.in_(PUBLIC_STATUSES))))
-        .order_by(Organization.name_vi)))
+class GroupOption(NamedTuple):
+    code: str
+    name_vi: str
+
+
+def current_group_options(session, on: date | None = None) -> list[GroupOption]:
+    """The groups of today's taxonomy version, for the filter: one statement (the rule of
+    `taxonomy.services.current_version`, as a subquery)."""
+    on = on or date.today()
+    current = (select(TaxonomyVersion.id)
+               .where(TaxonomyVersion.valid_from <= on,
+                      TaxonomyVersion.valid_to.is_(None) | (TaxonomyVersion.valid_to > on))
+               .order_by(TaxonomyVersion.valid_from.desc()).limit(1).scalar_subquery())
+    return [GroupOption(*row) for row in session.execute(
+        select(TechnologyGroup.code, TechnologyGroup.name_vi)
+        .where(TechnologyGroup.version_id == current).order_by(TechnologyGroup.position))]
+
+
+class AgencyOption(NamedTuple):
+    id: int
+    name_vi: str
+
+
+def agencies_with_public_challenges(session) -> list[AgencyOption]:
+    """Agencies with at least one public challenge, for the filter; EXISTS on the
+    (agency_id, status) index, cached per data version (it changes when a challenge is
+    published, which writes an audit event)."""
+    def compute():
+        with_public = (select(Challenge.id).where(Challenge.agency_id == Organization.id,
+                                                  Challenge.status.in_(PUBLIC_STATUSES))
+                       .exists())
+        return [AgencyOption(*row) for row in session.execute(
+            select(Organization.id, Organization.name_vi).where(with_public)
+            .order_by(Organization.name_vi, Organization.id))]
+    return cache.memoize("challenges.agencies", (), compute)
 
 
 def load_for_page(session, challenge_id: int) -> Challenge | None:

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.cache import anonymous_page, memoize
 from marketplace.challenges import clarifications, queries, services
 from marketplace.challenges.display import register_filters
 from marketplace.challenges.forms import (
@@ -63,10 +64,13 @@ def _show_error(form, error: DomainError) -> None:
 # --- public --------------------------------------------------------------------------
 
 @bp.route("/")
+@anonymous_page
 def index():
     if services.close_expired(db.session):
         db.session.commit()
-    groups = current_groups(db.session)
+    # the filter's groups, as plain values; audited, and dated (hence the clock's TTL)
+    groups = memoize("challenges.groups", (),
+                     lambda: queries.current_group_options(db.session), clock=True)
     form = FilterForm(request.args)
     form.setup(groups, queries.agencies_with_public_challenges(db.session))
     filters = form.filters(page=request.args.get("page", 1, type=int))
@@ -92,6 +96,7 @@ def _render_show(challenge: Challenge, question_form: QuestionForm, status: int 
 
 
 @bp.route("/<int:challenge_id>")
+@anonymous_page
 def show(challenge_id: int):
     return _render_show(get_challenge_or_404(challenge_id, for_page=True), QuestionForm())
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import String, and_, case, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
@@ -258,25 +258,30 @@ def top_agencies(session, filters: Filters) -> list[tuple]:
         .limit(TOP_AGENCIES)).all()
 
 
-def agency_options(session) -> list[tuple]:
-    """Agencies with at least one public challenge: [(id, name_vi, name_en)]."""
-    with_challenges = select(Challenge.agency_id).where(public_challenge())
-    return session.execute(
-        select(Organization.id, Organization.name_vi, Organization.name_en)
-        .where(Organization.id.in_(with_challenges))
-        .order_by(Organization.name_vi)).all()
-
-
-def group_options(session) -> list[tuple]:
-    """Technology groups tagged on public challenges: [(id, code, name_vi, name_en, decision)]."""
+def options(session) -> tuple[list[tuple], list[tuple]]:
+    """The filters' choices in one statement: agencies with at least one public challenge
+    [(id, name_vi, name_en)] and the technology groups tagged on public challenges
+    [(id, code, name_vi, name_en, decision)], each in its display order."""
+    agencies = (
+        select(literal("agency").label("kind"), Organization.id.label("id"),
+               literal(None, String).label("code"), Organization.name_vi.label("name_vi"),
+               Organization.name_en.label("name_en"), literal(None, String).label("decision"),
+               func.row_number().over(order_by=(Organization.name_vi, Organization.id))
+               .label("pos"))
+        .where(select(Challenge.id).where(Challenge.agency_id == Organization.id,
+                                          public_challenge()).exists()))
     used = select(Challenge.technology_group_id).where(public_challenge())
-    return session.execute(
-        select(TechnologyGroup.id, TechnologyGroup.code, TechnologyGroup.name_vi,
-               TechnologyGroup.name_en, TaxonomyVersion.decision)
+    groups = (
+        select(literal("group"), TechnologyGroup.id, TechnologyGroup.code,
+               TechnologyGroup.name_vi, TechnologyGroup.name_en, TaxonomyVersion.decision,
+               func.row_number().over(order_by=(TaxonomyVersion.valid_from.desc(),
+                                                 TechnologyGroup.position, TechnologyGroup.id)))
         .join(TaxonomyVersion, TaxonomyVersion.id == TechnologyGroup.version_id)
-        .where(TechnologyGroup.id.in_(used))
-        .order_by(TaxonomyVersion.valid_from.desc(), TechnologyGroup.position,
-                  TechnologyGroup.id)).all()
+        .where(TechnologyGroup.id.in_(used)))
+    both = union_all(agencies, groups).subquery()
+    rows = session.execute(select(both).order_by(both.c.kind, both.c.pos)).all()
+    return ([(r.id, r.name_vi, r.name_en) for r in rows if r.kind == "agency"],
+            [(r.id, r.code, r.name_vi, r.name_en, r.decision) for r in rows if r.kind == "group"])
 
 
 STATUS_ORDER = list(PUBLIC_STATUSES)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, request
 
+from marketplace.cache import anonymous_page
 from marketplace.dashboard import services
 from marketplace.dashboard.queries import Filters
 from marketplace.extensions import db
@@ -13,6 +14,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 @bp.route("", strict_slashes=False)
+@anonymous_page
 def index():
     authorize("dashboard.view")
     filters = Filters.from_args(request.args)

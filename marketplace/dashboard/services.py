@@ -1,7 +1,12 @@
 """The dashboard as one plain dictionary: figures, tables and chart geometry.
 
 `build(session, filters, locale)` runs the queries of `queries` (a fixed number, see
-`QUERIES`) and folds their few aggregated rows; templates only display the result."""
+`QUERIES`) and folds their few aggregated rows; templates only display the result.
+
+The aggregated rows do not depend on the language: they are cached per filter set and
+data version (`marketplace.cache.memoize`), so a dashboard costs one query (the data
+version) until the next public change; the folding into labels, money and charts runs
+on every request, in the reader's language."""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
+from marketplace import cache
 from marketplace.accounts.models import OrgKind
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.dashboard import charts, queries
 from marketplace.i18n import number, vnd
 from marketplace.labels import label
 
-QUERIES = 8  # statements `build` runs, whatever the data: tests hold it to this
+QUERIES = 7  # statements `figures` runs, whatever the data: tests hold it to this
 
 SOLO_KINDS = (OrgKind.STARTUP, OrgKind.INSTITUTE, OrgKind.UNIVERSITY, OrgKind.ENTERPRISE)
 
@@ -86,15 +92,38 @@ def _money(rows) -> dict:
             "paid_share": _round(100 * running_p / running_c) if running_c else None}
 
 
+def figures(session, filters: queries.Filters) -> dict:
+    """The aggregated rows behind every figure: plain tuples, the same in every language."""
+    head = queries.headline(session, filters)
+    agency_options, group_rows = queries.options(session)
+    return {
+        "by_status_group": [tuple(r) for r in
+                            queries.challenges_by_status_and_group(session, filters)],
+        "buckets": queries.bids_per_challenge(session, filters),
+        "bidders": [tuple(r) for r in queries.bidders(session, filters)],
+        "money": queries.money_by_month(session, filters),
+        "head": dict(head),
+        "agencies": [tuple(r) for r in queries.top_agencies(session, filters)],
+        "agency_options": agency_options,
+        "group_rows": group_rows,
+    }
+
+
+def cached_figures(session, filters: queries.Filters) -> dict:
+    return cache.memoize("dashboard", (filters.agency_id, filters.province, filters.group_id,
+                                       filters.year), lambda: figures(session, filters))
+
+
 def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
-    by_status_group = queries.challenges_by_status_and_group(session, filters)  # 1
-    buckets = queries.bids_per_challenge(session, filters)  # 2
-    bidder_rows = queries.bidders(session, filters)  # 3
-    money_rows = queries.money_by_month(session, filters)  # 4
-    head = queries.headline(session, filters)  # 5
-    agencies = queries.top_agencies(session, filters)  # 6
-    agency_options = queries.agency_options(session)  # 7
-    group_rows = queries.group_options(session)  # 8
+    data = cached_figures(session, filters)
+    by_status_group = data["by_status_group"]
+    buckets = data["buckets"]
+    bidder_rows = data["bidders"]
+    money_rows = data["money"]
+    head = data["head"]
+    agencies = data["agencies"]
+    agency_options = data["agency_options"]
+    group_rows = data["group_rows"]
 
     groups = {gid: (code, vi, en, decision) for gid, code, vi, en, decision in group_rows}
     statuses = _statuses(by_status_group)

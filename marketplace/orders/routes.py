@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import policy
+from marketplace.cache import anonymous_page
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
 from marketplace.extensions import db
@@ -26,6 +27,7 @@ __all__ = ["bp"]
 
 
 @bp.route("/<int:order_id>")
+@anonymous_page
 def show(order_id: int):
     order = get_order_or_404(order_id)
     party = (party_view(db.session, order)

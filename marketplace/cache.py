@@ -1,0 +1,235 @@
+"""A small cache for public data, invalidated by a data version.
+
+Every change that affects what the public sees writes an audit event
+(`lifecycle.transition` and `audit.services.record`), so `SELECT max(id) FROM audit_events`
+— one indexed lookup — is a number that moves with every change. Cached entries carry it
+in their key: after any change the next request computes afresh, and the old entries age
+out of the LRU. What also depends on the clock (countdowns, a deadline passing before
+`close-expired` runs) is bounded by a short TTL (`CACHE_PAGE_TTL`, 30 s by default).
+
+Backends (`CACHE_BACKEND`):
+- "simple": an in-process dict with LRU and TTL (the default; one per worker process);
+- "redis": shared by every worker and host (`CACHE_URL`, or `REDIS_URL`);
+- "null": caches nothing (the tests' default, unless a test enables a cache).
+
+On PostgreSQL, ids are taken when a transaction inserts and become visible when it
+commits, so a smaller id can appear after a larger one: a page computed in between is
+stale until the next change or its TTL, whichever comes first — never longer than the TTL.
+
+Two uses:
+- `memoize(name, parts, compute)`: computed figures (the dashboard's aggregates, the
+  list's count and agency options), keyed by the data version;
+- `@anonymous_page`: whole responses of public pages for anonymous GET requests only, see
+  `anonymous_page`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import func, select
+
+CSRF_MARKER = "\x00csrf-token\x00"  # never in a rendered page: NUL is not valid HTML
+
+
+class NullCache:
+    enabled = False
+
+    def get(self, key: str) -> Any:
+        return None
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
+
+
+class SimpleCache:
+    """An in-process LRU with a TTL per entry; thread-safe."""
+
+    enabled = True
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            expires, value = entry
+            if expires < time.monotonic():
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic() + ttl, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class RedisCache:
+    """Shared by every worker and host. Values are pickled (enums, dates and decimals of
+    the figures) and signed with HMAC-SHA256 under the application's secret key: an entry
+    that someone with access to Redis wrote or altered is ignored, never unpickled."""
+
+    enabled = True
+
+    def __init__(self, url: str, secret: str, prefix: str = "fcm:cache:") -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.secret = secret.encode()
+        self.prefix = prefix
+
+    def _mac(self, data: bytes) -> bytes:
+        return hmac.new(self.secret, data, hashlib.sha256).digest()
+
+    def get(self, key: str) -> Any:
+        raw = self.client.get(self.prefix + key)
+        if raw is None or len(raw) < 32:
+            return None
+        mac, data = raw[:32], raw[32:]
+        if not hmac.compare_digest(mac, self._mac(data)):
+            return None
+        return pickle.loads(data)  # noqa: S301 # nosec B301 - written by us, HMAC verified
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        data = pickle.dumps(value)
+        self.client.set(self.prefix + key, self._mac(data) + data,
+                        px=max(1, int(ttl * 1000)))
+
+    def clear(self) -> None:
+        for key in self.client.scan_iter(match=self.prefix + "*"):
+            self.client.delete(key)
+
+
+def make_backend(config) -> NullCache | SimpleCache | RedisCache:
+    backend = config.get("CACHE_BACKEND", "simple")
+    if backend == "null":
+        return NullCache()
+    if backend == "redis":
+        return RedisCache(config["CACHE_URL"], config["SECRET_KEY"])
+    if backend == "simple":
+        return SimpleCache(int(config.get("CACHE_MAX_ENTRIES", 1024)))
+    raise RuntimeError(f"Unknown CACHE_BACKEND {backend!r} (simple, redis or null).")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["cache"] = make_backend(app.config)
+
+
+def get_cache() -> NullCache | SimpleCache | RedisCache:
+    return current_app.extensions["cache"]
+
+
+def data_version() -> int:
+    """The id of the latest audit event: one indexed query, once per request."""
+    version = g.get("data_version")
+    if version is None:
+        from marketplace.audit.models import AuditEvent
+        from marketplace.extensions import db
+
+        version = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        g.data_version = version
+    return version
+
+
+def memoize(name: str, parts: Any, compute, *, clock: bool = False):
+    """`compute()`, or its value from the cache for this data version and `parts` (a
+    repr-stable value: tuples, strings, numbers). `clock=True` for what also depends on
+    the time of day: it is kept for `CACHE_PAGE_TTL` instead of `CACHE_DATA_TTL`. Without
+    a cache, just `compute()`. The value is shared: callers must not change it."""
+    cache = get_cache()
+    if not cache.enabled:
+        return compute()
+    key = f"{name}:{data_version()}:{parts!r}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        config = current_app.config
+        cache.set(key, value, config["CACHE_PAGE_TTL"] if clock else config["CACHE_DATA_TTL"])
+    return value
+
+
+# --- whole pages for anonymous visitors --------------------------------------------------
+
+def _cacheable_request() -> bool:
+    return (request.method == "GET" and not current_user.is_authenticated
+            and "_flashes" not in session)
+
+
+def anonymous_page(view):
+    """Serve an anonymous GET from a cached copy of the page.
+
+    Only for anonymous visitors (a logged-in user's pages hold their name, their buttons
+    and their tokens), never while flash messages wait, keyed by the full URL, the
+    language and the data version, for at most `CACHE_PAGE_TTL` seconds.
+
+    The one thing on such a page that belongs to one visitor is the CSRF token of the
+    language switch (tied to the visitor's session). It is replaced by a marker before the
+    page is stored and by the current visitor's own token when it is served, so a cached
+    copy carries nothing of the visitor it was rendered for. A page is not stored when the
+    view changed the session in any other way, set a cookie, or answered other than 200.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        cache = get_cache()
+        if not cache.enabled or not _cacheable_request():
+            return view(*args, **kwargs)
+        from marketplace.i18n import current_language
+
+        key = f"page:{data_version()}:{current_language()}:{request.url}"
+        body = cache.get(key)
+        if body is not None:
+            if CSRF_MARKER in body:
+                body = body.replace(CSRF_MARKER, generate_csrf())
+            response = Response(body, mimetype="text/html")
+            response.headers["X-Cache"] = "hit"
+            return response
+        before = {k: v for k, v in session.items() if k != "csrf_token"}
+        response = current_app.make_response(view(*args, **kwargs))
+        after = {k: v for k, v in session.items() if k != "csrf_token"}
+        if (response.status_code == 200 and response.mimetype == "text/html"
+                and not response.is_streamed and before == after
+                and "Set-Cookie" not in response.headers):
+            text = response.get_data(as_text=True)
+            token = g.get("csrf_token")
+            if token:
+                text = text.replace(token, CSRF_MARKER)
+            secret = session.get("csrf_token")
+            if not (secret and secret in text):
+                cache.set(key, text, current_app.config["CACHE_PAGE_TTL"])
+                response.headers["X-Cache"] = "miss"
+        return response
+
+    return wrapper
+
+
+__all__ = ["CSRF_MARKER", "NullCache", "RedisCache", "SimpleCache", "anonymous_page",
+           "data_version", "get_cache", "init_app", "memoize"]

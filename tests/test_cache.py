@@ -1,0 +1,277 @@
+"""The cache: the backend, the data version, the dashboard's figures, whole pages for
+anonymous visitors (nothing of one visitor reaches another), deep pages of the list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+from sqlalchemy import event
+
+from marketplace import cache
+from marketplace.audit.services import record
+from marketplace.challenges import queries as challenge_queries
+from marketplace.challenges import services as challenge_services
+from marketplace.challenges.models import ChallengeStatus
+from marketplace.extensions import db
+from marketplace.orders.models import OrderStatus
+from tests import factories
+from tests.challenges_factories import officer_and_agency
+from tests.orders_factories import make_order
+from tests.test_dashboard import grow
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture
+def cache_on(app):
+    """A fresh in-process cache for this test only (the tests run with "null")."""
+    original = app.extensions["cache"]
+    app.extensions["cache"] = cache.SimpleCache()
+    try:
+        yield app.extensions["cache"]
+    finally:
+        app.extensions["cache"] = original
+
+
+def _statements(client, path: str) -> tuple[int, object]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements), response
+
+
+def _publish_new(session, agency, officer, title: str):
+    draft = factories.make_challenge(session, agency=agency, creator=officer, title=title,
+                                     status=ChallengeStatus.DRAFT)
+    challenge_services.publish(session, officer, draft)
+    session.commit()
+    return draft
+
+
+# --- the backend --------------------------------------------------------------------------
+
+def test_simple_cache_is_an_lru_with_a_ttl(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    lru = cache.SimpleCache(max_entries=2)
+    lru.set("a", 1, ttl=30)
+    lru.set("b", 2, ttl=30)
+    assert lru.get("a") == 1  # "a" is now the most recent
+    lru.set("c", 3, ttl=30)
+    assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3
+    clock[0] += 31
+    assert lru.get("a") is None and len(lru) == 1
+
+
+def test_the_null_cache_computes_every_time(app):
+    with app.test_request_context():
+        assert not cache.get_cache().enabled
+        calls = []
+        for _ in range(2):
+            cache.memoize("x", (), lambda: calls.append(1) or len(calls))
+        assert len(calls) == 2
+
+
+def test_the_data_version_moves_with_every_audited_change(app, session, cache_on):
+    before = cache.data_version()
+    record(session, None, "test.change", None, after={"x": 1}, public=True)
+    session.flush()
+    assert cache.data_version() == before  # read once per request (here: per `g`)
+    g.pop("data_version")
+    assert cache.data_version() > before
+
+
+# --- the dashboard ------------------------------------------------------------------------
+
+def test_the_dashboard_updates_right_after_a_change(client, session, cache_on):
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Thứ nhất")
+
+    def total() -> int:
+        html = client.get("/dashboard").get_data(as_text=True)
+        figure = re.search(r'Bài toán đã công bố</dt>', html)
+        assert figure, html[:500]
+        value = re.search(r'class="figure-value">([\d.,]+)<', html[figure.end():]).group(1)
+        return int(value.replace(".", "").replace(",", ""))
+
+    first = total()
+    assert client.get("/dashboard").headers.get("X-Cache") == "hit"
+    _publish_new(session, agency, officer, "Thứ hai")
+    assert total() == first + 1
+
+
+def test_a_warm_dashboard_costs_one_query_at_any_size(client, session, cache_on, login):
+    grow(session, 2)
+    client.get("/dashboard")
+    small, _ = _statements(client, "/dashboard")
+    grow(session, 12)
+    record(session, None, "test.change", None, public=True)  # the factories write no events
+    session.flush()
+    cold, _ = _statements(client, "/dashboard")
+    large, _ = _statements(client, "/dashboard")
+    assert small == large <= 2
+    assert cold > large
+    # a logged-in reader gets the cached figures, rendered for them: no aggregate runs
+    login(factories.make_user(session))
+    client.get("/dashboard?year=2025")
+    figures_only, response = _statements(client, "/dashboard?year=2025")
+    assert figures_only <= 3 and "X-Cache" not in response.headers
+
+
+# --- whole pages for anonymous visitors ------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["list", "challenge", "order", "dashboard"])
+def test_anonymous_pages_are_served_from_the_cache_with_a_few_queries(
+        client, session, cache_on, kind):
+    officer, agency = officer_and_agency(session)
+    challenge = factories.make_challenge(session, agency=agency, creator=officer)
+    order = make_order(session, status=OrderStatus.ACTIVE)
+    session.commit()
+    path = {"list": "/challenges/", "challenge": f"/challenges/{challenge.id}",
+            "order": f"/orders/{order.id}", "dashboard": "/dashboard"}[kind]
+    cold, first = _statements(client, path)
+    warm, second = _statements(client, path)
+    assert first.headers["X-Cache"] == "miss" and second.headers["X-Cache"] == "hit"
+    assert cold <= (6 if kind != "dashboard" else 8)
+    assert warm == 1  # the data version
+    strip = TOKEN.sub("", first.get_data(as_text=True))
+    assert TOKEN.sub("", second.get_data(as_text=True)) == strip
+
+
+def test_a_cached_page_carries_nothing_of_another_visitor(app, session, cache_on):
+    factories.make_challenge(session)
+    session.commit()
+    alice, bob = app.test_client(), app.test_client()
+    a = alice.get("/challenges/")
+    b = bob.get("/challenges/")
+    assert (a.headers["X-Cache"], b.headers["X-Cache"]) == ("miss", "hit")
+    token_a = TOKEN.search(a.get_data(as_text=True)).group(1)
+    token_b = TOKEN.search(b.get_data(as_text=True)).group(1)
+    assert token_a != token_b
+    assert token_a not in b.get_data(as_text=True)
+    assert cache.CSRF_MARKER not in b.get_data(as_text=True)
+    assert a.headers.get("Set-Cookie") != b.headers.get("Set-Cookie")
+    # Bob's token is Bob's: it works for him, Alice's does not
+    assert bob.post("/language/en", data={"csrf_token": token_a, "next": "/"}).status_code == 400
+    assert bob.post("/language/en", data={"csrf_token": token_b,
+                                          "next": "/challenges/"}).status_code == 302
+    english = bob.get("/challenges/")
+    assert english.headers["X-Cache"] == "miss"  # the language is part of the key
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert '<html lang="vi">' in alice.get("/challenges/").get_data(as_text=True)
+
+
+def test_logged_in_users_and_flash_messages_bypass_the_cache(client, session, cache_on,
+                                                             login):
+    officer, agency = officer_and_agency(session)
+    challenge = factories.make_challenge(session, agency=agency, creator=officer)
+    session.commit()
+    path = f"/challenges/{challenge.id}"
+    assert client.get(path).headers["X-Cache"] == "miss"
+    login(officer)
+    page = client.get(path)
+    assert "X-Cache" not in page.headers and officer.full_name in page.get_data(as_text=True)
+    client.post_form("/logout", token_from="/")  # flashes "logged out" for the next page
+    after = client.get(path)
+    assert "X-Cache" not in after.headers  # a waiting flash is shown, never cached
+    assert officer.full_name not in after.get_data(as_text=True)
+    assert client.get(path).headers["X-Cache"] == "hit"
+    assert officer.full_name not in client.get(path).get_data(as_text=True)
+
+
+def test_a_change_shows_at_once_on_the_cached_list(client, session, cache_on):
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Bài toán đầu tiên")
+    assert "Bài toán đầu tiên" in client.get("/challenges/").get_data(as_text=True)
+    assert client.get("/challenges/").headers["X-Cache"] == "hit"
+    _publish_new(session, agency, officer, "Bài toán mới công bố")
+    fresh = client.get("/challenges/")
+    assert fresh.headers["X-Cache"] == "miss"
+    assert "Bài toán mới công bố" in fresh.get_data(as_text=True)
+
+
+def test_errors_are_not_cached(client, session, cache_on):
+    assert "X-Cache" not in client.get("/challenges/999999").headers
+    assert "X-Cache" not in client.get("/orders/999999").headers
+
+
+# --- the list's deep pages and count ------------------------------------------------------------
+
+def test_deep_pages_select_their_ids_first_and_show_the_same_rows(client, session,
+                                                                  monkeypatch):
+    from datetime import timedelta
+
+    from marketplace.types import utcnow
+
+    _, agency = officer_and_agency(session)
+    now = utcnow()
+    for i in range(45):
+        factories.make_challenge(session, agency=agency, title=f"Bài toán số {i:02d}",
+                                 published_at=now - timedelta(minutes=i // 2))  # ties
+    session.commit()
+
+    def titles(path):
+        html = client.get(path).get_data(as_text=True)
+        return re.findall(r'<h2 class="h5 card-title"><a [^>]*>([^<]+)</a>', html)
+
+    shallow = [titles(f"/challenges/?page={n}") for n in (1, 2, 3)]
+    monkeypatch.setattr(challenge_queries, "DEEP_OFFSET", 1)
+    deep = [titles(f"/challenges/?page={n}") for n in (1, 2, 3)]
+    assert deep == shallow and len(shallow[2]) == 5
+    assert titles(f"/challenges/?agency={agency.id}&page=2") == shallow[1]
+
+
+def test_the_count_and_agencies_are_cached_by_data_version(client, session, cache_on):
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Một")
+    first, _ = _statements(client, "/challenges/?budget_min=1")
+    assert first == 6  # version, close-expired, groups, agencies, count, page
+    # another filter set shares the groups and agencies; its own count is computed
+    other, _ = _statements(client, "/challenges/?budget_min=2")
+    assert other == first - 2
+    # another page of the same filter set shares its count too
+    again, _ = _statements(client, "/challenges/?budget_min=1&page=2")
+    assert again == first - 3
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_the_redis_backend_round_trips_and_ignores_tampered_entries():
+    import uuid
+
+    shared = cache.RedisCache("redis://127.0.0.1:6379/0", "secret",
+                              prefix=f"test-cache-{uuid.uuid4().hex}:")
+    try:
+        shared.set("figures", {"statuses": [(ChallengeStatus.AWARDED, 3)]}, ttl=30)
+        assert shared.get("figures") == {"statuses": [(ChallengeStatus.AWARDED, 3)]}
+        assert shared.get("missing") is None
+        raw = shared.client.get(shared.prefix + "figures")
+        shared.client.set(shared.prefix + "figures", raw[:-1] + b"X")
+        assert shared.get("figures") is None  # not signed with our key: never unpickled
+        other = cache.RedisCache("redis://127.0.0.1:6379/0", "another", prefix=shared.prefix)
+        shared.set("page", "<html>", ttl=30)
+        assert other.get("page") is None
+    finally:
+        shared.clear()
+    assert shared.get("page") is None
