@@ -5,12 +5,24 @@ included) is used as it is: `services.rebuild` builds the index, `services.searc
 the query the /search page runs. When that module has no `rebuild` (an older tree), a
 minimal Whoosh index with the same folding is built here instead, and the report says
 so. The reference is an FTS5 table in a separate SQLite file, holding the same fields of
-the same public objects, folded with the same function, queried for the same words."""
+the same public objects, folded with the same function, queried for the same words.
+
+Run alone (no server, no page load; the cached data set must exist):
+
+    python -m bench.search_bench --size 100000              # queries on the cached index
+    python -m bench.search_bench --size 100000 --rebuild    # also time a full rebuild
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import secrets
 import sqlite3
 import statistics
+import sys
+import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -71,20 +83,22 @@ def time_product_queries(app, repeat: int = 30, budget: float = 20.0) -> dict:
     results = {}
     with app.app_context():
         for label, query in QUERIES.items():
-            timings, total = [], None
+            timings, total, first = [], None, None
             deadline = time.perf_counter() + budget
             for n in range(repeat + 1):
                 started = time.perf_counter()
                 page = services.search(SearchRequest(text=query))
                 elapsed = (time.perf_counter() - started) * 1000
-                if n:  # the first one opens the index
+                if n:  # the first one opens the index (and reads its facet values)
                     timings.append(elapsed)
+                else:
+                    first = elapsed
                 total = getattr(page, "total", None)
                 if len(timings) >= 3 and time.perf_counter() > deadline:
                     break
             results[label] = {"query": query, "p50": statistics.median(timings),
                               "p95": percentile(timings, 95), "hits": total,
-                              "runs": len(timings)}
+                              "runs": len(timings), "first": first}
     return results
 
 
@@ -163,3 +177,61 @@ def time_fts5(path: Path, repeat: int = 30) -> dict:
                           "p95": percentile(timings, 95), "hits": total}
     conn.close()
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The search part of the benchmark alone, on the cached data set of one size."""
+    from sqlalchemy import create_engine
+
+    from bench import run as bench_run
+
+    parser = argparse.ArgumentParser(description="Benchmark search only.")
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--index-dir", help="default: the runner's cached index folder")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="time a full rebuild into the index folder first")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args(argv)
+    key = bench_run.data_key(args.seed)
+    path = bench_run.DATA / f"bench-{args.size}-{key}.sqlite3"
+    if not path.exists():
+        print(f"no cached data set {path}: run `python -m bench.run` once", file=sys.stderr)
+        return 1
+    url = f"sqlite:///{path}"
+    index_dir = Path(args.index_dir or bench_run.DATA / f"search-sqlite-{args.size}-{key}")
+    from marketplace import create_app
+
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
+        app = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": url,
+                          "SEARCH_INDEX_DIR": str(index_dir), "UPLOAD_DIR": tmp,
+                          "SECRET_KEY": secrets.token_hex(32)})
+        out = {"size": args.size, "load_before": os.getloadavg()}
+        if args.rebuild:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            out["index"] = rebuild_product_index(app)
+            if "error" not in out["index"]:
+                (index_dir / "bench-rebuild.json").write_text(json.dumps(out["index"]))
+            print(f"rebuild: {json.dumps(out['index'])}", flush=True)
+        fts_path = Path(tmp) / "fts.sqlite3"
+        out["fts5_build"] = build_fts5(create_engine(url), fts_path)
+        out["fts5_queries"] = time_fts5(fts_path, repeat=args.repeat)
+        out["search_queries"] = time_product_queries(app, repeat=args.repeat)
+        out["load_after"] = os.getloadavg()
+    print(f"\n{args.size:,} challenges; load {out['load_before'][0]:.2f} → "
+          f"{out['load_after'][0]:.2f}; FTS5 build {out['fts5_build']['documents']:,} "
+          f"documents in {out['fts5_build']['seconds']:.1f} s\n")
+    print("| query | Whoosh p50 ms | Whoosh p95 ms | first ms | hits | FTS5 p50 ms "
+          "| FTS5 p95 ms | hits | Whoosh ÷ FTS5 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, product in out["search_queries"].items():
+        fts = out["fts5_queries"][label]
+        print(f"| {label}: `{product['query']}` | {product['p50']:,.2f} | "
+              f"{product['p95']:,.2f} | {product['first']:,.1f} | {product['hits']:,} | "
+              f"{fts['p50']:,.2f} | {fts['p95']:,.2f} | {fts['hits']:,} | "
+              f"{product['p50'] / fts['p50']:,.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

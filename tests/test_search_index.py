@@ -260,3 +260,98 @@ def test_rebuild_indexes_everything_public_and_drops_stale_documents(app, sessio
     assert "challenge:999999" not in index.document_ids()
     assert pending(session) == 0
     assert found("ban dan") == [f"challenge:{challenge.id}"]
+
+
+def test_facet_counts_apply_every_other_filter(session, index):
+    g1, g2 = factories.group(session, "1"), factories.group(session, "2")
+    agency = factories.make_agency(session)
+    a = factories.make_challenge(session, agency=agency, title="Cấp nước A",
+                                 technology_group_id=g1.id)
+    factories.make_challenge(session, agency=agency, title="Cấp nước B", technology_group_id=g2.id)
+    factories.make_challenge(session, title="Cấp nước C", technology_group_id=g1.id)
+    services.apply_pending(session)
+    page = services.search(SearchRequest("cap nuoc", {"agency": str(agency.id),
+                                                      "group": str(g1.id)}))
+    assert [h.fields["object_id"] for h in page.hits] == [a.id] and page.total == 1
+    assert page.facets["group"] == {str(g1.id): 1, str(g2.id): 1}  # the agency filter only
+    assert sum(page.facets["agency"].values()) == 2  # the group filter only
+    assert len(page.facets["agency"]) == 2
+    assert page.facets["type"] == {"challenge": 1}  # both filters
+
+
+def test_a_page_past_the_end_shows_the_last_page(session, index):
+    agency = factories.make_agency(session)
+    for n in range(13):
+        factories.make_challenge(session, agency=agency, title=f"Thủy lợi {n}")
+    services.apply_pending(session)
+    last = services.search(SearchRequest("thuy loi", page=2))
+    past = services.search(SearchRequest("thuy loi", page=7))
+    assert past.page == 2 and past.total == 13
+    assert [h.fields["doc_id"] for h in past.hits] == [h.fields["doc_id"] for h in last.hits]
+    assert len(past.hits) == 3
+
+
+def test_a_kept_searcher_sees_what_another_writer_committed(tmp_path):
+    """The searcher is kept between requests; a commit by another process (here: another
+    backend on the same folder) replaces it, replaced documents included."""
+    path = str(tmp_path / "shared")
+    reader, writer = WhooshBackend(path), WhooshBackend(path)
+    doc = {"doc_id": "challenge:1", "type": "challenge", "title": "Thành phố thông minh",
+           "body": "", "clarifications": "", "place": "", "solver": "", "status": "published"}
+    with writer.batch(timeout=1) as batch:
+        batch.upsert(doc)
+    assert reader.search(SearchRequest("thanh pho")).total == 1
+    with writer.batch(timeout=1) as batch:
+        batch.upsert({**doc, "title": "Đô thị xanh", "status": "closed"})
+    assert reader.search(SearchRequest("thanh pho")).total == 0
+    page = reader.search(SearchRequest("do thi"))
+    assert page.total == 1 and page.facets["status"] == {"closed": 1}
+    reader.close()
+    writer.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_rebuild_in_chunks_and_processes_indexes_everything(app, session, tmp_path,
+                                                            monkeypatch, procs):
+    monkeypatch.setattr(services, "REBUILD_CHUNK", 3)
+    previous = app.extensions.get("search_backend")
+    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "rebuilt"),
+                                                     rebuild_procs=procs)
+    try:
+        challenges = [factories.make_challenge(session, title=f"Điện mặt trời {n}")
+                      for n in range(8)]
+        solution = factories.make_submission(session, challenge=challenges[0],
+                                             status=SubmissionStatus.AWARDED,
+                                             summary="Điện mặt trời áp mái.")
+        factories.make_challenge(session, title="Điện gió nháp", status=ChallengeStatus.DRAFT)
+        session.commit()
+        assert services.rebuild(session) == 9
+        expected = {f"challenge:{c.id}" for c in challenges} | {f"solution:{solution.id}"}
+        assert services.backend().document_ids() == expected
+        page = services.search(SearchRequest("dien mat troi", per_page=50))
+        assert page.total == 9 and page.facets["type"] == {"challenge": 8, "solution": 1}
+        assert services.search(SearchRequest("dien gio")).total == 0
+    finally:
+        app.extensions["search_backend"].close()
+        app.extensions["search_backend"] = previous
+
+
+def test_counts_include_matches_that_cannot_reach_the_page(tmp_path):
+    """The page is the best few; the total and the facets still count every match, also
+    those (body-only ones here) that score below the page's lowest: no top-N pruning."""
+    backend = WhooshBackend(str(tmp_path / "many"))
+    blank = {"type": "challenge", "status": "published", "clarifications": "", "place": "",
+             "solver": "", "agency": "", "group": ""}
+    with backend.batch(timeout=1) as batch:
+        for n in range(300):
+            batch.upsert({**blank, "doc_id": f"challenge:{n}", "title": f"Cảng biển {n}",
+                          "body": "Thông minh."})
+        for n in range(300, 600):
+            batch.upsert({**blank, "doc_id": f"challenge:{n}", "title": f"Logistics {n}",
+                          "body": "Kết nối kho hàng, bến bãi, đường bộ, đường sắt và "
+                                  "cảng biển trong một hệ thống chung cho cả vùng."})
+    page = backend.search(SearchRequest("cang bien", per_page=5))
+    assert page.total == 600 and page.pages == 120
+    assert page.facets["type"] == {"challenge": 600}
+    assert all(h.fields["title"].startswith("Cảng biển") for h in page.hits)
+    backend.close()

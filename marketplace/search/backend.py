@@ -10,12 +10,15 @@ from __future__ import annotations
 import html
 import math
 import os
+import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from whoosh import highlight, index, sorting
+from whoosh import highlight, index
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -134,43 +137,103 @@ class MarkFormatter(highlight.Formatter):
 
 
 class _WhooshBatch(IndexBatch):
-    def __init__(self, writer) -> None:
+    def __init__(self, writer, *, fresh: bool = False) -> None:
         self.writer = writer
+        self.fresh = fresh  # a cleared index: nothing to replace, so no lookup per document
 
     def upsert(self, doc: dict) -> None:
-        self.writer.update_document(**{k: v for k, v in doc.items() if v is not None})
+        fields = {k: v for k, v in doc.items() if v is not None}
+        if self.fresh:
+            self.writer.add_document(**fields)
+        else:
+            self.writer.update_document(**fields)
 
     def delete(self, doc_id: str) -> None:
         self.writer.delete_by_term("doc_id", doc_id)
 
 
+def _segment_id(reader) -> str:
+    segment = reader.segment()
+    return segment.segment_id() if segment is not None else ""  # "": an empty index
+
+
+class _PageCollector(TopCollector):
+    """One pass over every match: remembers all matching documents (for the facet
+    counts) and keeps the best `limit` of those that pass the filters (the page).
+    Every match has to be seen, so none of the top-N pruning may happen: no block-
+    quality skipping, and the minimum score stays 0 (with a higher one, the matcher's
+    `replace()` drops the parts of the query that cannot reach it, and their matches)."""
+
+    def __init__(self, limit: int, accept) -> None:
+        super().__init__(limit=limit, usequality=False)
+        self.accept = accept
+
+    def _collect(self, global_docnum, score):
+        self.docset.add(global_docnum)
+        if self.accept is None or self.accept(global_docnum):
+            result = super()._collect(global_docnum, score)
+            self.minscore = 0
+            return result
+        return 0
+
+
 class WhooshBackend(SearchBackend):
-    def __init__(self, path: str) -> None:
+    """Opens the index once and keeps one searcher per process, refreshed only when the
+    index has changed; the facet values of every document are read once per segment
+    (segments never change once written) and kept with it."""
+
+    def __init__(self, path: str, *, rebuild_procs: int = 1) -> None:
         self.path = path
+        self.rebuild_procs = max(1, rebuild_procs)
+        self._ix = None
+        self._searcher = None
+        self._lock = threading.Lock()  # one searcher, used by one request at a time
+        self._segment_values: dict[str, dict[str, list[str]]] = {}
+        self._values_key: tuple | None = None
+        self._values: dict[str, list[str]] = {}
 
     def _open(self):
+        if self._ix is not None:
+            return self._ix
         if index.exists_in(self.path):
-            return index.open_dir(self.path)
+            self._ix = index.open_dir(self.path)
+            return self._ix
         os.makedirs(self.path, exist_ok=True)
         # create_in wipes an index: only one process may create it, and only once.
         guard = FileStorage(self.path).lock("CREATE_LOCK")
         guard.acquire(blocking=True)
         try:
             if index.exists_in(self.path):
-                return index.open_dir(self.path)
-            return index.create_in(self.path, _schema())
+                self._ix = index.open_dir(self.path)
+            else:
+                self._ix = index.create_in(self.path, _schema())
         finally:
             guard.release()
+        return self._ix
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
 
     @contextmanager
     def batch(self, *, timeout: float, clear: bool = False) -> Iterator[IndexBatch]:
         ix = self._open()
+        options = {"timeout": timeout, "delay": 0.02}
+        if clear and self.rebuild_procs > 1:
+            # A rebuild: documents are analysed by sub-processes, each writing its own
+            # segment (no final merge), while this process reads the database.
+            options.update(procs=self.rebuild_procs, limitmb=256, multisegment=True,
+                           batchsize=500)
+        elif clear:
+            options.update(limitmb=256)
         try:
-            writer = ix.writer(timeout=timeout, delay=0.02)
+            writer = ix.writer(**options)
         except LockError as error:
             raise IndexBusy(str(error)) from error
         try:
-            yield _WhooshBatch(writer)
+            yield _WhooshBatch(writer, fresh=clear)
         except BaseException:
             writer.cancel()
             raise
@@ -209,55 +272,116 @@ class WhooshBackend(SearchBackend):
         return And([Or([Term(name, word, boost=BOOSTS.get(name, 1.0)) for name in TEXT_FIELDS])
                     for word in words])
 
+    def _current_searcher(self):
+        """The kept searcher, replaced when another writer has committed. Not with
+        `Searcher.refresh()`: whoosh-reloaded 2.7.5 reuses the reader of a segment whose
+        deletions have changed since, and would still find replaced documents."""
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self._searcher.close()
+            self._searcher = None
+        if self._searcher is None:
+            self._searcher = self._open().searcher()
+        return self._searcher
+
+    def _facet_values(self, searcher) -> dict[str, list[str]]:
+        """Facet → the value of every document (by document number), "" for none."""
+        leaves = searcher.leaf_searchers()
+        key = tuple((_segment_id(sub.reader()), offset) for sub, offset in leaves)
+        if key == self._values_key:
+            return self._values
+        segment_values = {}
+        for sub, _offset in leaves:
+            reader = sub.reader()
+            segment_id = _segment_id(reader)
+            values = self._segment_values.get(segment_id)
+            if values is None:
+                values = {}
+                for name in FACETS:
+                    field = FACET_FIELDS[name]
+                    same: dict[str, str] = {}  # one string object per distinct value
+                    column = reader.column_reader(field) if reader.has_column(field) else None
+                    values[name] = ([same.setdefault(v or "", v or "") for v in column]
+                                    if column is not None else [""] * reader.doc_count_all())
+            segment_values[segment_id] = values
+        self._segment_values = segment_values  # segments merged away are forgotten
+        combined = {name: [] for name in FACETS}
+        for sub, _offset in leaves:  # leaf_searchers() come in document number order
+            for name in FACETS:
+                combined[name].extend(segment_values[_segment_id(sub.reader())][name])
+        self._values_key, self._values = key, combined
+        return combined
+
     @staticmethod
-    def _filter(filters: dict[str, str], skip: str | None = None) -> Query | None:
-        terms = [Term(FACET_FIELDS[name], value) for name, value in filters.items()
-                 if name in FACET_FIELDS and value and name != skip]
-        return And(terms) if terms else None
+    def _facet_counts(docs: set[int], values: dict[str, list[str]],
+                      filters: dict[str, str]) -> dict[str, dict[str, int]]:
+        """Each facet's counts over the matches that pass every *other* filter."""
+        passing = {name: {d for d in docs if values[name][d] == value}
+                   for name, value in filters.items()}
+        facets = {}
+        for name in FACETS:
+            counted = docs
+            for other, kept in passing.items():
+                if other != name:
+                    counted = counted & kept
+            lookup = values[name].__getitem__
+            facets[name] = {k: v for k, v in Counter(map(lookup, counted)).items() if k}
+        return facets
 
     def search(self, request: SearchRequest) -> SearchPage:
         ix = self._open()
         query = self._parse(ix, request.text)
-        with ix.searcher() as searcher:
-            facets = {}
-            for name in FACETS:
-                counted = searcher.search(
-                    query, limit=None, filter=self._filter(request.filters, skip=name),
-                    groupedby={name: sorting.FieldFacet(FACET_FIELDS[name],
-                                                        maptype=sorting.Count)})
-                facets[name] = {str(k): v for k, v in counted.groups(name).items()
-                                if k not in (None, "")}
-            results = searcher.search_page(query, max(request.page, 1),
-                                           pagelen=request.per_page,
-                                           filter=self._filter(request.filters))
-            total = len(results)
-            snippets = highlight.Highlighter(
-                fragmenter=highlight.ContextFragmenter(maxchars=240, surround=80),
-                formatter=MarkFormatter())
-            titles = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(),
-                                           formatter=MarkFormatter())
-            hits = []
-            for hit in results:
-                stored = dict(hit.fields())
-                title = titles.highlight_hit(hit, "title") or html.escape(stored["title"])
-                snippet = ""
-                for name in ("body", "clarifications", "solver", "place"):
-                    snippet = snippets.highlight_hit(hit, name, top=2)
-                    if snippet:
-                        break
-                if not snippet:
-                    body = stored.get("body", "")
-                    snippet = html.escape(body[:240]) + ("…" if len(body) > 240 else "")
-                hits.append(Hit(stored, title, snippet, hit.score or 0.0))
-            pages = max(1, math.ceil(total / request.per_page))
-            return SearchPage(hits, total, min(max(results.pagenum, 1), pages), pages, facets)
+        filters = {name: value for name, value in request.filters.items()
+                   if name in FACET_FIELDS and value}
+        per_page = max(request.per_page, 1)
+        wanted = max(request.page, 1)
+        with self._lock:
+            searcher = self._current_searcher()
+            values = self._facet_values(searcher)
+            accept = None
+            if filters:
+                checks = [(values[name], value) for name, value in filters.items()]
+
+                def accept(docnum):
+                    return all(column[docnum] == value for column, value in checks)
+
+            collector = _PageCollector(wanted * per_page, accept)
+            searcher.search_with_collector(query, collector)
+            results = collector.results()
+            total = collector.total
+            facets = self._facet_counts(collector.docset, values, filters)
+            pages = max(1, math.ceil(total / per_page))
+            page = min(wanted, pages)
+            hits = [self._hit(results[n]) for n in range((page - 1) * per_page,
+                                                          min(page * per_page, total))]
+            return SearchPage(hits, total, page, pages, facets)
+
+    _snippets = highlight.Highlighter(
+        fragmenter=highlight.ContextFragmenter(maxchars=240, surround=80),
+        formatter=MarkFormatter())
+    _titles = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(),
+                                    formatter=MarkFormatter())
+
+    def _hit(self, hit) -> Hit:
+        """Stored fields and highlights: read only for the hits on the page."""
+        stored = dict(hit.fields())
+        title = self._titles.highlight_hit(hit, "title") or html.escape(stored["title"])
+        snippet = ""
+        for name in ("body", "clarifications", "solver", "place"):
+            snippet = self._snippets.highlight_hit(hit, name, top=2) if name in stored else ""
+            if snippet:
+                break
+        if not snippet:
+            body = stored.get("body", "")
+            snippet = html.escape(body[:240]) + ("…" if len(body) > 240 else "")
+        return Hit(stored, title, snippet, hit.score or 0.0)
 
 
 def make_backend(config) -> SearchBackend:
     name = config.get("SEARCH_BACKEND", "whoosh")
     if name != "whoosh":
         raise RuntimeError(f"unknown SEARCH_BACKEND {name!r}")
-    return WhooshBackend(config["SEARCH_INDEX_DIR"])
+    procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)
+    return WhooshBackend(config["SEARCH_INDEX_DIR"], rebuild_procs=int(procs))
 
 
 def rebuild_into(backend: SearchBackend, docs: Iterable[dict], *, timeout: float) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 
 import markdown
 import nh3
@@ -11,10 +12,21 @@ from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.search.analysis import nfc
 from marketplace.submissions.models import Submission, SubmissionStatus
 
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """One converter per thread, reset between texts: building one costs more than
+    converting a paragraph."""
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = markdown.Markdown(output_format="html")
+    return converter.reset()
+
 
 def plain(text: str | None) -> str:
     """Markdown source as the plain text a reader sees (NFC), for words and snippets."""
-    rendered = markdown.markdown(text or "", output_format="html")
+    rendered = _markdown().convert(text or "")
     return nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
 
 

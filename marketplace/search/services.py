@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 OBJECT_TYPES = ("challenge", "solution", "organization")
 BATCH_SIZE = 200
+REBUILD_CHUNK = 2000  # objects read from the database at a time by `rebuild`
 
 __all__ = ["IndexBusy", "QueryError", "SearchRequest", "apply_pending", "backend", "queue",
            "rebuild", "search"]
@@ -89,9 +90,13 @@ def _expand(session, rows) -> _Work:
 def _write(session, batch, work: _Work) -> None:
     challenges = {c.id: c for c in session.scalars(
         select(Challenge).where(Challenge.id.in_(work.challenge_ids))
-        .options(selectinload(Challenge.clarifications)))} if work.challenge_ids else {}
+        .options(selectinload(Challenge.clarifications), selectinload(Challenge.agency),
+                 selectinload(Challenge.technology_group)))} if work.challenge_ids else {}
     submissions = {s.id: s for s in session.scalars(
-        select(Submission).where(Submission.id.in_(work.submission_ids)))
+        select(Submission).where(Submission.id.in_(work.submission_ids))
+        .options(selectinload(Submission.organization),
+                 selectinload(Submission.challenge).selectinload(Challenge.agency),
+                 selectinload(Submission.challenge).selectinload(Challenge.technology_group)))
     } if work.submission_ids else {}
     for challenge_id in sorted(work.challenge_ids):
         challenge = challenges.get(challenge_id)
@@ -140,19 +145,31 @@ def apply_pending(session, *, timeout: float | None = None) -> int | None:
             return applied
 
 
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        yield set(ids[start:start + REBUILD_CHUNK])
+
+
 def rebuild(session, *, timeout: float = 60.0) -> int:
     """Index every public object afresh; the number of documents. Pending rows written
-    before the rebuild read the database are covered by it and removed."""
+    before the rebuild read the database are covered by it and removed. Objects are read
+    a chunk at a time, so memory stays flat however many there are; the engine may
+    analyse them in other processes meanwhile."""
     session.commit()
     with backend().batch(timeout=timeout, clear=True) as batch:
         last_pending = session.scalar(select(func.max(SearchPending.id)))
-        challenge_ids = set(session.scalars(
-            select(Challenge.id).where(Challenge.status.in_(PUBLIC_STATUSES))))
-        submission_ids = set(session.scalars(
+        challenge_ids = list(session.scalars(
+            select(Challenge.id).where(Challenge.status.in_(PUBLIC_STATUSES))
+            .order_by(Challenge.id)))
+        submission_ids = list(session.scalars(
             select(Submission.id).join(Challenge).where(
                 Submission.status == SubmissionStatus.AWARDED,
-                Challenge.status.in_(PUBLIC_STATUSES))))
-        _write(session, batch, _Work(challenge_ids, submission_ids))
+                Challenge.status.in_(PUBLIC_STATUSES)).order_by(Submission.id)))
+        # The session holds loaded objects weakly: each chunk's are let go after it.
+        for chunk in _chunks(challenge_ids):
+            _write(session, batch, _Work(chunk, set()))
+        for chunk in _chunks(submission_ids):
+            _write(session, batch, _Work(set(), chunk))
     if last_pending is not None:
         session.execute(delete(SearchPending).where(SearchPending.id <= last_pending))
     session.commit()
