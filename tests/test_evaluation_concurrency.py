@@ -5,14 +5,10 @@ cannot show a race; this test migrates its own database (a SQLite file, and a th
 PostgreSQL database when TEST_DATABASE_URL is set) and decides from two threads, each
 with its own session and connection."""
 
-import os
 import threading
-import uuid
 
-import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from marketplace import create_app
@@ -24,26 +20,6 @@ from marketplace.evaluation.models import Award
 from marketplace.extensions import db
 from marketplace.submissions.models import SubmissionStatus
 from tests.evaluation_factories import make_evaluation, score_everything
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
-        return
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL race not tested")
-    name = f"race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_two_simultaneous_awards_make_one(own_database, tmp_path):

@@ -3,14 +3,10 @@ on PostgreSQL. The usual fixture runs a test in one rolled-back transaction on o
 connection, which cannot show a race; so this test migrates a database of its own and
 runs two threads, each with its own session and connection."""
 
-import os
 import threading
-import uuid
 
-import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from marketplace import create_app
 from marketplace.accounts.models import User
@@ -21,26 +17,6 @@ from marketplace.orders.terms import local_today
 from marketplace.payments import services
 from marketplace.payments.models import Payment
 from tests.orders_factories import accept_milestone, make_order
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
-        return
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL race is not tested")
-    name = f"race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_two_concurrent_payments_make_one(own_database, tmp_path):
