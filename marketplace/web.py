@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -35,3 +37,17 @@ def authorize(action: str, obj=None, *, hide: bool = False) -> None:
     """403, or 404 where the object's existence itself is not the user's to know."""
     if not policy.can(current_user, action, obj):
         abort(404 if hide else 403)
+
+
+def perform(change: Callable[[], object], success: str) -> bool:
+    """A POST button's whole job: run one rule, then commit and say `success`, or roll
+    back and say why the rule refused. True when the change was made."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True

@@ -11,7 +11,7 @@ from marketplace.accounts.models import Membership, Organization
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -71,13 +71,9 @@ def change_role(org_id: int, membership_id: int):
     form = RoleForm()
     form.role.choices = role_choices(organizations.roles_for(membership.organization))
     if form.validate_on_submit():
-        try:
-            organizations.change_role(db.session, current_user, membership, form.role.data)
-            db.session.commit()
-            flash(_("The role has been changed."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: organizations.change_role(db.session, current_user, membership,
+                                                  form.role.data),
+                _("The role has been changed."))
     return redirect(url_for("organizations.members", org_id=org_id))
 
 
@@ -87,13 +83,8 @@ def remove_member(org_id: int, membership_id: int):
     membership = _membership(org_id, membership_id)
     authorize("organization.manage_members", membership.organization)
     if ConfirmForm().validate_on_submit():
-        try:
-            organizations.remove_member(db.session, current_user, membership)
-            db.session.commit()
-            flash(_("The member has been removed."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: organizations.remove_member(db.session, current_user, membership),
+                _("The member has been removed."))
     return redirect(url_for("organizations.members", org_id=org_id))
 
 
@@ -103,13 +94,8 @@ def resubmit(org_id: int):
     org = get_or_404(Organization, org_id)
     authorize("organization.resubmit", org)
     if ConfirmForm().validate_on_submit():
-        try:
-            organizations.resubmit(db.session, current_user, org)
-            db.session.commit()
-            flash(_("Your organization is waiting for verification again."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: organizations.resubmit(db.session, current_user, org),
+                _("Your organization is waiting for verification again."))
     return redirect(url_for("organizations.show", org_id=org.id))
 
 

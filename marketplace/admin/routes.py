@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.taxonomy import services as taxonomy
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -49,13 +49,8 @@ def organization_list():
 def verify_organization(org_id: int):
     org = get_or_404(Organization, org_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            organizations.verify(db.session, current_user, org)
-            db.session.commit()
-            flash(_("%(org)s is verified.", org=org.name_vi), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: organizations.verify(db.session, current_user, org),
+                _("%(org)s is verified.", org=org.name_vi))
     return redirect(url_for("admin.organization_list"))
 
 
@@ -93,13 +88,8 @@ def set_user_active(user_id: int, action: str):
     if ConfirmForm().validate_on_submit():
         change = organizations.deactivate_user if action == "deactivate" \
             else organizations.reactivate_user
-        try:
-            change(db.session, current_user, user)
-            db.session.commit()
-            flash(_("The account of %(email)s is updated.", email=user.email), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: change(db.session, current_user, user),
+                _("The account of %(email)s is updated.", email=user.email))
     return redirect(url_for("admin.user_list"))
 
 

@@ -34,7 +34,7 @@ from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.taxonomy.services import current_groups
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
 register_filters(bp)
@@ -240,13 +240,8 @@ def start_evaluation(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)
     authorize("challenge.start_evaluation", challenge)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.start_evaluation(db.session, current_user, challenge)
-            db.session.commit()
-            flash(_("The evaluation has started."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: services.start_evaluation(db.session, current_user, challenge),
+                _("The evaluation has started."))
     return redirect(url_for("challenges.show", challenge_id=challenge_id))
 
 

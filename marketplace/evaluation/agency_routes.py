@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.orders.queries import orders_by_award_item
 from marketplace.submissions.models import Submission
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, perform
 
 
 def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: int = 200):
@@ -72,13 +72,8 @@ def start(challenge_id: int):
     challenge = get_or_404(Challenge, challenge_id)
     authorize("challenge.start_evaluation", challenge)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.start_evaluation(db.session, current_user, challenge)
-            db.session.commit()
-            flash(_("The evaluation has started. Appoint the panel."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: services.start_evaluation(db.session, current_user, challenge),
+                _("The evaluation has started. Appoint the panel."))
     return redirect(url_for("evaluation.panel", challenge_id=challenge.id))
 
 
@@ -101,13 +96,8 @@ def disqualify(submission_id: int):
     authorize("submission.disqualify", submission)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            services.disqualify(db.session, current_user, submission, form.reason.data)
-            db.session.commit()
-            flash(_("The submission has been disqualified."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: services.disqualify(db.session, current_user, submission, form.reason.data),
+                _("The submission has been disqualified."))
     else:
         flash(_("Please give the reason for the disqualification."), "danger")
     return redirect(url_for("evaluation.panel", challenge_id=submission.challenge_id))
@@ -176,13 +166,8 @@ def approve(award_id: int):
     award = get_or_404(Award, award_id)
     authorize("award.approve", award)
     if ConfirmForm().validate_on_submit():
-        try:
-            awards.approve(db.session, current_user, award)
-            db.session.commit()
-            flash(_("The award has been approved and published."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: awards.approve(db.session, current_user, award),
+                _("The award has been approved and published."))
     return redirect(url_for("evaluation.award", award_id=award_id))
 
 
@@ -193,13 +178,8 @@ def reject(award_id: int):
     authorize("award.reject", award)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            awards.reject(db.session, current_user, award, form.reason.data)
-            db.session.commit()
-            flash(_("The award has been sent back to the officer."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: awards.reject(db.session, current_user, award, form.reason.data),
+                _("The award has been sent back to the officer."))
     else:
         flash(_("Please give the reason for sending the award back."), "danger")
     return redirect(url_for("evaluation.award", award_id=award_id))
@@ -213,14 +193,9 @@ def no_award(challenge_id: int):
     authorize("award.propose", challenge)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            awards.cancel_no_suitable_solution(db.session, current_user, challenge,
-                                               form.reason.data)
-            db.session.commit()
-            flash(_("The challenge has been cancelled: no suitable solution."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        perform(lambda: awards.cancel_no_suitable_solution(db.session, current_user, challenge,
+                                           form.reason.data),
+                _("The challenge has been cancelled: no suitable solution."))
     else:
         flash(_("Please give the public reason."), "danger")
     return redirect(url_for("evaluation.panel", challenge_id=challenge.id))
