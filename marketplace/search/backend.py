@@ -35,6 +35,7 @@ from whoosh.query import And, NullQuery, Or, Query, Term
 from whoosh.writing import CLEAR
 
 from marketplace.search.analysis import nfc, vietnamese_analyzer
+from marketplace.search.matching import ArrayMatcher, plain_words
 
 FACETS = ("type", "group", "status", "agency")  # the filters, each counted
 TEXT_FIELDS = ("title", "body", "clarifications", "agency", "group", "place", "solver")
@@ -182,9 +183,13 @@ class WhooshBackend(SearchBackend):
     index has changed; the facet values of every document are read once per segment
     (segments never change once written) and kept with it."""
 
-    def __init__(self, path: str, *, rebuild_procs: int = 1) -> None:
+    def __init__(self, path: str, *, rebuild_procs: int = 1, array_matching: bool = True,
+                 max_cached_postings: int = 4_000_000) -> None:
         self.path = path
         self.rebuild_procs = max(1, rebuild_procs)
+        # Plain-word queries: numpy over cached posting lists (see `matching`).
+        self._arrays = (ArrayMatcher(TEXT_FIELDS, FACET_FIELDS, max_cached_postings)
+                        if array_matching else None)
         self._ix = None
         self._searcher = None
         self._lock = threading.Lock()  # one searcher, used by one request at a time
@@ -334,8 +339,11 @@ class WhooshBackend(SearchBackend):
                    if name in FACET_FIELDS and value}
         per_page = max(request.per_page, 1)
         wanted = max(request.page, 1)
+        words = plain_words(query) if self._arrays is not None else None
         with self._lock:
             searcher = self._current_searcher()
+            if words is not None:
+                return self._search_words(searcher, words, filters, wanted, per_page)
             values = self._facet_values(searcher)
             accept = None
             if filters:
@@ -355,6 +363,37 @@ class WhooshBackend(SearchBackend):
                                                           min(page * per_page, total))]
             return SearchPage(hits, total, page, pages, facets)
 
+    def _search_words(self, searcher, words, filters, wanted: int, per_page: int) -> SearchPage:
+        leaves = [(_segment_id(sub.reader()), sub.reader(), offset)
+                  for sub, offset in searcher.leaf_searchers()]
+        matches = self._arrays.run(searcher, leaves, words, filters, wanted * per_page)
+        pages = max(1, math.ceil(matches.total / per_page))
+        page = min(wanted, pages)
+        terms = frozenset(word for word, _boosts in words)
+        analyzer = searcher.schema["title"].analyzer
+        hits = []
+        for docnum, score in matches.top[(page - 1) * per_page:page * per_page]:
+            stored = searcher.stored_fields(docnum)
+            title = highlight.highlight(stored["title"], terms, analyzer,
+                                        highlight.WholeFragmenter(), MarkFormatter())
+            snippet = ""
+            for name in ("body", "clarifications", "solver", "place"):
+                if stored.get(name):
+                    snippet = highlight.highlight(stored[name], terms, analyzer,
+                                                  self._snippets.fragmenter, MarkFormatter(),
+                                                  top=2)
+                if snippet:
+                    break
+            hits.append(self._finish_hit(stored, title, snippet, score))
+        return SearchPage(hits, matches.total, page, pages, matches.facets)
+
+    @staticmethod
+    def _finish_hit(stored: dict, title: str, snippet: str, score: float) -> Hit:
+        if not snippet:
+            body = stored.get("body", "")
+            snippet = html.escape(body[:240]) + ("…" if len(body) > 240 else "")
+        return Hit(stored, title or html.escape(stored["title"]), snippet, score)
+
     _snippets = highlight.Highlighter(
         fragmenter=highlight.ContextFragmenter(maxchars=240, surround=80),
         formatter=MarkFormatter())
@@ -364,16 +403,13 @@ class WhooshBackend(SearchBackend):
     def _hit(self, hit) -> Hit:
         """Stored fields and highlights: read only for the hits on the page."""
         stored = dict(hit.fields())
-        title = self._titles.highlight_hit(hit, "title") or html.escape(stored["title"])
+        title = self._titles.highlight_hit(hit, "title")
         snippet = ""
         for name in ("body", "clarifications", "solver", "place"):
             snippet = self._snippets.highlight_hit(hit, name, top=2) if name in stored else ""
             if snippet:
                 break
-        if not snippet:
-            body = stored.get("body", "")
-            snippet = html.escape(body[:240]) + ("…" if len(body) > 240 else "")
-        return Hit(stored, title, snippet, hit.score or 0.0)
+        return self._finish_hit(stored, title, snippet, hit.score or 0.0)
 
 
 def make_backend(config) -> SearchBackend:
@@ -381,7 +417,9 @@ def make_backend(config) -> SearchBackend:
     if name != "whoosh":
         raise RuntimeError(f"unknown SEARCH_BACKEND {name!r}")
     procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)
-    return WhooshBackend(config["SEARCH_INDEX_DIR"], rebuild_procs=int(procs))
+    return WhooshBackend(config["SEARCH_INDEX_DIR"], rebuild_procs=int(procs),
+                         max_cached_postings=int(config.get("SEARCH_POSTINGS_CACHE",
+                                                            4_000_000)))
 
 
 def rebuild_into(backend: SearchBackend, docs: Iterable[dict], *, timeout: float) -> int:
