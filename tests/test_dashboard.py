@@ -177,6 +177,51 @@ def test_top_agencies(app, session, data):
         (data["a"].id, 2, 1_800_000_000), (data["b"].id, 1, 500_000_000)]
 
 
+def test_the_top_agencies_rank_by_pilots_then_value_then_id_and_stop_at_ten(app, session):
+    def pilots(agency, values):
+        challenge = tf.make_closed_challenge(session, status=ChallengeStatus.AWARDED,
+                                             agency=agency, province=agency.province)
+        bids = [tf.make_bid(session, challenge) for _value in values]
+        award = tf.make_award(session, challenge, list(zip(bids, values, strict=True)))
+        for item in award.items:
+            tf.make_order(session, item)
+
+    agencies = [factories.make_agency(session, name_vi=f"Sở {i:02d}") for i in range(12)]
+    for agency in agencies[:10]:
+        pilots(agency, [100])
+    pilots(agencies[10], [50, 60])  # most pilots, though the least value
+    pilots(agencies[11], [300])  # the largest value of those with one pilot
+    none = factories.make_agency(session, name_vi="Sở không có đơn hàng")
+    factories.make_challenge(session, agency=none)
+    top = board(app, session)["top_agencies"]
+    assert [(row["id"], row["pilots"], row["value"]) for row in top] == [
+        (agencies[10].id, 2, 110), (agencies[11].id, 1, 300),
+        *[(agency.id, 1, 100) for agency in agencies[:8]]]
+
+
+def test_the_filters_narrow_the_top_agencies_and_bids_but_not_the_choices(app, session, data):
+    result = board(app, session, agency_id=data["b"].id)
+    assert [(row["id"], row["pilots"], row["value"]) for row in result["top_agencies"]] == [
+        (data["b"].id, 1, 500_000_000)]
+    assert {row["label"]: row["challenges"] for row in result["bids"]["rows"]} == {
+        "0": 1, "1": 1, "2": 0, "3–5": 0, "6–10": 0, "> 10": 0}
+    assert (result["bids"]["challenges"], result["bids"]["total"]) == (2, 1)
+    assert {row["status"]: row["count"] for row in result["statuses"]} == {
+        ChallengeStatus.PUBLISHED: 0, ChallengeStatus.CLOSED: 0,
+        ChallengeStatus.EVALUATING: 1, ChallengeStatus.AWARDED: 1,
+        ChallengeStatus.CANCELLED: 0}
+    assert [aid for aid, _name in result["options"]["agencies"]] == [data["a"].id, data["b"].id]
+
+    result = board(app, session, year=2025, group_id=data["group1"].id)
+    assert [(row["id"], row["pilots"]) for row in result["top_agencies"]] == [(data["a"].id, 1)]
+    assert {row["label"]: row["challenges"] for row in result["bids"]["rows"]}["3–5"] == 1
+    assert [aid for aid, _name in result["options"]["agencies"]] == [data["a"].id, data["b"].id]
+
+    result = board(app, session, year=2023)
+    assert result["top_agencies"] == [] and result["bids"]["challenges"] == 0
+    assert len(result["options"]["agencies"]) == 2
+
+
 def test_filters_narrow_every_figure(app, session, data):
     result = board(app, session, agency_id=data["b"].id)
     assert result["challenges_total"] == 2

@@ -275,4 +275,4 @@ def test_pages_link_on_and_cost_the_same_queries(app, client, session, monkeypat
     package = response.get_json()
     assert_valid(package)
     assert "next" not in package["links"] and package["links"]["prev"].endswith("page=2")
-    assert first_page == last_page == ocds.QUERIES
+    assert first_page == last_page == ocds.QUERIES <= 6  # issue 7: any public page

@@ -1,10 +1,10 @@
 """The dashboard's figures: a fixed handful of aggregate queries, whatever the data size.
 
 Every figure is computed by the database (GROUP BY, COUNT, SUM, AVG); Python only folds
-the few aggregated rows that come back (one per status, group, month…). The two medians
-are computed in SQL too, portably, with window functions (exact median: the mean of the
-one or two middle rows of the ordered durations), so no list of durations ever leaves
-the database.
+the few aggregated rows that come back (one per status, group and bucket of bids, month,
+agency of the filter's choices…). The two medians are computed in SQL too, portably,
+with window functions (exact median: the mean of the one or two middle rows of the
+ordered durations), so no list of durations ever leaves the database.
 
 The filters narrow the challenges (agency, province of the pilot, technology group, year
 of publication); every other figure follows from the challenges that remain: their bids,
@@ -16,7 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import String, and_, case, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
@@ -98,33 +109,34 @@ class Filters:
         return clauses
 
 
-def challenges_by_status_and_group(session, filters: Filters) -> list[tuple]:
-    """[(status, technology_group_id, count)] — both breakdowns from one GROUP BY."""
-    stmt = (select(Challenge.status, Challenge.technology_group_id, func.count())
-            .where(*filters.conditions())
-            .group_by(Challenge.status, Challenge.technology_group_id))
-    return session.execute(stmt).all()
+def challenges_and_bids(session, filters: Filters) -> list[tuple]:
+    """[(status, technology_group_id, bids bucket, challenges, bids)]: the breakdowns by
+    status and by group, and the distribution of bids per challenge, from one GROUP BY.
 
-
-def bids_per_challenge(session, filters: Filters) -> dict[str, tuple[int, int]]:
-    """{bucket: (challenges, bids)} over the challenges whose bids are public (closed)."""
+    The bucket (a key of `BID_BUCKETS`, or `BID_BUCKET_OVER`) is None for the challenges
+    whose bids are not public yet (not closed); a closed challenge with no bid is in "0"."""
     per_challenge = (
-        select(Challenge.id.label("challenge_id"), func.count(Submission.id).label("bids"))
+        select(Challenge.status, Challenge.technology_group_id,
+               case((bids_public(), func.count(Submission.id))).label("bids"))
         .select_from(Challenge)
         .outerjoin(Submission, and_(Submission.challenge_id == Challenge.id,
-                                    Submission.status.in_(BID_STATUSES)))
-        .where(*filters.conditions(), bids_public())
-        .group_by(Challenge.id)
+                                    Submission.status.in_(BID_STATUSES), bids_public()))
+        .where(*filters.conditions())
+        .group_by(Challenge.id)  # its other columns follow from the primary key
         .subquery())
-    bucket = case(*[(per_challenge.c.bids <= upper, literal_column(str(i)))
+    bucket = case((per_challenge.c.bids.is_(None), None),
+                  *[(per_challenge.c.bids <= upper, literal_column(str(i)))
                     for i, (upper, _key) in enumerate(BID_BUCKETS)],
                   else_=literal_column(str(len(BID_BUCKETS))))
-    bucketed = select(bucket.label("bucket"), per_challenge.c.bids).subquery()
+    bucketed = select(per_challenge.c.status, per_challenge.c.technology_group_id,
+                      bucket.label("bucket"), per_challenge.c.bids).subquery()
     rows = session.execute(
-        select(bucketed.c.bucket, func.count(), func.coalesce(func.sum(bucketed.c.bids), 0))
-        .group_by(bucketed.c.bucket)).all()
+        select(bucketed.c.status, bucketed.c.technology_group_id, bucketed.c.bucket,
+               func.count(), func.coalesce(func.sum(bucketed.c.bids), 0))
+        .group_by(bucketed.c.status, bucketed.c.technology_group_id, bucketed.c.bucket)).all()
     keys = [key for _upper, key in BID_BUCKETS] + [BID_BUCKET_OVER]
-    return {keys[int(index)]: (int(challenges), int(bids)) for index, challenges, bids in rows}
+    return [(status, group_id, None if index is None else keys[int(index)], int(count),
+             int(bids)) for status, group_id, index, count, bids in rows]
 
 
 def bidders(session, filters: Filters) -> list[tuple]:
@@ -244,43 +256,51 @@ def headline(session, filters: Filters) -> dict:
     return row._asdict()
 
 
-def top_agencies(session, filters: Filters) -> list[tuple]:
-    """[(agency id, name_vi, name_en, pilots, value)] by number of public pilot orders."""
-    pilots = func.count(PilotOrder.id)
-    value = func.sum(PilotOrder.value)
-    return session.execute(
-        select(Organization.id, Organization.name_vi, Organization.name_en, pilots, value)
-        .join(PilotOrder, PilotOrder.agency_id == Organization.id)
-        .join(Challenge, Challenge.id == PilotOrder.challenge_id)
-        .where(*filters.conditions(), public_order())
-        .group_by(Organization.id, Organization.name_vi, Organization.name_en)
-        .order_by(pilots.desc(), value.desc(), Organization.id)
-        .limit(TOP_AGENCIES)).all()
+def _pilots_per_agency(filters: Filters):
+    """A subquery (agency_id, pilots, value) of the public pilot orders under the filters."""
+    return (select(PilotOrder.agency_id.label("agency_id"),
+                   func.count(PilotOrder.id).label("pilots"),
+                   func.sum(PilotOrder.value).label("value"))
+            .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+            .where(*filters.conditions(), public_order())
+            .group_by(PilotOrder.agency_id)
+            .subquery())
 
 
-def options(session) -> tuple[list[tuple], list[tuple]]:
-    """The filters' choices in one statement: agencies with at least one public challenge
-    [(id, name_vi, name_en)] and the technology groups tagged on public challenges
-    [(id, code, name_vi, name_en, decision)], each in its display order."""
+def options(session, filters: Filters) -> tuple[list[tuple], list[tuple]]:
+    """The filters' choices in one statement, each in its display order: agencies with at
+    least one public challenge [(id, name_vi, name_en, pilots, value)], with their public
+    pilot orders under `filters` (pilots 0, value None without any: the choices themselves
+    do not depend on the filters), and the technology groups tagged on public challenges
+    [(id, code, name_vi, name_en, decision)].
+
+    An order belongs to the agency of its challenge, a public one: every agency with a
+    pilot order is among the choices."""
+    pilots = _pilots_per_agency(filters)
     agencies = (
         select(literal("agency").label("kind"), Organization.id.label("id"),
                literal(None, String).label("code"), Organization.name_vi.label("name_vi"),
                Organization.name_en.label("name_en"), literal(None, String).label("decision"),
+               pilots.c.pilots.label("pilots"), pilots.c.value.label("value"),
                func.row_number().over(order_by=(Organization.name_vi, Organization.id))
                .label("pos"))
+        .select_from(Organization)
+        .outerjoin(pilots, pilots.c.agency_id == Organization.id)
         .where(select(Challenge.id).where(Challenge.agency_id == Organization.id,
                                           public_challenge()).exists()))
     used = select(Challenge.technology_group_id).where(public_challenge())
     groups = (
         select(literal("group"), TechnologyGroup.id, TechnologyGroup.code,
                TechnologyGroup.name_vi, TechnologyGroup.name_en, TaxonomyVersion.decision,
+               literal(None, BigInteger), literal(None, BigInteger),
                func.row_number().over(order_by=(TaxonomyVersion.valid_from.desc(),
                                                  TechnologyGroup.position, TechnologyGroup.id)))
         .join(TaxonomyVersion, TaxonomyVersion.id == TechnologyGroup.version_id)
         .where(TechnologyGroup.id.in_(used)))
     both = union_all(agencies, groups).subquery()
     rows = session.execute(select(both).order_by(both.c.kind, both.c.pos)).all()
-    return ([(r.id, r.name_vi, r.name_en) for r in rows if r.kind == "agency"],
+    return ([(r.id, r.name_vi, r.name_en, r.pilots or 0, r.value) for r in rows
+             if r.kind == "agency"],
             [(r.id, r.code, r.name_vi, r.name_en, r.decision) for r in rows if r.kind == "group"])
 
 

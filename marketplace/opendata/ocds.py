@@ -19,7 +19,8 @@ challenge closed, approved awards only, orders once signed (never their terms),
 succeeded payments only.
 
 A page holds `PAGE_SIZE` processes and costs a fixed number of queries (`QUERIES`),
-whatever the page: the processes, then each kind of related row for all of them at once.
+whatever the page: the processes, then each kind of related row for all of them at once
+(the orders together with their milestones and payments).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
@@ -48,7 +49,7 @@ from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
 
 PAGE_SIZE = 100
-QUERIES = 8
+QUERIES = 6
 BID_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
                  "ocds_bid_extension/v1.1.5/extension.json")
 PUBLISHER = "First Customer Marketplace · Sàn Khách hàng đầu tiên"
@@ -163,29 +164,29 @@ class _Page:
             self.award_rows[award.id] = award
             self.awards[award.challenge_id][award.id].append((item, solver))
 
+        # the orders with their milestones and succeeded payments: one row per milestone
+        # (a milestone has at most one live payment, a partial unique index ensures it)
         solver = aliased(Organization)
         self.orders: dict[int, list] = defaultdict(list)
-        order_ids = []
-        for order, item, org in session.execute(  # 6
-                select(PilotOrder, AwardItem, solver)
+        self.milestones: dict[int, list] = defaultdict(list)
+        self.payments: dict[int, list] = defaultdict(list)
+        for order, item, org, milestone, payment in session.execute(  # 6
+                select(PilotOrder, AwardItem, solver, Milestone, Payment)
                 .join(AwardItem, AwardItem.id == PilotOrder.award_item_id)
                 .join(solver, solver.id == PilotOrder.solver_id)
+                .outerjoin(Milestone, Milestone.order_id == PilotOrder.id)
+                .outerjoin(Payment, and_(Payment.milestone_id == Milestone.id, public_payment()))
                 .where(PilotOrder.challenge_id.in_(ids), public_order())
-                .order_by(PilotOrder.id)):
-            self.orders[order.challenge_id].append((order, item, org))
-            order_ids.append(order.id)
-
-        self.milestones: dict[int, list] = defaultdict(list)
-        for milestone in session.scalars(  # 7
-                select(Milestone).where(Milestone.order_id.in_(order_ids))
-                .order_by(Milestone.order_id, Milestone.position, Milestone.id)):
-            self.milestones[milestone.order_id].append(milestone)
-
-        self.payments: dict[int, list] = defaultdict(list)
-        for payment in session.scalars(  # 8
-                select(Payment).where(Payment.order_id.in_(order_ids), public_payment())
-                .order_by(Payment.order_id, Payment.succeeded_at, Payment.id)):
-            self.payments[payment.order_id].append(payment)
+                .order_by(PilotOrder.id, Milestone.position, Milestone.id)):
+            orders = self.orders[order.challenge_id]
+            if not orders or orders[-1][0] is not order:
+                orders.append((order, item, org))
+            if milestone is not None:
+                self.milestones[order.id].append(milestone)
+            if payment is not None:
+                self.payments[payment.order_id].append(payment)
+        for payments in self.payments.values():
+            payments.sort(key=lambda payment: (payment.succeeded_at, payment.id))
 
 
 def _tender_release(ocid, challenge, agency, group, page: _Page, urls) -> dict:
