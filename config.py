@@ -22,6 +22,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # postings kept in memory per worker for plain-word queries (8 bytes each)
+    SEARCH_POSTINGS_CACHE = _env_int("SEARCH_POSTINGS_CACHE", 4_000_000)
+    SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", 0)  # 0: min(2, CPUs)
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     MAX_SUBMISSION_BYTES = _env_int("MAX_SUBMISSION_BYTES", 100 * 1024 * 1024)
@@ -64,6 +67,7 @@ class Config:
     CACHE_BACKEND = os.environ.get("CACHE_BACKEND") or ("redis" if CACHE_URL else "simple")
     CACHE_MAX_ENTRIES = _env_int("CACHE_MAX_ENTRIES", 1024)
     CACHE_PAGE_TTL = _env_int("CACHE_PAGE_TTL", 30)  # whole anonymous pages: clock bound
+    CACHE_VERSION_TTL = _env_int("CACHE_VERSION_TTL", 1)  # a process keeps the data version
     CACHE_DATA_TTL = _env_int("CACHE_DATA_TTL", 300)  # figures keyed by the data version
 
     BOOTSTRAP_SERVE_LOCAL = True

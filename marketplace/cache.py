@@ -37,7 +37,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as OrmSession
 
 CSRF_MARKER = "\x00csrf-token\x00"  # never in a rendered page: NUL is not valid HTML
 
@@ -147,16 +148,47 @@ def get_cache() -> NullCache | SimpleCache | RedisCache:
     return current_app.extensions["cache"]
 
 
+_local_changes = 0  # audit events flushed by this process: see `_count_local_changes`
+
+
 def data_version() -> int:
-    """The id of the latest audit event: one indexed query, once per request."""
+    """The id of the latest audit event, read at most once per request.
+
+    Each process also keeps the last value it read for `CACHE_VERSION_TTL` seconds (1 by
+    default; 0 reads the database on every request): a change recorded by this process
+    drops the kept value at once, a change made by another process or host is seen within
+    that second. It saves a database round trip on every cached page."""
     version = g.get("data_version")
     if version is None:
-        from marketplace.audit.models import AuditEvent
-        from marketplace.extensions import db
+        kept = current_app.extensions.setdefault("cache_version", {})
+        now = time.monotonic()
+        ttl = float(current_app.config.get("CACHE_VERSION_TTL", 1))
+        if kept.get("changes") == _local_changes and now < kept.get("read_at", 0.0) + ttl:
+            version = kept["value"]
+        else:
+            from marketplace.audit.models import AuditEvent
+            from marketplace.extensions import db
 
-        version = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+            changes = _local_changes
+            version = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+            kept.update(value=version, changes=changes, read_at=now)
         g.data_version = version
     return version
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _count_local_changes(session, _flush_context, _instances) -> None:
+    from marketplace.audit.models import AuditEvent
+
+    global _local_changes
+    if any(isinstance(obj, AuditEvent) for obj in session.new):
+        _local_changes += 1
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_on_rollback(session, _previous_transaction) -> None:
+    global _local_changes
+    _local_changes += 1  # a version read inside the rolled-back work must not be kept
 
 
 def memoize(name: str, parts: Any, compute, *, clock: bool = False):
