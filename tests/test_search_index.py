@@ -3,14 +3,18 @@ and the pending-row queue that keeps the index in step with the database."""
 
 from __future__ import annotations
 
+import html
 import unicodedata
 
+import nh3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from marketplace.challenges.models import ChallengeStatus, Clarification
-from marketplace.search import services
-from marketplace.search.analysis import fold
+from marketplace.search import documents, services
+from marketplace.search.analysis import fold, nfc
 from marketplace.search.backend import SearchRequest, WhooshBackend
 from marketplace.search.models import SearchPending
 from marketplace.submissions.models import SubmissionStatus
@@ -355,3 +359,29 @@ def test_counts_include_matches_that_cannot_reach_the_page(tmp_path):
     assert page.facets["type"] == {"challenge": 600}
     assert all(h.fields["title"].startswith("Cảng biển") for h in page.hits)
     backend.close()
+
+
+_LINE_TEXT = st.one_of(
+    st.text(alphabet="abcđơư ÀÁẠĐ09.,;:?()%/'\"-", max_size=12),  # mostly no Markdown
+    st.text(alphabet="abcđ 09.-@$^{}\t\r*_#&<>[]`!=+|~\\", max_size=12))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_LINE_TEXT, _LINE_TEXT.map(lambda t: f"- {t}"), st.just(""),
+                          st.just("- "), st.just("1. một"), st.just("  thụt lề")),
+                max_size=6))
+def test_plain_text_without_markdown_is_what_markdown_gives(lines):
+    """`plain` skips Markdown for the shapes it can tell apart; whatever the text, the
+    result is the one the Markdown path gives."""
+    text = "\n".join(lines)
+    rendered = documents._markdown().convert(text)
+    expected = nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
+    assert documents.plain(text) == expected
+
+
+def test_the_usual_texts_skip_markdown():
+    assert documents._without_syntax("Đoạn một.\nVẫn đoạn một.\n\nĐoạn hai 30%.") \
+        == "Đoạn một.\nVẫn đoạn một.\nĐoạn hai 30%."
+    assert documents._without_syntax("- Giảm 30% chi phí.\n- Đào tạo 100 cán bộ.") \
+        == "Giảm 30% chi phí.\nĐào tạo 100 cán bộ."
+    assert documents._without_syntax("**Đậm**") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 
 import markdown
@@ -24,8 +25,38 @@ def _markdown() -> markdown.Markdown:
     return converter.reset()
 
 
+# Characters that may start Markdown syntax inside a line (and tabs, carriage returns).
+_SYNTAX = re.compile(r"[*_`\[\]<>#&\\|!~=+\t\r]")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def _plain_line(line: str) -> bool:
+    """A line Markdown leaves as it is: no list marker, no heading rule, no indent."""
+    return bool(line) and line == line.strip() and not line[0].isdigit() \
+        and not line.startswith("-")
+
+
+def _without_syntax(text: str) -> str | None:
+    """The plain text of the two shapes most texts here take — paragraphs of plain lines,
+    or one list of "- " items — without running Markdown; None for anything else. What
+    this returns is exactly what the Markdown path returns (tested with generated texts)."""
+    if _SYNTAX.search(text):
+        return None
+    text = text.strip("\n")
+    lines = text.split("\n")
+    if all(line.startswith("- ") for line in lines):
+        items = [line[2:] for line in lines]
+        return "\n".join(items) if all(_plain_line(item) for item in items) else None
+    if not all(_plain_line(line) for line in lines if line):
+        return None
+    return "\n".join(_BLANK_LINES.split(text))
+
+
 def plain(text: str | None) -> str:
     """Markdown source as the plain text a reader sees (NFC), for words and snippets."""
+    simple = _without_syntax(text or "")
+    if simple is not None:
+        return nfc(simple).strip()
     rendered = _markdown().convert(text or "")
     return nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
 
