@@ -385,3 +385,18 @@ def test_the_usual_texts_skip_markdown():
     assert documents._without_syntax("- Giảm 30% chi phí.\n- Đào tạo 100 cán bộ.") \
         == "Giảm 30% chi phí.\nĐào tạo 100 cán bộ."
     assert documents._without_syntax("**Đậm**") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aăâđeêoôơuưy AĂÂĐÊÔƠƯY0-9.,\n_'")
+                                         + ["\u0301", "\u0300", "\u0323", "\u0303", "ß"])),
+       st.booleans(), st.sampled_from(["index", "query"]))
+def test_the_one_step_analyzer_gives_the_chained_analyzers_tokens(text, tokenize, mode):
+    from marketplace.search.analysis import VietnameseTokenizer, chained_analyzer
+
+    def tokens(analyzer):
+        return [(t.text, t.pos, t.startchar, t.endchar, t.original)
+                for t in analyzer(text, positions=True, chars=True, keeporiginal=True,
+                                  tokenize=tokenize, mode=mode, start_pos=2, start_char=3)]
+
+    assert tokens(VietnameseTokenizer()) == tokens(chained_analyzer())
