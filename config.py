@@ -22,8 +22,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
-    # postings kept in memory per worker for plain-word queries (8 bytes each)
-    SEARCH_POSTINGS_CACHE = _env_int("SEARCH_POSTINGS_CACHE", 4_000_000)
+    # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)
+    SEARCH_POSTINGS_CACHE = _env_int("SEARCH_POSTINGS_CACHE", 2_000_000)
     SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", 0)  # 0: min(2, CPUs)
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

@@ -117,3 +117,24 @@ def test_the_posting_cache_holds_at_most_its_budget():
     assert cache.get(("s", "body", "huge")) is None  # larger than the whole budget
     cache.forget_segments({"other"})
     assert cache.held == 0
+
+
+def test_kept_scores_follow_the_index_when_it_changes(tmp_path):
+    """Word scores are kept between queries; a commit (new segment, new idf, replaced
+    documents) must give the answer a fresh Whoosh matcher gives."""
+    path = str(tmp_path / "changing")
+    rng = random.Random(7)
+    writer, arrays = WhooshBackend(path), WhooshBackend(path)
+    whoosh = WhooshBackend(path, array_matching=False)
+    with writer.batch(timeout=5) as batch:
+        for n in range(40):
+            batch.upsert(_document(rng, n))
+    request = SearchRequest("rừng thông minh", per_page=50)
+    _same(arrays.search(request), whoosh.search(request))
+    assert arrays._arrays.words.held > 0
+    with writer.batch(timeout=5) as batch:
+        for n in range(20, 70):
+            batch.upsert(_document(rng, n, version=2))
+    _same(arrays.search(request), whoosh.search(request))
+    for backend in (writer, arrays, whoosh):
+        backend.close()

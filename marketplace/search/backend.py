@@ -184,7 +184,7 @@ class WhooshBackend(SearchBackend):
     (segments never change once written) and kept with it."""
 
     def __init__(self, path: str, *, rebuild_procs: int = 1, array_matching: bool = True,
-                 max_cached_postings: int = 4_000_000) -> None:
+                 max_cached_postings: int = 2_000_000) -> None:
         self.path = path
         self.rebuild_procs = max(1, rebuild_procs)
         # Plain-word queries: numpy over cached posting lists (see `matching`).
@@ -419,7 +419,7 @@ def make_backend(config) -> SearchBackend:
     procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)
     return WhooshBackend(config["SEARCH_INDEX_DIR"], rebuild_procs=int(procs),
                          max_cached_postings=int(config.get("SEARCH_POSTINGS_CACHE",
-                                                            4_000_000)))
+                                                            2_000_000)))
 
 
 def rebuild_into(backend: SearchBackend, docs: Iterable[dict], *, timeout: float) -> int:

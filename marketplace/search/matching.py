@@ -55,8 +55,9 @@ def plain_words(query: Query) -> list[tuple[str, dict[str, float]]] | None:
 
 
 class PostingCache:
-    """(segment, field, word) → (document numbers, term frequencies), least recently used
-    first out, bounded by the number of postings held (8 bytes each: int32 + float32)."""
+    """key → (document numbers, values): least recently used first out, bounded by the
+    number of documents held. Posting lists: (segment, field, word) → (int32 numbers,
+    float32 term frequencies), 8 bytes a posting; word scores: 16 bytes a document."""
 
     def __init__(self, max_postings: int) -> None:
         self.max_postings = max_postings
@@ -83,6 +84,11 @@ class PostingCache:
             while self.held > self.max_postings:
                 _key, (ids, _weights) = self._data.popitem(last=False)
                 self.held -= len(ids)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.held = 0
 
     def forget_segments(self, alive: set[str]) -> None:
         with self._lock:
@@ -183,10 +189,12 @@ class ArrayMatcher:
     """Answers plain-word queries over a Whoosh searcher; kept per backend, per process."""
 
     def __init__(self, text_fields, facet_fields: dict[str, str],
-                 max_postings: int = 4_000_000) -> None:
+                 max_postings: int = 2_000_000) -> None:
         self.text_fields = tuple(text_fields)
         self.facet_fields = dict(facet_fields)
         self.postings = PostingCache(max_postings)
+        self.words = PostingCache(max_postings)  # word → (documents, scores), see `_word`
+        self._words_key: tuple | None = None
         self._segments: dict[str, Segment] = {}
         self._combined_key: tuple | None = None
         self._combined: tuple[dict, dict] = ({}, {})
@@ -206,6 +214,38 @@ class ArrayMatcher:
             self.postings.put(key, value)
         return value
 
+    def _word(self, searcher, leaves, word: str, boosts: dict[str, float], b: float,
+              k1: float) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding `word` in any of the fields, and the word's score in each
+        (the sum over fields of boost × BM25F, in field order as Whoosh sums them); kept
+        until the index's segments change (they fix idf and average lengths)."""
+        key = (word, tuple(boosts.items()))
+        entry = self.words.get(key)
+        if entry is not None:
+            return entry
+        all_ids, all_scores = [], []
+        for field, boost in boosts.items():
+            found = [(segment_id, reader, offset, *self._postings(segment_id, reader,
+                                                                    field, word))
+                     for segment_id, reader, offset in leaves]
+            if not any(len(ids) for *_where, ids, _tf in found):
+                continue  # (and no idf: the index may be empty)
+            idf = searcher.idf(field, word)
+            average = searcher.avg_field_length(field) or 1
+            for segment_id, reader, offset, ids, tf in found:
+                if len(ids):
+                    lengths = self._segment(segment_id, reader).lengths[field][ids]
+                    all_ids.append(ids.astype(np.int64) + offset)
+                    all_scores.append(boost * idf * (tf * (k1 + 1)) / (
+                        tf + k1 * ((1 - b) + b * lengths / average)))
+        if all_ids:
+            docs, where = np.unique(np.concatenate(all_ids), return_inverse=True)
+            entry = (docs, np.bincount(where, weights=np.concatenate(all_scores)))
+        else:
+            entry = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        self.words.put(key, entry)
+        return entry
+
     def run(self, searcher, leaves, words, filters: dict[str, str], limit: int) -> Matches:
         """`leaves`: [(segment id, reader, offset)] in document number order."""
         alive_ids = {segment_id for segment_id, _reader, _offset in leaves}
@@ -216,27 +256,17 @@ class ArrayMatcher:
         weighting = searcher.weighting
         b = weighting.B if isinstance(weighting, BM25F) else 0.75
         k1 = weighting.K1 if isinstance(weighting, BM25F) else 1.2
+        leaf_key = tuple((segment_id, offset) for segment_id, _reader, offset in leaves)
+        if leaf_key != self._words_key:  # other segments: other idf, other numbering
+            self.words.clear()
+            self._words_key = leaf_key
         score = np.zeros(size, dtype=np.float64)
-        matched = None
+        found = np.zeros(size, dtype=np.uint8)  # how many of the words each document has
         for word, boosts in words:
-            has_word = np.zeros(size, dtype=bool)
-            for field, boost in boosts.items():
-                found = [(segment_id, reader, offset, *self._postings(segment_id, reader,
-                                                                        field, word))
-                         for segment_id, reader, offset in leaves]
-                if not any(len(ids) for *_where, ids, _tf in found):
-                    continue  # (and no idf: the index may be empty)
-                idf = searcher.idf(field, word)
-                average = searcher.avg_field_length(field) or 1
-                for segment_id, reader, offset, ids, tf in found:
-                    if not len(ids):
-                        continue
-                    lengths = self._segment(segment_id, reader).lengths[field][ids]
-                    where = ids + offset
-                    score[where] += boost * idf * (tf * (k1 + 1)) / (
-                        tf + k1 * ((1 - b) + b * lengths / average))
-                    has_word[where] = True
-            matched = has_word if matched is None else matched & has_word
+            ids, scores = self._word(searcher, leaves, word, boosts, b, k1)
+            score[ids] += scores
+            found[ids] += 1
+        matched = found == len(words)
         for _segment_id, reader, offset in leaves:
             if reader.has_deletions():
                 matched[_deleted(reader) + offset] = False
