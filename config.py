@@ -25,6 +25,7 @@ class Config:
     # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)
     SEARCH_POSTINGS_CACHE = _env_int("SEARCH_POSTINGS_CACHE", 2_000_000)
     SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", 0)  # 0: min(2, CPUs)
+    SEARCH_REBUILD_MEMORY_MB = _env_int("SEARCH_REBUILD_MEMORY_MB", 256)  # per writer process
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     MAX_SUBMISSION_BYTES = _env_int("MAX_SUBMISSION_BYTES", 100 * 1024 * 1024)

@@ -400,3 +400,28 @@ def test_the_one_step_analyzer_gives_the_chained_analyzers_tokens(text, tokenize
                                   tokenize=tokenize, mode=mode, start_pos=2, start_char=3)]
 
     assert tokens(VietnameseTokenizer()) == tokens(chained_analyzer())
+
+
+def test_a_rebuild_pauses_the_cycle_collector_and_restores_it(app, session, index,
+                                                              monkeypatch):
+    import gc
+
+    seen = []
+    original = WhooshBackend.batch
+
+    def watching(self, **kwargs):
+        seen.append(gc.isenabled())
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(WhooshBackend, "batch", watching)
+    factories.make_challenge(session, title="Rừng ngập mặn")
+    session.commit()
+    assert gc.isenabled()
+    assert services.rebuild(session) == 1
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # and leaves it off for whoever had it off
+    try:
+        services.rebuild(session)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

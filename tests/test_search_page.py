@@ -54,3 +54,33 @@ def test_search_is_in_english_too(client, session, index):
     client.post_form("/language/en", {"next": "/"}, token_from="/")
     html = client.get("/search?q=duong").get_data(as_text=True)
     assert "1 result" in html
+
+
+def test_anonymous_results_are_cached_until_the_next_change(app, client, session, index):
+    from marketplace import cache
+    from marketplace.challenges import services as challenge_services
+    from marketplace.challenges.models import ChallengeStatus
+    from tests.challenges_factories import officer_and_agency
+
+    original = app.extensions["cache"]
+    app.extensions["cache"] = cache.SimpleCache()
+    app.extensions.pop("cache_version", None)
+    try:
+        factories.make_challenge(session, title="Quan trắc rừng ngập mặn")
+        services.apply_pending(session)
+        first = client.get("/search?q=rung")
+        second = client.get("/search?q=rung")
+        assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+        assert "1 kết quả" in second.get_data(as_text=True)
+        officer, agency = officer_and_agency(session)
+        draft = factories.make_challenge(session, agency=agency, creator=officer,
+                                         title="Phòng cháy rừng", status=ChallengeStatus.DRAFT)
+        challenge_services.publish(session, officer, draft)  # an audited change
+        session.commit()
+        services.apply_pending(session)
+        third = client.get("/search?q=rung")
+        assert third.headers["X-Cache"] == "miss"
+        assert "2 kết quả" in third.get_data(as_text=True)
+    finally:
+        app.extensions["cache"] = original
+        app.extensions.pop("cache_version", None)

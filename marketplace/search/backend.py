@@ -184,9 +184,13 @@ class WhooshBackend(SearchBackend):
     (segments never change once written) and kept with it."""
 
     def __init__(self, path: str, *, rebuild_procs: int = 1, array_matching: bool = True,
-                 max_cached_postings: int = 2_000_000) -> None:
+                 max_cached_postings: int = 2_000_000, rebuild_memory_mb: int = 256) -> None:
         self.path = path
         self.rebuild_procs = max(1, rebuild_procs)
+        # Postings a rebuild's writer sorts in memory before spilling a sorted run to disk
+        # (Whoosh's estimate, per writer process). With one run there is nothing to merge
+        # (a third faster), but a national index needs several GB for that.
+        self.rebuild_memory_mb = max(32, rebuild_memory_mb)
         # Plain-word queries: numpy over cached posting lists (see `matching`).
         self._arrays = (ArrayMatcher(TEXT_FIELDS, FACET_FIELDS, max_cached_postings)
                         if array_matching else None)
@@ -229,10 +233,10 @@ class WhooshBackend(SearchBackend):
         if clear and self.rebuild_procs > 1:
             # A rebuild: documents are analysed by sub-processes, each writing its own
             # segment (no final merge), while this process reads the database.
-            options.update(procs=self.rebuild_procs, limitmb=256, multisegment=True,
-                           batchsize=500)
+            options.update(procs=self.rebuild_procs, limitmb=self.rebuild_memory_mb,
+                           multisegment=True, batchsize=500)
         elif clear:
-            options.update(limitmb=256)
+            options.update(limitmb=self.rebuild_memory_mb)
         try:
             writer = ix.writer(**options)
         except LockError as error:
@@ -418,6 +422,7 @@ def make_backend(config) -> SearchBackend:
         raise RuntimeError(f"unknown SEARCH_BACKEND {name!r}")
     procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)
     return WhooshBackend(config["SEARCH_INDEX_DIR"], rebuild_procs=int(procs),
+                         rebuild_memory_mb=int(config.get("SEARCH_REBUILD_MEMORY_MB", 256)),
                          max_cached_postings=int(config.get("SEARCH_POSTINGS_CACHE",
                                                             2_000_000)))
 

@@ -5,6 +5,7 @@ import logging
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from marketplace.cache import anonymous_page
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.search import events, services
@@ -43,6 +44,7 @@ def link_for(fields: dict) -> str | None:
 
 
 @bp.route("")
+@anonymous_page
 def index():
     q = request.args.get("q", "").strip()
     filters = {name: request.args.get(name, "").strip()[:40] for name in FACETS}
