@@ -425,3 +425,25 @@ def test_a_rebuild_pauses_the_cycle_collector_and_restores_it(app, session, inde
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_segments_are_written_as_separate_files(app, session, tmp_path, procs):
+    """Not as compound files, which Whoosh copies into each reading process's memory."""
+    backend = WhooshBackend(str(tmp_path / "files"), rebuild_procs=procs)
+    previous = app.extensions.get("search_backend")
+    app.extensions["search_backend"] = backend
+    try:
+        factories.make_challenge(session, title="Giám sát rừng")
+        session.commit()
+        services.rebuild(session)
+        factories.make_challenge(session, title="Cảnh báo cháy rừng")
+        session.commit()
+        services.apply_pending(session)
+        files = [p.name for p in (tmp_path / "files").iterdir()]
+        assert not [name for name in files if name.endswith(".seg")], files
+        assert any(name.endswith(".pst") for name in files)
+        assert services.search(SearchRequest("rung")).total == 2
+    finally:
+        backend.close()
+        app.extensions["search_backend"] = previous

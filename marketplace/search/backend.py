@@ -229,7 +229,10 @@ class WhooshBackend(SearchBackend):
     @contextmanager
     def batch(self, *, timeout: float, clear: bool = False) -> Iterator[IndexBatch]:
         ix = self._open()
-        options = {"timeout": timeout, "delay": 0.02}
+        # Segments stay separate files, read through the file system's cache: a compound
+        # segment would be copied into every process's own memory once opened (Whoosh
+        # reads its parts as in-memory buffers), about 1 GB per worker at 100k challenges.
+        options = {"timeout": timeout, "delay": 0.02, "compound": False}
         if clear and self.rebuild_procs > 1:
             # A rebuild: documents are analysed by sub-processes, each writing its own
             # segment (no final merge), while this process reads the database.
