@@ -15,6 +15,7 @@ def index(app, tmp_path):
     previous = app.extensions.get("search_backend")
     app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
     yield
+    app.extensions["search_backend"].close()
     app.extensions["search_backend"] = previous
 
 

@@ -14,7 +14,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from whoosh import highlight, index
@@ -225,6 +225,12 @@ class WhooshBackend(SearchBackend):
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = None
+
+    def __del__(self) -> None:
+        # The kept searcher holds one open file per column of each segment: close them
+        # with the backend rather than leave them to the garbage collector.
+        with suppress(Exception):  # nothing more to do at teardown
+            self.close()
 
     @contextmanager
     def batch(self, *, timeout: float, clear: bool = False) -> Iterator[IndexBatch]:
