@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import CONFIGS, ProductionConfig
+from marketplace.requests import Request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.request_class = Request  # NUL characters dropped from forms and query strings
     overrides = {}
     if isinstance(config, dict):
         overrides = config
