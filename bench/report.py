@@ -170,6 +170,8 @@ def _search(run: dict, sizes: list[str]) -> list[str]:
         elif index.get("documents"):
             built = (f"{index['engine']}: {index['documents']:,} documents in "
                      f"{index['seconds']:.1f} s = **{index['docs_per_s']:,.0f} documents/s**"
+                     + (f", largest builder process {index['builder_max_rss_mb']:,} MB RSS"
+                        if index.get("builder_max_rss_mb") else "")
                      + (" (timed when the index was built; reused)" if index.get("cached") else ""))
         else:
             built = index.get("note", "no index")

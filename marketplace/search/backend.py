@@ -32,9 +32,9 @@ from whoosh.qparser import (
     WildcardPlugin,
 )
 from whoosh.query import And, NullQuery, Or, Query, Term
-from whoosh.writing import CLEAR
 
 from marketplace.search.analysis import nfc, vietnamese_analyzer
+from marketplace.search.building import Committer, Rebuild
 from marketplace.search.matching import ArrayMatcher, plain_words
 
 FACETS = ("type", "group", "status", "agency")  # the filters, each counted
@@ -137,20 +137,30 @@ class MarkFormatter(highlight.Formatter):
         return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
 
 
+def _fields(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
 class _WhooshBatch(IndexBatch):
-    def __init__(self, writer, *, fresh: bool = False) -> None:
+    def __init__(self, writer) -> None:
         self.writer = writer
-        self.fresh = fresh  # a cleared index: nothing to replace, so no lookup per document
 
     def upsert(self, doc: dict) -> None:
-        fields = {k: v for k, v in doc.items() if v is not None}
-        if self.fresh:
-            self.writer.add_document(**fields)
-        else:
-            self.writer.update_document(**fields)
+        self.writer.update_document(**_fields(doc))
 
     def delete(self, doc_id: str) -> None:
         self.writer.delete_by_term("doc_id", doc_id)
+
+
+class _RebuildBatch(IndexBatch):
+    def __init__(self, rebuild: Rebuild) -> None:
+        self.rebuild = rebuild
+
+    def upsert(self, doc: dict) -> None:
+        self.rebuild.add(_fields(doc))
+
+    def delete(self, doc_id: str) -> None:
+        pass  # the index is being replaced: it holds nothing to delete
 
 
 def _segment_id(reader) -> str:
@@ -187,9 +197,8 @@ class WhooshBackend(SearchBackend):
                  max_cached_postings: int = 2_000_000, rebuild_memory_mb: int = 256) -> None:
         self.path = path
         self.rebuild_procs = max(1, rebuild_procs)
-        # Postings a rebuild's writer sorts in memory before spilling a sorted run to disk
-        # (Whoosh's estimate, per writer process). With one run there is nothing to merge
-        # (a third faster), but a national index needs several GB for that.
+        # The postings a rebuild's process keeps before it writes them out as a segment
+        # (and starts the next): fewer, larger segments with more.
         self.rebuild_memory_mb = max(32, rebuild_memory_mb)
         # Plain-word queries: numpy over cached posting lists (see `matching`).
         self._arrays = (ArrayMatcher(TEXT_FIELDS, FACET_FIELDS, max_cached_postings)
@@ -235,30 +244,44 @@ class WhooshBackend(SearchBackend):
     @contextmanager
     def batch(self, *, timeout: float, clear: bool = False) -> Iterator[IndexBatch]:
         ix = self._open()
+        if clear:
+            with self._rebuild(ix, timeout) as batch:
+                yield batch
+            return
         # Segments stay separate files, read through the file system's cache: a compound
         # segment would be copied into every process's own memory once opened (Whoosh
         # reads its parts as in-memory buffers), about 1 GB per worker at 100k challenges.
-        options = {"timeout": timeout, "delay": 0.02, "compound": False}
-        if clear and self.rebuild_procs > 1:
-            # A rebuild: documents are analysed by sub-processes, each writing its own
-            # segment (no final merge), while this process reads the database.
-            options.update(procs=self.rebuild_procs, limitmb=self.rebuild_memory_mb,
-                           multisegment=True, batchsize=500)
-        elif clear:
-            options.update(limitmb=self.rebuild_memory_mb)
         try:
-            writer = ix.writer(**options)
+            writer = ix.writer(timeout=timeout, delay=0.02, compound=False)
         except LockError as error:
             raise IndexBusy(str(error)) from error
         try:
-            yield _WhooshBatch(writer, fresh=clear)
+            yield _WhooshBatch(writer)
         except BaseException:
             writer.cancel()
             raise
-        if clear:
-            writer.commit(mergetype=CLEAR)
-        else:
-            writer.commit()
+        writer.commit()
+
+    @contextmanager
+    def _rebuild(self, ix, timeout: float) -> Iterator[IndexBatch]:
+        """Everything afresh: documents are analysed by `rebuild_procs` processes (see
+        `building`) while this one reads the database."""
+        try:
+            committer = Committer(ix, timeout=timeout, delay=0.02)
+        except LockError as error:
+            raise IndexBusy(str(error)) from error
+        rebuild = None
+        try:
+            rebuild = Rebuild(ix, committer, procs=self.rebuild_procs,
+                              memory_mb=self.rebuild_memory_mb)
+            yield _RebuildBatch(rebuild)
+            rebuild.commit()
+        except BaseException:
+            if rebuild is not None:
+                rebuild.cancel()
+            elif not committer.is_closed:
+                committer.cancel()
+            raise
 
     def document_ids(self) -> set[str]:
         with self._open().searcher() as searcher:
