@@ -70,6 +70,9 @@ class Config:
     CACHE_PAGE_TTL = _env_int("CACHE_PAGE_TTL", 30)  # whole anonymous pages: clock bound
     CACHE_VERSION_TTL = _env_int("CACHE_VERSION_TTL", 1)  # a process keeps the data version
     CACHE_DATA_TTL = _env_int("CACHE_DATA_TTL", 300)  # figures keyed by the data version
+    # figures slower than this (seconds) are recomputed after the response, the previous
+    # ones shown meanwhile (marketplace.cache.memoize_latest)
+    CACHE_REFRESH_AFTER = float(os.environ.get("CACHE_REFRESH_AFTER", "0.5"))
 
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None

@@ -28,10 +28,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import pickle
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -39,6 +42,10 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as OrmSession
+
+from marketplace.types import utcnow
+
+log = logging.getLogger(__name__)
 
 CSRF_MARKER = "\x00csrf-token\x00"  # never in a rendered page: NUL is not valid HTML
 
@@ -50,6 +57,12 @@ class NullCache:
         return None
 
     def set(self, key: str, value: Any, ttl: float) -> None:
+        return None
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        return True
+
+    def delete(self, key: str) -> None:
         return None
 
     def clear(self) -> None:
@@ -84,6 +97,19 @@ class SimpleCache:
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        """Set only if absent (or expired); True when this call set it."""
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None and entry[0] >= time.monotonic():
+                return False
+            self._data[key] = (time.monotonic() + ttl, value)
+            return True
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -124,6 +150,14 @@ class RedisCache:
         self.client.set(self.prefix + key, self._mac(data) + data,
                         px=max(1, int(ttl * 1000)))
 
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        data = pickle.dumps(value)
+        return bool(self.client.set(self.prefix + key, self._mac(data) + data,
+                                    px=max(1, int(ttl * 1000)), nx=True))
+
+    def delete(self, key: str) -> None:
+        self.client.delete(self.prefix + key)
+
     def clear(self) -> None:
         for key in self.client.scan_iter(match=self.prefix + "*"):
             self.client.delete(key)
@@ -142,6 +176,7 @@ def make_backend(config) -> NullCache | SimpleCache | RedisCache:
 
 def init_app(app: Flask) -> None:
     app.extensions["cache"] = make_backend(app.config)
+    app.after_request(_run_after_response)
 
 
 def get_cache() -> NullCache | SimpleCache | RedisCache:
@@ -208,6 +243,78 @@ def memoize(name: str, parts: Any, compute, *, clock: bool = False):
     return value
 
 
+# --- slow figures: the previous ones while they are recomputed ---------------------------
+
+KEEP_LATEST = 24 * 3600  # seconds the latest figures are kept to be served while stale
+REFRESH_LEASE = 300  # seconds one refresh may take before another process tries again
+
+
+@dataclass
+class Latest:
+    version: int
+    as_of: datetime  # when the computation started (UTC)
+    seconds: float  # how long it took
+    value: Any
+
+
+def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
+    """Like `memoize`, for figures that take long to compute (the dashboard's aggregates
+    at national scale): after a change, when the last computation took longer than
+    `CACHE_REFRESH_AFTER` seconds, the previous figures are served at once — with the
+    time they were computed, and never stored as a whole page — and one process
+    recomputes them after its response is sent (a lease in the cache keeps the others
+    from doing the same). Figures that are quick to compute are recomputed in the request,
+    as `memoize` does. None without a cache (the caller computes)."""
+    cache = get_cache()
+    if not cache.enabled:
+        return None
+    key = f"{name}:latest:{parts!r}"
+    latest = cache.get(key)
+    if latest is not None and latest.version == data_version():
+        return latest
+    if latest is not None and latest.seconds > current_app.config["CACHE_REFRESH_AFTER"]:
+        g.stale_figures = True
+        if cache.add(f"{key}:refreshing", True, REFRESH_LEASE):
+            after_response(functools.partial(_recompute, key, compute))
+        return latest
+    return _recompute(key, compute)
+
+
+def _recompute(key: str, compute) -> Latest:
+    cache = get_cache()
+    try:
+        version = data_version()  # before computing: a change meanwhile is seen as one
+        as_of, started = utcnow(), time.perf_counter()
+        value = compute()
+        latest = Latest(version, as_of, time.perf_counter() - started, value)
+        cache.set(key, latest, KEEP_LATEST)
+        return latest
+    finally:
+        cache.delete(f"{key}:refreshing")
+
+
+def after_response(func) -> None:
+    """Run `func()` in an application context once this request's response is sent."""
+    g.setdefault("after_response", []).append(func)
+
+
+def _run_after_response(response: Response) -> Response:
+    funcs = g.pop("after_response", None)
+    if funcs:
+        app = current_app._get_current_object()  # noqa: SLF001 - the app, not the proxy
+        response.call_on_close(functools.partial(_run_in_app, app, funcs))
+    return response
+
+
+def _run_in_app(app: Flask, funcs) -> None:
+    with app.app_context():
+        for func in funcs:
+            try:
+                func()
+            except Exception:  # noqa: BLE001 - the response is sent: log it, go on
+                log.exception("work after the response failed")
+
+
 # --- whole pages for anonymous visitors --------------------------------------------------
 
 def _cacheable_request() -> bool:
@@ -249,6 +356,7 @@ def anonymous_page(view):
         after = {k: v for k, v in session.items() if k != "csrf_token"}
         if (response.status_code == 200 and response.mimetype == "text/html"
                 and not response.is_streamed and before == after
+                and not g.get("stale_figures")
                 and "Set-Cookie" not in response.headers):
             text = response.get_data(as_text=True)
             token = g.get("csrf_token")

@@ -67,6 +67,18 @@ def _publish_new(session, agency, officer, title: str):
 
 # --- the backend --------------------------------------------------------------------------
 
+def test_simple_cache_add_sets_only_what_is_absent_or_expired(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    lru = cache.SimpleCache()
+    assert lru.add("lease", 1, ttl=10) and not lru.add("lease", 2, ttl=10)
+    assert lru.get("lease") == 1
+    clock[0] += 11
+    assert lru.add("lease", 3, ttl=10) and lru.get("lease") == 3
+    lru.delete("lease")
+    assert lru.get("lease") is None and lru.add("lease", 4, ttl=10)
+
+
 def test_simple_cache_is_an_lru_with_a_ttl(monkeypatch):
     clock = [100.0]
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
@@ -100,21 +112,75 @@ def test_the_data_version_moves_with_every_audited_change(app, session, cache_on
 
 # --- the dashboard ------------------------------------------------------------------------
 
+def _published(response) -> int:
+    """The dashboard's count of published challenges."""
+    html = response.get_data(as_text=True)
+    figure = re.search(r'Bài toán đã công bố</dt>', html)
+    assert figure, html[:500]
+    value = re.search(r'class="figure-value">([\d.,]+)<', html[figure.end():]).group(1)
+    return int(value.replace(".", "").replace(",", ""))
+
+
+UPDATING = "Các thay đổi mới hơn đang được tính"
+
+
 def test_the_dashboard_updates_right_after_a_change(client, session, cache_on):
     officer, agency = officer_and_agency(session)
     _publish_new(session, agency, officer, "Thứ nhất")
-
-    def total() -> int:
-        html = client.get("/dashboard").get_data(as_text=True)
-        figure = re.search(r'Bài toán đã công bố</dt>', html)
-        assert figure, html[:500]
-        value = re.search(r'class="figure-value">([\d.,]+)<', html[figure.end():]).group(1)
-        return int(value.replace(".", "").replace(",", ""))
-
-    first = total()
+    first = _published(client.get("/dashboard"))
     assert client.get("/dashboard").headers.get("X-Cache") == "hit"
     _publish_new(session, agency, officer, "Thứ hai")
-    assert total() == first + 1
+    response = client.get("/dashboard")
+    assert _published(response) == first + 1  # quick to compute: computed in the request
+    assert UPDATING not in response.get_data(as_text=True)
+    assert "Số liệu tính đến" in response.get_data(as_text=True)
+
+
+def test_slow_figures_are_shown_at_once_and_recomputed_after_the_response(
+        app, client, session, cache_on, monkeypatch):
+    """When the figures take long to compute (seconds at national scale), the first visitor
+    after a change gets the previous ones at once, marked as being updated; the figures
+    are recomputed once that response is sent, and the next visitor gets them."""
+    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)  # every computation is slow
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Thứ nhất")
+    first = client.get("/dashboard")
+    before = _published(first)
+    first.close()
+    _publish_new(session, agency, officer, "Thứ hai")
+    statements, stale = _statements(client, "/dashboard")
+    assert _published(stale) == before and UPDATING in stale.get_data(as_text=True)
+    assert statements < dashboard_services.QUERIES  # no aggregate ran for this visitor
+    stale.close()  # the response is sent: the figures are recomputed now
+    fresh = client.get("/dashboard")  # the stale page was not kept as the current one
+    assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)
+
+
+def test_one_refresh_at_a_time_and_a_failed_one_is_tried_again(
+        app, client, session, cache_on, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Thứ nhất")
+    before = _published(client.get("/dashboard"))
+    _publish_new(session, agency, officer, "Thứ hai")
+    calls = []
+
+    def failing(*_args):
+        calls.append(1)
+        raise RuntimeError("the database went away")
+
+    working = dashboard_services.figures
+    monkeypatch.setattr(dashboard_services, "figures", failing)
+    first, second = client.get("/dashboard"), client.get("/dashboard")
+    first.close()
+    second.close()
+    assert calls == [1]  # the second visitor found the refresh already under way
+    assert "work after the response failed" in caplog.text
+    monkeypatch.setattr(dashboard_services, "figures", working)
+    third = client.get("/dashboard")
+    assert _published(third) == before  # still the previous figures, and a new refresh
+    third.close()
+    assert _published(client.get("/dashboard")) == before + 1
 
 
 def test_a_warm_dashboard_costs_one_query_at_any_size(client, session, cache_on, login):
@@ -322,6 +388,10 @@ def test_the_redis_backend_round_trips_and_ignores_tampered_entries():
         other = cache.RedisCache("redis://127.0.0.1:6379/0", "another", prefix=shared.prefix)
         shared.set("page", "<html>", ttl=30)
         assert other.get("page") is None
+        # a lease: only the first of two processes gets it, until it is given back
+        assert shared.add("lease", True, ttl=30) and not other.add("lease", True, ttl=30)
+        shared.delete("lease")
+        assert other.add("lease", True, ttl=30)
     finally:
         shared.clear()
     assert shared.get("page") is None

@@ -10,6 +10,7 @@ on every request, in the reader's language."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.dashboard import charts, queries
 from marketplace.i18n import number, vnd
 from marketplace.labels import label
+from marketplace.types import utcnow
 
 QUERIES = 5  # statements `figures` runs, whatever the data: tests hold it to this
 
@@ -135,13 +137,20 @@ def figures(session, filters: queries.Filters) -> dict:
     }
 
 
-def cached_figures(session, filters: queries.Filters) -> dict:
-    return cache.memoize("dashboard", (filters.agency_id, filters.province, filters.group_id,
-                                       filters.year), lambda: figures(session, filters))
+def cached_figures(session, filters: queries.Filters) -> tuple[dict, datetime, bool]:
+    """The figures, when they were computed, and whether changes made since are still being
+    counted. At national scale they take seconds: after a change, the previous ones are
+    shown while they are recomputed (`cache.memoize_latest`)."""
+    latest = cache.memoize_latest(
+        "dashboard", (filters.agency_id, filters.province, filters.group_id, filters.year),
+        lambda: figures(session, filters))
+    if latest is None:
+        return figures(session, filters), utcnow(), False
+    return latest.value, latest.as_of, latest.version != cache.data_version()
 
 
 def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
-    data = cached_figures(session, filters)
+    data, as_of, updating = cached_figures(session, filters)
     by_status_group = data["by_status_group"]
     buckets = data["buckets"]
     bidder_rows = data["bidders"]
@@ -165,6 +174,8 @@ def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
     completed = head["completed"] or 0
     first, last = _year(head["first"]), _year(head["last"])
     return {
+        "as_of": as_of,
+        "updating": updating,
         "challenges_total": sum(s["count"] for s in statuses),
         "statuses": statuses,
         "status_chart": charts.horizontal_bars(
