@@ -275,12 +275,12 @@ def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
     if latest is not None and latest.seconds > current_app.config["CACHE_REFRESH_AFTER"]:
         g.stale_figures = True
         if cache.add(f"{key}:refreshing", True, REFRESH_LEASE):
-            after_response(functools.partial(_recompute, key, compute))
+            after_response(functools.partial(_recompute, key, compute, leased=True))
         return latest
     return _recompute(key, compute)
 
 
-def _recompute(key: str, compute) -> Latest:
+def _recompute(key: str, compute, *, leased: bool = False) -> Latest:
     cache = get_cache()
     try:
         version = data_version()  # before computing: a change meanwhile is seen as one
@@ -290,7 +290,8 @@ def _recompute(key: str, compute) -> Latest:
         cache.set(key, latest, KEEP_LATEST)
         return latest
     finally:
-        cache.delete(f"{key}:refreshing")
+        if leased:  # given back, whatever happened: the next visitor may try again
+            cache.delete(f"{key}:refreshing")
 
 
 def after_response(func) -> None:

@@ -403,6 +403,21 @@ def test_the_one_step_analyzer_gives_the_chained_analyzers_tokens(text, tokenize
     assert tokens(VietnameseTokenizer()) == tokens(chained_analyzer())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aăâđeêoôơuưy AĂÂĐÊÔƠƯY0-9.,\n_'")
+                                         + ["\u0301", "\u0300", "\u0323", "\u0303", "ß"])))
+def test_a_rebuild_finds_each_words_positions_as_whoosh_does(text):
+    """`VietnameseTokenizer.positions` (a rebuild's one step) against Whoosh's own path
+    for a text field: the words, their frequencies, weights and encoded positions."""
+    from marketplace.search.backend import TEXT_FIELDS, _schema
+    from marketplace.search.building import _analysed_in_one_step, postings
+
+    schema = _schema()
+    assert all(_analysed_in_one_step(schema[name]) for name in TEXT_FIELDS)
+    field = schema["body"]
+    assert sorted(postings(field, text, one_step=True)) == sorted(field.index(text))
+
+
 def test_a_rebuild_pauses_the_cycle_collector_and_restores_it(app, session, index,
                                                               monkeypatch):
     import gc

@@ -87,5 +87,19 @@ class VietnameseTokenizer(RegexTokenizer):
             yield token
 
 
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Each word of `value` (as `__call__` gives them, in index mode) with the positions
+        it is found at: what an index of positions stores, without a token per word."""
+        found: dict[str, list[int]] = {}
+        for pos, match in enumerate(self.expression.finditer(value)):
+            word = fold_word(match.group(0).lower())
+            at = found.get(word)
+            if at is None:
+                found[word] = [pos]
+            else:
+                at.append(pos)
+        return found
+
+
 def vietnamese_analyzer():
     return VietnameseTokenizer()

@@ -8,9 +8,11 @@ back from disk. In a rebuild the documents arrive in number order, so:
 
 - `TermPool` keeps postings grouped by term as they arrive (arrays, about 20 bytes a
   posting): the flush sorts the terms, not the postings, and nothing is spilled;
-- `SegmentBuilder` reads each field's lengths once, in bulk, when it writes the
-  postings, and finishes its segment when its pool reaches its memory budget (the next
-  documents go to a new segment: a rebuild may leave a few segments, never a merge);
+- `SegmentBuilder` finds each text field's words and positions in one step (no token
+  objects; the same words, positions and encoding), reads each field's lengths once, in
+  bulk, when it writes the postings, and finishes its segment when its pool reaches its
+  memory budget (the next documents go to a new segment: a rebuild may leave a few
+  segments, never a merge);
 - `Rebuild` deals the documents in batches to `procs` processes, each building its own
   segments, while the caller reads the database; the segments replace the whole index
   in one commit, made under the index's lock, which the caller's process holds.
@@ -26,8 +28,11 @@ import traceback
 from array import array
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import CLEAR, SegmentWriter
+
+from marketplace.search.analysis import VietnameseTokenizer
 
 TERM_BYTES = 400  # a term's own cost in the pool: its dict entry and its four arrays
 POSTING_BYTES = 16  # a posting's number, weight and value end, before its value's bytes
@@ -64,6 +69,24 @@ class TermPool:
         self.fields = {}
 
 
+def _analysed_in_one_step(field) -> bool:
+    """A text field whose words and positions `VietnameseTokenizer.positions` gives as
+    Whoosh would: positions kept, no boost, no spelling words, no term vectors."""
+    return (type(field.format) is Positions and field.format.field_boost == 1.0
+            and isinstance(field.analyzer, VietnameseTokenizer)
+            and not field.separate_spelling() and not field.vector)
+
+
+def postings(field, value, *, one_step: bool):
+    """(term bytes, frequency, weight, encoded positions) of each word of `value`, as
+    `field.index(value)` gives them; in one step for a field `_analysed_in_one_step`."""
+    if not one_step or not isinstance(value, str):
+        return field.index(value)
+    encode = field.format.encode
+    return [(word.encode("utf-8"), len(at), float(len(at)), encode(at))
+            for word, at in field.analyzer.positions(value).items()]
+
+
 class SegmentBuilder(SegmentWriter):
     """One new segment of the index, written without the index's lock (the rebuild's
     committing writer holds it): `add_document`, then `finish()` for the segment."""
@@ -72,6 +95,50 @@ class SegmentBuilder(SegmentWriter):
         super().__init__(ix, _lk=False, compound=False)
         self.pool = TermPool()
         self.budget = memory_mb * 1024 * 1024
+        fields = dict(self.schema.items())
+        # Whoosh's own `add_document` for a schema with what this one leaves out
+        self._plain = not any(field.separate_spelling() or field.vector
+                              for field in fields.values())
+        self._one_step = {name for name, field in fields.items()
+                          if _analysed_in_one_step(field)}
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's `add_document`, less what documents here never carry (boosts, stored
+        values of their own, spelling words, term vectors), with words and positions
+        found in one step."""
+        if not self._plain or any(name.startswith("_") for name in fields):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        names = sorted(fields)
+        self._check_fields(self.schema, names)
+        perdoc, docnum, add = self.perdocwriter, self.docnum, self.pool.add
+        perdoc.start_doc(docnum)
+        try:
+            for fieldname in names:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = self.schema[fieldname]
+                length = 0
+                if field.indexed:
+                    scorable = field.scorable
+                    one_step = fieldname in self._one_step
+                    for tbytes, freq, weight, vbytes in postings(field, value,
+                                                                 one_step=one_step):
+                        if scorable:
+                            length += freq
+                        add((fieldname, tbytes, docnum, weight, vbytes))
+                perdoc.add_field(fieldname, field, value if field.stored else None, length)
+                if field.column_type:
+                    perdoc.add_column_value(fieldname, field.column_type,
+                                            field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def full(self) -> bool:
         return self.pool.nbytes >= self.budget
