@@ -1,0 +1,37 @@
+"""`flask demo` on an empty database: the demo data, searchable at once, and a second run
+changes nothing."""
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from marketplace import create_app
+from marketplace.challenges.models import Challenge
+from marketplace.extensions import db
+from marketplace.search import services as search
+from marketplace.search.backend import SearchRequest
+from marketplace.search.models import SearchPending
+
+
+def test_the_demo_is_searchable_as_soon_as_it_is_loaded(own_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+                      "UPLOAD_DIR": str(tmp_path / "uploads"),
+                      "SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        assert "search index:" in result.output
+        assert db.session.scalar(select(func.count()).select_from(SearchPending)) == 0
+        public = db.session.scalar(select(func.count()).select_from(Challenge).where(
+            Challenge.published_at.is_not(None)))
+        indexed = search.backend().document_ids()
+        assert len([d for d in indexed if d.startswith("challenge:")]) == public > 0
+        title = db.session.scalar(select(Challenge.title).where(
+            Challenge.published_at.is_not(None)).limit(1))
+        assert search.search(SearchRequest(title)).total >= 1
+        again = app.test_cli_runner().invoke(args=["demo"])
+        assert again.exit_code == 0 and "already loaded" in again.output
+        assert search.backend().document_ids() == indexed
+        search.backend().close()
+        db.session.remove()
+        db.engine.dispose()
