@@ -247,6 +247,10 @@ def memoize(name: str, parts: Any, compute, *, clock: bool = False):
 
 KEEP_LATEST = 24 * 3600  # seconds the latest figures are kept to be served while stale
 REFRESH_LEASE = 300  # seconds one refresh may take before another process tries again
+# After a refresh, the lease is kept this many times as long as it took: figures are then
+# refreshed at most every ten times their cost (a tenth of a worker, however busy the
+# site), and changes made meanwhile are counted by the next refresh.
+REFRESH_REST = 9
 
 
 @dataclass
@@ -263,8 +267,9 @@ def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
     `CACHE_REFRESH_AFTER` seconds, the previous figures are served at once — with the
     time they were computed, and never stored as a whole page — and one process
     recomputes them after its response is sent (a lease in the cache keeps the others
-    from doing the same). Figures that are quick to compute are recomputed in the request,
-    as `memoize` does. None without a cache (the caller computes)."""
+    from doing the same, and is kept for `REFRESH_REST` times the refresh's duration
+    after it). Figures that are quick to compute are recomputed in the request, as
+    `memoize` does. None without a cache (the caller computes)."""
     cache = get_cache()
     if not cache.enabled:
         return None
@@ -284,14 +289,17 @@ def _recompute(key: str, compute, *, leased: bool = False) -> Latest:
     cache = get_cache()
     try:
         version = data_version()  # before computing: a change meanwhile is seen as one
-        as_of, started = utcnow(), time.perf_counter()
+        as_of, started = utcnow(), time.monotonic()
         value = compute()
-        latest = Latest(version, as_of, time.perf_counter() - started, value)
+        latest = Latest(version, as_of, time.monotonic() - started, value)
         cache.set(key, latest, KEEP_LATEST)
-        return latest
-    finally:
-        if leased:  # given back, whatever happened: the next visitor may try again
+    except BaseException:
+        if leased:  # given back: the next visitor may try again
             cache.delete(f"{key}:refreshing")
+        raise
+    if leased:
+        cache.set(f"{key}:refreshing", True, REFRESH_REST * latest.seconds)
+    return latest
 
 
 def after_response(func) -> None:

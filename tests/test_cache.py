@@ -156,6 +156,37 @@ def test_slow_figures_are_shown_at_once_and_recomputed_after_the_response(
     assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)
 
 
+def test_slow_figures_are_refreshed_at_most_every_ten_times_their_cost(
+        app, client, session, cache_on, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 1)
+    clock = [1000.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    working, calls = dashboard_services.figures, []
+
+    def slow(*args):  # the figures take 2 s to compute (on the test's clock)
+        calls.append(1)
+        clock[0] += 2.0
+        return working(*args)
+
+    monkeypatch.setattr(dashboard_services, "figures", slow)
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Thứ nhất")
+    before = _published(client.get("/dashboard"))
+    _publish_new(session, agency, officer, "Thứ hai")
+    client.get("/dashboard").close()  # previous figures; refreshed after the response
+    assert len(calls) == 2 and _published(client.get("/dashboard")) == before + 1
+    _publish_new(session, agency, officer, "Thứ ba")
+    clock[0] += 17  # 17 s after a refresh that took 2 s: resting
+    for _ in range(3):
+        response = client.get("/dashboard")
+        assert _published(response) == before + 1 and UPDATING in response.get_data(as_text=True)
+        response.close()
+    assert len(calls) == 2
+    clock[0] += 2  # 19 s: 9 × 2 s have passed
+    client.get("/dashboard").close()
+    assert len(calls) == 3 and _published(client.get("/dashboard")) == before + 2
+
+
 def test_one_refresh_at_a_time_and_a_failed_one_is_tried_again(
         app, client, session, cache_on, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)
