@@ -144,38 +144,31 @@ def bidders(session, filters: Filters) -> list[tuple]:
 
     A consortium is a bid with at least one accepted partner; it links State, School and
     Enterprise when its lead and accepted partners together include a startup or an
-    enterprise and a university or an institute (the state is the agency)."""
-    visible = [*filters.conditions(), bids_public(), Submission.status.in_(BID_STATUSES)]
-    members = union_all(
-        select(Submission.id.label("submission_id"), Submission.organization_id.label("org_id"))
-        .join(Challenge, Challenge.id == Submission.challenge_id).where(*visible),
-        select(ConsortiumPartner.submission_id, ConsortiumPartner.organization_id)
-        .join(Submission, Submission.id == ConsortiumPartner.submission_id)
-        .join(Challenge, Challenge.id == Submission.challenge_id)
-        .where(*visible, ConsortiumPartner.status == PartnerStatus.ACCEPTED),
-    ).subquery()
-    member_org = aliased(Organization)
-    per_bid = (
-        select(members.c.submission_id,
-               func.count().label("size"),
-               func.max(case((member_org.kind.in_(BUSINESS_KINDS), 1), else_=0)).label("business"),
-               func.max(case((member_org.kind.in_(ACADEMIC_KINDS), 1), else_=0)).label("academic"))
-        .join(member_org, member_org.id == members.c.org_id)
-        .group_by(members.c.submission_id)
+    enterprise and a university or an institute (the state is the agency). One pass over
+    the bids: the partners (a few per consortium) are summed up per bid first."""
+    partner = aliased(Organization)
+    partners = (
+        select(ConsortiumPartner.submission_id,
+               func.max(case((partner.kind.in_(BUSINESS_KINDS), 1), else_=0)).label("business"),
+               func.max(case((partner.kind.in_(ACADEMIC_KINDS), 1), else_=0)).label("academic"))
+        .join(partner, partner.id == ConsortiumPartner.organization_id)
+        .where(ConsortiumPartner.status == PartnerStatus.ACCEPTED)
+        .group_by(ConsortiumPartner.submission_id)
         .subquery())
-    lead_org = aliased(Organization)
-    classified = (
-        select(lead_org.kind.label("kind"),
-               case((per_bid.c.size > 1, 1), else_=0).label("consortium"),
-               case((and_(per_bid.c.size > 1, per_bid.c.business == 1,
-                          per_bid.c.academic == 1), 1), else_=0).label("sse"))
-        .select_from(per_bid)
-        .join(Submission, Submission.id == per_bid.c.submission_id)
-        .join(lead_org, lead_org.id == Submission.organization_id)
-        .subquery())
+    lead = aliased(Organization)
+    in_consortium = partners.c.submission_id.is_not(None)
+    consortium = case((in_consortium, 1), else_=0)
+    sse = case((and_(in_consortium,
+                     or_(lead.kind.in_(BUSINESS_KINDS), partners.c.business == 1),
+                     or_(lead.kind.in_(ACADEMIC_KINDS), partners.c.academic == 1)), 1), else_=0)
     return session.execute(
-        select(classified.c.kind, classified.c.consortium, classified.c.sse, func.count())
-        .group_by(classified.c.kind, classified.c.consortium, classified.c.sse)).all()
+        select(lead.kind, consortium, sse, func.count())
+        .select_from(Submission)
+        .join(Challenge, Challenge.id == Submission.challenge_id)
+        .join(lead, lead.id == Submission.organization_id)
+        .outerjoin(partners, partners.c.submission_id == Submission.id)
+        .where(*filters.conditions(), bids_public(), Submission.status.in_(BID_STATUSES))
+        .group_by(lead.kind, consortium, sse)).all()
 
 
 def money_by_month(session, filters: Filters) -> list[tuple[str, str, int]]:
