@@ -16,9 +16,12 @@ On PostgreSQL, ids are taken when a transaction inserts and become visible when 
 commits, so a smaller id can appear after a larger one: a page computed in between is
 stale until the next change or its TTL, whichever comes first — never longer than the TTL.
 
-Two uses:
-- `memoize(name, parts, compute)`: computed figures (the dashboard's aggregates, the
-  list's count and agency options), keyed by the data version;
+Three uses:
+- `memoize(name, parts, compute)`: computed figures (the list's count and agency
+  options), keyed by the data version;
+- `memoize_latest(name, parts, compute)`: figures that take seconds at national scale
+  (the dashboard's aggregates): after a change, the previous ones are served while one
+  process recomputes them after its response;
 - `@anonymous_page`: whole responses of public pages for anonymous GET requests only, see
   `anonymous_page`.
 """

@@ -11,7 +11,7 @@ import random
 import pytest
 from whoosh import index
 
-from marketplace.search.backend import SearchRequest, WhooshBackend, _schema
+from marketplace.search.backend import IndexBusy, SearchRequest, WhooshBackend, _schema
 from marketplace.search.building import RebuildFailed
 from tests.test_search_matching import _document
 
@@ -149,4 +149,18 @@ def test_a_failed_rebuild_leaves_the_index_as_it_was(tmp_path, procs):
     with backend.batch(timeout=1, clear=True) as batch:
         batch.upsert(_documents(10)[0])
     assert backend.document_ids() == {"challenge:0"}
+    backend.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_rebuild_waits_for_the_writer_and_says_when_it_is_busy(tmp_path, procs):
+    backend = _rebuilt(tmp_path / "index", _documents(10), rebuild_procs=procs)
+    before = backend.document_ids()
+    holder = backend._open().writer()  # another process's incremental update, say
+    try:
+        with pytest.raises(IndexBusy), backend.batch(timeout=0.05, clear=True) as batch:
+            batch.upsert(_documents(20)[15])
+    finally:
+        holder.cancel()
+    assert backend.document_ids() == before
     backend.close()
