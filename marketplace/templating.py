@@ -23,9 +23,10 @@ ALLOWED_TAGS = {
 _converters = threading.local()
 
 
-def _to_html(text: str) -> str:
-    """Markdown → HTML with one converter per thread, reset between texts: building one
-    (extensions, patterns) costs more than converting a challenge's text."""
+def markdown_to_html(text: str) -> str:
+    """Markdown → HTML, not yet sanitized, as pages render it (the search index takes its
+    plain text from the same HTML). One converter per thread, reset between texts:
+    building one (extensions, patterns) costs more than converting a challenge's text."""
     converter = getattr(_converters, "markdown", None)
     if converter is None:
         converter = _converters.markdown = md.Markdown(
@@ -36,7 +37,7 @@ def _to_html(text: str) -> str:
 @lru_cache(maxsize=1024)
 def _clean_html(text: str) -> str:
     return nh3.clean(
-        _to_html(text),
+        markdown_to_html(text),
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},

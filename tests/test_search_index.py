@@ -18,6 +18,7 @@ from marketplace.search.analysis import fold, nfc
 from marketplace.search.backend import SearchRequest, WhooshBackend
 from marketplace.search.models import SearchPending
 from marketplace.submissions.models import SubmissionStatus
+from marketplace.templating import markdown_to_html
 from marketplace.types import utcnow
 from tests import factories
 
@@ -375,7 +376,7 @@ def test_plain_text_without_markdown_is_what_markdown_gives(lines):
     """`plain` skips Markdown for the shapes it can tell apart; whatever the text, the
     result is the one the Markdown path gives."""
     text = "\n".join(lines)
-    rendered = documents._markdown().convert(text)
+    rendered = markdown_to_html(text)
     expected = nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
     assert documents.plain(text) == expected
 

@@ -3,10 +3,11 @@
 `build(session, filters, locale)` runs the queries of `queries` (a fixed number, see
 `QUERIES`) and folds their few aggregated rows; templates only display the result.
 
-The aggregated rows do not depend on the language: they are cached per filter set and
-data version (`marketplace.cache.memoize`), so a dashboard costs one query (the data
-version) until the next public change; the folding into labels, money and charts runs
-on every request, in the reader's language."""
+The aggregated rows do not depend on the language: they are cached per filter set
+(`marketplace.cache.memoize_latest`), so a dashboard costs one query (the data version)
+until the next public change, and after a change at national scale its reader sees the
+previous figures while they are recomputed; the folding into labels, money and charts
+runs on every request, in the reader's language."""
 
 from __future__ import annotations
 

@@ -86,7 +86,6 @@ class VietnameseTokenizer(RegexTokenizer):
                 token.endchar = start_char + match.end()
             yield token
 
-
     def positions(self, value: str) -> dict[str, list[int]]:
         """Each word of `value` (as `__call__` gives them, in index mode) with the positions
         it is found at: what an index of positions stores, without a token per word."""

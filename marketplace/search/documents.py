@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 
-import markdown
 import nh3
 
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.search.analysis import nfc
 from marketplace.submissions.models import Submission, SubmissionStatus
-
-_local = threading.local()
-
-
-def _markdown() -> markdown.Markdown:
-    """One converter per thread, reset between texts: building one costs more than
-    converting a paragraph."""
-    converter = getattr(_local, "markdown", None)
-    if converter is None:
-        converter = _local.markdown = markdown.Markdown(output_format="html")
-    return converter.reset()
-
+from marketplace.templating import markdown_to_html
 
 # Characters that may start Markdown syntax inside a line (and tabs, carriage returns).
 _SYNTAX = re.compile(r"[*_`\[\]<>#&\\|!~=+\t\r]")
@@ -57,7 +44,7 @@ def plain(text: str | None) -> str:
     simple = _without_syntax(text or "")
     if simple is not None:
         return nfc(simple).strip()
-    rendered = _markdown().convert(text or "")
+    rendered = markdown_to_html(text or "")
     return nfc(html.unescape(nh3.clean(rendered, tags=set()))).strip()
 
 
