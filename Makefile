@@ -22,8 +22,8 @@ run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "Demo data loaded: accounts use the password 'demo-password' (for a local machine only)."
-	@echo "Serving http://127.0.0.1:5000"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving http://127.0.0.1:5000 (and the job worker: mail, search, dashboard figures)"
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite (with the browser tests when Chromium is present), then
 # again without the browser tests on PostgreSQL when TEST_DATABASE_URL is set.

@@ -43,6 +43,16 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@marketplace.local")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") == "1"  # SMTPS (port 465)
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)  # seconds per SMTP operation, in the worker
+
+    # marketplace/jobs.py: the worker's queue (Huey): "sqlite:///path" (the embedded
+    # default, a file under instance/), "redis://…" in production, or "memory://"
+    JOBS_URL = os.environ.get("JOBS_URL", f"sqlite:///{INSTANCE_DIR / 'jobs.sqlite3'}")
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"  # run jobs in the caller
+    JOBS_WORKERS = _env_int("JOBS_WORKERS", 2)  # threads of `flask worker`
+    # files no row references are removed by `flask files sweep` once older than this
+    FILES_SWEEP_GRACE = _env_int("FILES_SWEEP_GRACE", 3600)  # seconds
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -90,6 +100,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    JOBS_URL = "memory://"
+    JOBS_IMMEDIATE = True  # a job runs when it is queued: tests stay deterministic
     PASSWORD_HASH_FAST = True
     CACHE_BACKEND = "null"  # a test that needs a cache enables one
 

@@ -29,7 +29,16 @@ def create_app(config: str | dict | None = "development") -> Flask:
     if config == "production":
         ProductionConfig.check(app.config)
 
-    from marketplace import cache, database, i18n, mail, models, security, templating  # noqa: F401
+    from marketplace import (  # noqa: F401
+        cache,
+        database,
+        i18n,
+        jobs,
+        mail,
+        models,
+        security,
+        templating,
+    )
     from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     from marketplace.files import storage
 
@@ -42,6 +51,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     templating.init_app(app)
     storage.init_app(app)
     cache.init_app(app)
@@ -92,7 +102,8 @@ def _register_cli(app: Flask) -> None:
     from marketplace.demo import demo_command
     from marketplace.notifications.cli import cli as mail_cli
     from marketplace.search.cli import cli as search_cli
+    from marketplace.worker import worker_command
 
     for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli,
-                    db_backup_command):
+                    db_backup_command, worker_command):
         app.cli.add_command(command)

@@ -20,8 +20,9 @@ Three uses:
 - `memoize(name, parts, compute)`: computed figures (the list's count and agency
   options), keyed by the data version;
 - `memoize_latest(name, parts, compute)`: figures that take seconds at national scale
-  (the dashboard's aggregates): after a change, the previous ones are served while one
-  process recomputes them after its response;
+  (the dashboard's aggregates): after a change, the previous ones are served while the
+  worker recomputes them (with Redis; with an in-process cache, the process that served
+  them, after its response);
 - `@anonymous_page`: whole responses of public pages for anonymous GET requests only, see
   `anonymous_page`.
 """
@@ -128,6 +129,7 @@ class RedisCache:
     that someone with access to Redis wrote or altered is ignored, never unpickled."""
 
     enabled = True
+    shared = True  # the job worker's results reach the web processes
 
     def __init__(self, url: str, secret: str, prefix: str = "fcm:cache:") -> None:
         import redis
@@ -268,8 +270,9 @@ def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
     """Like `memoize`, for figures that take long to compute (the dashboard's aggregates
     at national scale): after a change, when the last computation took longer than
     `CACHE_REFRESH_AFTER` seconds, the previous figures are served at once — with the
-    time they were computed, and never stored as a whole page — and one process
-    recomputes them after its response is sent (a lease in the cache keeps the others
+    time they were computed, and never stored as a whole page — and they are recomputed
+    off the request: by the worker when the cache is shared and `name` has a `refresher`,
+    else by this process after its response is sent (a lease in the cache keeps the others
     from doing the same, and is kept for `REFRESH_REST` times the refresh's duration
     after it). Figures that are quick to compute are recomputed in the request, as
     `memoize` does. None without a cache (the caller computes)."""
@@ -283,9 +286,41 @@ def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
     if latest is not None and latest.seconds > current_app.config["CACHE_REFRESH_AFTER"]:
         g.stale_figures = True
         if cache.add(f"{key}:refreshing", True, REFRESH_LEASE):
-            after_response(functools.partial(_recompute, key, compute, leased=True))
+            _refresh_later(name, parts, key, compute, cache)
         return latest
     return _recompute(key, compute)
+
+
+# name -> parts -> figures, for the worker (`refresher`)
+REFRESHERS: dict[str, Any] = {}
+
+
+def refresher(name: str):
+    """Register `func(parts)` as the way the worker recomputes `memoize_latest(name, …)`."""
+
+    def register(func):
+        REFRESHERS[name] = func
+        return func
+
+    return register
+
+
+def _refresh_later(name: str, parts: Any, key: str, compute, cache) -> None:
+    """With a cache every process shares (Redis), the worker recomputes (job
+    `refresh_figures`); an in-process cache can only be refreshed by its own process, so
+    it is done after this response is sent."""
+    if getattr(cache, "shared", False) and name in REFRESHERS:
+        from marketplace import jobs
+
+        if jobs.enqueue("refresh_figures", name, parts):
+            return
+    after_response(functools.partial(_recompute, key, compute, leased=True))
+
+
+def run_refresh(name: str, parts: Any) -> Latest:
+    """The worker's side of `_refresh_later`: recompute and store, ending the lease."""
+    return _recompute(f"{name}:latest:{parts!r}", functools.partial(REFRESHERS[name], parts),
+                      leased=True)
 
 
 def _recompute(key: str, compute, *, leased: bool = False) -> Latest:

@@ -1,15 +1,22 @@
 """Sending mail behind one small interface: console (development), memory (tests), SMTP.
 
-Rules never send mail themselves; views send after the commit."""
+Nothing here is called inside a request: mail is written to the outbox
+(`notifications.outbox.queue`) in the transaction of its event, and the worker sends it
+(`notifications.outbox.send_due`, a job of `marketplace.jobs`).
+
+The SMTP transport is Flask-Mailman's (Django's email backend): one connection per batch,
+STARTTLS (`MAIL_USE_TLS`) or SMTPS (`MAIL_USE_SSL`), `MAIL_TIMEOUT` seconds per operation."""
 
 from __future__ import annotations
 
-import smtplib
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from flask import Flask, current_app
+from flask_mailman import EmailMessage
+from flask_mailman import Mail as Mailman
 
 
 @dataclass
@@ -19,13 +26,20 @@ class Mail:
     body: str
 
 
+Sender = Callable[[Mail], None]
+
+
 class ConsoleBackend:
     def send(self, mail: Mail, sender: str) -> None:
         print(f"--- mail to {mail.to} from {sender}\nSubject: {mail.subject}\n\n{mail.body}\n---",
               file=sys.stderr, flush=True)
 
+    @contextmanager
+    def connection(self, sender: str) -> Iterator[Sender]:
+        yield lambda mail: self.send(mail, sender)
 
-class MemoryBackend:
+
+class MemoryBackend(ConsoleBackend):
     def __init__(self) -> None:
         self.outbox: list[Mail] = []
 
@@ -34,36 +48,61 @@ class MemoryBackend:
 
 
 class SMTPBackend:
-    def __init__(self, config) -> None:
-        self.config = config
+    """Flask-Mailman's SMTP backend: `connection()` opens one SMTP session for a batch
+    (raising the connection's error when the server refuses or does not answer)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.mailman = Mailman()
+        self.mailman.init_app(app)
+
+    def _open(self):
+        connection = self.mailman.get_connection(backend="smtp", fail_silently=False)
+        connection.open()
+        return connection
+
+    @contextmanager
+    def connection(self, sender: str) -> Iterator[Sender]:
+        connection = self._open()
+        try:
+            yield lambda mail: self._send(connection, mail, sender)
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _send(connection, mail: Mail, sender: str) -> None:
+        message = EmailMessage(mail.subject, mail.body, sender, [mail.to],
+                               connection=connection)
+        if message.send(fail_silently=False) != 1:
+            raise RuntimeError("the SMTP server did not accept the message")
 
     def send(self, mail: Mail, sender: str) -> None:
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message.set_content(mail.body)
-        cfg = self.config
-        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
-            if cfg["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if cfg["MAIL_USERNAME"]:
-                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
-            smtp.send_message(message)
+        with self.connection(sender) as send:
+            send(mail)
 
 
 def _backend_for(app: Flask):
     name = app.config["MAIL_BACKEND"]
     if name == "smtp" or (name == "console" and app.config["MAIL_SERVER"]):
-        return SMTPBackend(app.config)
+        return SMTPBackend(app)
     if name == "memory":
         return MemoryBackend()
     return ConsoleBackend()
 
 
-def send(to: str, subject: str, body: str) -> None:
-    backend = current_app.extensions["mail_backend"]
-    backend.send(Mail(to, subject, body), current_app.config["MAIL_DEFAULT_SENDER"])
+def backend():
+    return current_app.extensions["mail_backend"]
+
+
+@contextmanager
+def connection() -> Iterator[Sender]:
+    """One connection for a batch of mail: `with connection() as send: send(Mail(...))`.
+    A backend with only `send(mail, sender)` (a test double) is used message by message."""
+    chosen, sender = backend(), current_app.config["MAIL_DEFAULT_SENDER"]
+    if hasattr(chosen, "connection"):
+        with chosen.connection(sender) as send:
+            yield send
+    else:
+        yield lambda mail: chosen.send(mail, sender)
 
 
 def init_app(app: Flask) -> None:

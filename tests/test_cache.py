@@ -426,3 +426,31 @@ def test_the_redis_backend_round_trips_and_ignores_tampered_entries():
     finally:
         shared.clear()
     assert shared.get("page") is None
+
+
+def test_with_a_shared_cache_the_worker_recomputes_the_slow_figures(
+        app, client, session, cache_on, monkeypatch):
+    """With a cache every process shares (Redis), the slow figures are recomputed by the
+    job worker, not by the web process after its response (issue 15)."""
+    from marketplace import jobs
+
+    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)
+    monkeypatch.setattr(cache_on, "shared", True, raising=False)
+    officer, agency = officer_and_agency(session)
+    _publish_new(session, agency, officer, "Thứ nhất")
+    before = _published(client.get("/dashboard"))
+    _publish_new(session, agency, officer, "Thứ hai")
+    queue = jobs.jobs(app)
+    queue.huey.immediate = False
+    try:
+        stale = client.get("/dashboard")
+        stale.close()  # nothing is recomputed by the web process after its response
+        assert queue.huey.pending_count() == 1
+        still = client.get("/dashboard")
+        assert _published(still) == before and UPDATING in still.get_data(as_text=True)
+        assert queue.drain() == 1  # the worker
+    finally:
+        queue.huey.flush()
+        queue.huey.immediate = True
+    fresh = client.get("/dashboard")
+    assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)

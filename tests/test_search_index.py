@@ -464,3 +464,26 @@ def test_segments_are_written_as_separate_files(app, session, tmp_path, procs):
     finally:
         backend.close()
         app.extensions["search_backend"] = previous
+
+
+def test_pending_updates_are_applied_by_the_worker_not_the_request(app, session, index):
+    """The after-request hook only queues a job (issue 15); the worker writes the index."""
+    from marketplace import jobs
+    from marketplace.extensions import db
+    from marketplace.search.routes import apply_pending_after_commit
+
+    queue = jobs.jobs(app)
+    queue.huey.immediate = False
+    try:
+        with app.test_request_context("/"):
+            challenge = factories.make_challenge(db.session, title="Vệ tinh quan sát")
+            db.session.commit()
+            apply_pending_after_commit(app.response_class("ok"))
+        assert found("ve tinh") == [] and pending(session) >= 1  # not in the request
+        assert queue.huey.pending_count() == 1
+        assert queue.drain() == 1
+    finally:
+        queue.huey.flush()
+        queue.huey.immediate = True
+    assert found("ve tinh") == [f"challenge:{challenge.id}"]
+    assert pending(session) == 0

@@ -4,13 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace import mail
 from marketplace.accounts import organizations
 from marketplace.accounts.forms import InviteForm, RoleForm, role_choices
 from marketplace.accounts.models import Membership, Organization
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
+from marketplace.notifications import outbox
 from marketplace.web import attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
@@ -41,12 +41,13 @@ def members(org_id: int):
             db.session.rollback()
             attach_error(form, error)
         else:
-            db.session.commit()
             link = url_for("organizations.invitation", token=token, _external=True)
-            mail.send(invitation.email, _("Invitation to join %(org)s", org=org.name_vi),
-                      _("%(name)s invites you to join %(org)s on the First Customer "
-                        "Marketplace. Open this link to accept:\n\n%(link)s",
-                        name=current_user.full_name, org=org.name_vi, link=link))
+            outbox.queue(db.session, invitation.email,
+                         _("Invitation to join %(org)s", org=org.name_vi),
+                         _("%(name)s invites you to join %(org)s on the First Customer "
+                           "Marketplace. Open this link to accept:\n\n%(link)s",
+                           name=current_user.full_name, org=org.name_vi, link=link))
+            db.session.commit()  # the invitation and its mail together
             flash(_("The invitation has been sent to %(email)s.", email=invitation.email),
                   "success")
             return redirect(url_for("organizations.members", org_id=org.id))

@@ -17,7 +17,6 @@ from flask_login import (
     logout_user,
 )
 
-from marketplace import mail
 from marketplace.accounts import services
 from marketplace.accounts.auth import check_password
 from marketplace.accounts.forms import (
@@ -33,6 +32,7 @@ from marketplace.accounts.models import OrgKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import ConfirmForm
+from marketplace.notifications import outbox
 from marketplace.security import safe_next
 from marketplace.web import attach_error
 
@@ -165,10 +165,14 @@ def forgot_password():
             link = url_for("accounts.reset_password",
                            token=services.make_reset_token(user), _external=True)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-            mail.send(user.email, _("Reset your password"),
-                      _("Someone asked to reset the password of your account. If it was you, "
-                        "open this link within %(minutes)d minutes:\n\n%(link)s\n\n"
-                        "If it was not you, ignore this message.", minutes=minutes, link=link))
+            # to the outbox, sent by the worker: the answer is the same, as fast, whether
+            # the account exists or not, and whatever state the mail server is in
+            outbox.queue(db.session, user.email, _("Reset your password"),
+                         _("Someone asked to reset the password of your account. If it was "
+                           "you, open this link within %(minutes)d minutes:\n\n%(link)s\n\n"
+                           "If it was not you, ignore this message.", minutes=minutes,
+                           link=link))
+            db.session.commit()
         flash(_("If an account exists for this email, we have sent a reset link to it."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)

@@ -138,6 +138,14 @@ def figures(session, filters: queries.Filters) -> dict:
     }
 
 
+@cache.refresher("dashboard")
+def _refresh(parts: tuple) -> dict:
+    """The worker's recomputation of one filter set's figures (`cache.run_refresh`)."""
+    from marketplace.extensions import db
+
+    return figures(db.session, queries.Filters(*parts))
+
+
 def cached_figures(session, filters: queries.Filters) -> tuple[dict, datetime, bool]:
     """The figures, when they were computed, and whether changes made since are still being
     counted. At national scale they take seconds: after a change, the previous ones are

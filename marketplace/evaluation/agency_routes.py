@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
-from marketplace import mail
 from marketplace.accounts.services import make_reset_token
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
@@ -19,6 +18,7 @@ from marketplace.evaluation.models import Award, PanelMember
 from marketplace.evaluation.ranking import standings, submissions_of
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm, ReasonForm
+from marketplace.notifications import outbox
 from marketplace.orders.queries import orders_by_award_item
 from marketplace.submissions.models import Submission
 from marketplace.web import attach_error, authorize, get_or_404, perform
@@ -53,15 +53,16 @@ def panel(challenge_id: int):
         db.session.rollback()
         attach_error(form, error)
         return _panel_page(challenge, form, 400)
-    db.session.commit()
     user = member.user
     if created:
         link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
-        mail.send(user.email, _("You are invited to evaluate “%(title)s”", title=challenge.title),
-                  _("%(name)s appoints you as an evaluator of “%(title)s” on the First Customer "
-                    "Marketplace. Choose your password with this link (valid for an hour; "
-                    "afterwards use “Forgot password”):\n\n%(link)s",
-                    name=current_user.full_name, title=challenge.title, link=link))
+        outbox.queue(db.session, user.email,
+                     _("You are invited to evaluate “%(title)s”", title=challenge.title),
+                     _("%(name)s appoints you as an evaluator of “%(title)s” on the First "
+                       "Customer Marketplace. Choose your password with this link (valid for "
+                       "an hour; afterwards use “Forgot password”):\n\n%(link)s",
+                       name=current_user.full_name, title=challenge.title, link=link))
+    db.session.commit()  # the appointment and its mail together
     flash(_("%(email)s is on the panel.", email=user.email), "success")
     return redirect(url_for("evaluation.panel", challenge_id=challenge.id))
 

@@ -1,5 +1,5 @@
-"""A user's notifications, preferences and subscriptions; and sending the outbox after
-the request's commit."""
+"""A user's notifications, preferences and subscriptions; and queueing the outbox's job
+after the request's commit."""
 
 import logging
 
@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from marketplace import jobs
 from marketplace.accounts.models import Organization, OrgKind, OrgStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
 from marketplace.i18n import current_language
-from marketplace.notifications import events, forms, outbox, services
+from marketplace.notifications import events, forms, services
 from marketplace.notifications.kinds import KINDS
 from marketplace.notifications.models import Notification, Subscription
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
@@ -21,20 +22,17 @@ from marketplace.web import authorize, get_or_404
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 log = logging.getLogger(__name__)
-AFTER_REQUEST_LIMIT = 20
 
 
 @bp.after_app_request
 def send_outbox_after_commit(response):
-    """Best effort: send the mail this request committed; never fails the request."""
-    try:
-        if current_app.config.get("MAIL_SEND_AFTER_REQUEST", True) and db.session.registry.has():
-            session = db.session()
-            if session.info.pop(events.READY, False) and not session.info.get(events.UNSAVED):
-                outbox.send_due(session, limit=AFTER_REQUEST_LIMIT)
-    except Exception:  # noqa: BLE001 - the outbox keeps it for `flask mail send`
-        log.exception("sending the outbox after the request failed")
-        db.session.rollback()
+    """When this request committed outbox mail, ask the worker to send it (a job on the
+    queue: nothing is sent here). Never fails the request: the worker also sends what is
+    due every minute."""
+    if current_app.config.get("MAIL_SEND_AFTER_REQUEST", True) and db.session.registry.has():
+        session = db.session()
+        if session.info.pop(events.READY, False) and not session.info.get(events.UNSAVED):
+            jobs.enqueue("send_mail")
     return response
 
 

@@ -5,6 +5,7 @@ import logging
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from marketplace import jobs
 from marketplace.cache import anonymous_page
 from marketplace.extensions import db
 from marketplace.i18n import current_language
@@ -18,15 +19,13 @@ MAX_PAGE = 500
 
 @bp.after_app_request
 def apply_pending_after_commit(response):
-    """Best effort: apply what this request committed; never fails the request."""
-    try:
-        if db.session.registry.has():
-            session = db.session()
-            if session.info.pop(events.READY, False) and not session.info.get(events.UNSAVED):
-                services.apply_pending(session)
-    except Exception:  # noqa: BLE001 - the rows stay pending for `search sync`
-        log.exception("search index update after the request failed")
-        db.session.rollback()
+    """When this request committed pending search rows, ask the worker to apply them (a
+    job on the queue: the index is not written here). Never fails the request: the
+    worker also applies what is pending every minute, and `flask search sync` does."""
+    if db.session.registry.has():
+        session = db.session()
+        if session.info.pop(events.READY, False) and not session.info.get(events.UNSAVED):
+            jobs.enqueue("apply_search")
     return response
 
 

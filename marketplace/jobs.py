@@ -1,0 +1,150 @@
+"""The work that never runs inside a request, on a job queue (Huey) served by the worker
+(`flask worker`, or `python -m marketplace.worker`).
+
+- The queue is chosen by `JOBS_URL`: `sqlite:///<file>` (the embedded default, a file
+  under `instance/`, no extra service), `redis://…` (production, several hosts), or
+  `memory://` (one process). `JOBS_IMMEDIATE` runs each job in the caller the moment it
+  is queued (the tests' setting, so that they stay deterministic).
+- The web process only *queues* jobs, after its commit (`enqueue`); a queue that cannot
+  be reached is logged and the request goes on — the periodic jobs catch up, since
+  everything a job does is read from the database (the outbox, the pending search rows).
+- Jobs: `send_mail` (the due outbox mail), `apply_search` (pending search updates) and
+  `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`); the first
+  two also run every minute, so retries with backoff and a queue lost with its host are
+  covered.
+
+Each job runs in an application context of the worker's own app, with its own database
+session, removed at the end."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "marketplace"
+MAIL_BATCH = 500
+SEARCH_LOCK_TIMEOUT = 30.0  # the worker may wait for the index writer; a request may not
+
+
+def make_huey(config) -> Huey:
+    """The Huey instance for `JOBS_URL` (see the module's docstring); ValueError names the
+    setting when the URL is not one of the three kinds."""
+    url = config.get("JOBS_URL") or "memory://"
+    immediate = bool(config.get("JOBS_IMMEDIATE"))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(QUEUE_NAME, url=url, immediate=immediate, results=False)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not immediate:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=str(path), immediate=immediate,
+                          results=False)
+    if url == "memory://":
+        return MemoryHuey(QUEUE_NAME, immediate=immediate, results=False)
+    raise ValueError(f"JOBS_URL: {url!r} is not sqlite:///<file>, redis://… or memory://")
+
+
+def _in_app(app: Flask, func):
+    @functools.wraps(func)
+    def job(*args, **kwargs):
+        from marketplace.extensions import db
+
+        with app.app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return job
+
+
+# --- the jobs ------------------------------------------------------------------------
+
+def send_mail() -> int:
+    """Send the due outbox mail; the number sent."""
+    from marketplace.extensions import db
+    from marketplace.notifications import outbox
+
+    report = outbox.send_due(db.session, limit=MAIL_BATCH)
+    if report.sent or report.failed:
+        log.info("outbox: sent %s, failed %s", report.sent, report.failed)
+    return report.sent
+
+
+def apply_search() -> int | None:
+    """Apply the pending search updates (`search.services.apply_pending`)."""
+    from marketplace.extensions import db
+    from marketplace.search import services
+
+    return services.apply_pending(db.session, timeout=SEARCH_LOCK_TIMEOUT)
+
+
+def refresh_figures(name: str, parts) -> None:
+    """Recompute one set of slow figures into the shared cache (`cache.refresh_job`)."""
+    from marketplace import cache
+
+    cache.run_refresh(name, parts)
+
+
+JOBS = {"send_mail": send_mail, "apply_search": apply_search,
+        "refresh_figures": refresh_figures}
+PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*")}
+
+
+class Jobs:
+    """The app's queue and its jobs, made on first use (so that an app that never queues
+    anything creates no queue file)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._huey: Huey | None = None
+        self.tasks: dict = {}
+
+    @property
+    def huey(self) -> Huey:
+        if self._huey is None:
+            huey = make_huey(self.app.config)
+            for name, func in JOBS.items():
+                self.tasks[name] = huey.task(name=name)(_in_app(self.app, func))
+            for name, schedule in PERIODIC.items():
+                huey.periodic_task(schedule, name=f"{name}.periodic")(
+                    _in_app(self.app, JOBS[name]))
+            self._huey = huey
+        return self._huey
+
+    def enqueue(self, name: str, *args) -> bool:
+        """Queue job `name`; False (logged) when the queue cannot take it."""
+        try:
+            self.huey  # noqa: B018 - makes the tasks
+            self.tasks[name](*args)
+        except Exception:  # noqa: BLE001 - the periodic run catches up
+            log.exception("job %s could not be queued", name)
+            return False
+        return True
+
+    def drain(self) -> int:
+        """Run every job waiting in the queue, in this process; the number run."""
+        huey, count = self.huey, 0
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+            count += 1
+        return count
+
+
+def jobs(app: Flask | None = None) -> Jobs:
+    return (app or current_app).extensions["jobs"]
+
+
+def enqueue(name: str, *args) -> bool:
+    """Queue job `name` of the current app (see `Jobs.enqueue`)."""
+    return jobs().enqueue(name, *args)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["jobs"] = Jobs(app)
