@@ -3,22 +3,31 @@
 A submission's score is the mean of its evaluators' submitted totals, or the chair's
 moderated score where there is one; the spread (max − min) above 20 points flags it for
 the chair. The counts, sums and extremes come from one grouped query; the ranking is a
-pure function of the scores."""
+pure function of the scores.
+
+Everything is exact (issue 14, "rankings on exact scores"): totals and moderated scores
+are whole hundredths of a point, summed in the database as integer hundredths (the same
+on SQLite, whose NUMERIC is a float, and on PostgreSQL), and a mean is the `Fraction`
+sum / count. Ranks compare those exact values — two submissions tie only when their
+scores are exactly equal — and only the displayed `mean`, `spread` and `score` are
+rounded to cents (half up)."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
 from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
 
 CENT = Decimal("0.01")
-SPREAD_FLAG = Decimal(20)
+SPREAD_FLAG = Fraction(20)
+Exact = Fraction | Decimal | int
 
 
 def submissions_of(session, challenge: Challenge) -> list[Submission]:
@@ -30,9 +39,10 @@ def submissions_of(session, challenge: Challenge) -> list[Submission]:
     ).order_by(Submission.id)))
 
 
-def rank(scores: Mapping[Hashable, Decimal | None]) -> dict[Hashable, int | None]:
+def rank(scores: Mapping[Hashable, Exact | None]) -> dict[Hashable, int | None]:
     """Competition ranking, highest score first: equal scores share a rank and the next
-    rank skips (1, 2, 2, 4). Keys without a score get no rank."""
+    rank skips (1, 2, 2, 4). Keys without a score get no rank. Pass exact values
+    (`Fraction`, `Decimal`, `int`): scores tie only when exactly equal."""
     ranked = sorted((s for s in scores.values() if s is not None), reverse=True)
     first = {}
     for position, score in enumerate(ranked, start=1):
@@ -40,44 +50,77 @@ def rank(scores: Mapping[Hashable, Decimal | None]) -> dict[Hashable, int | None
     return {key: (first[score] if score is not None else None) for key, score in scores.items()}
 
 
+def cents(value: Exact | None) -> Decimal | None:
+    """An exact score rounded half up to cents, for display only (70.025 → 70.03)."""
+    if value is None:
+        return None
+    value = Fraction(value)  # a half cent has a terminating quotient: rounded right
+    return (Decimal(value.numerator) / value.denominator).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 @dataclass
 class Standing:
+    """A submission's place in the evaluation. `exact_mean`, `exact_spread`,
+    `exact_moderated` and `exact_score` are exact points (0–100, `Fraction`); `mean`,
+    `spread`, `moderated` and `score` are the same rounded to cents, to show."""
+
     submission: Submission
     evaluations: int = 0  # submitted ones
-    mean: Decimal | None = None
-    spread: Decimal | None = None
-    moderated: Decimal | None = None
+    exact_mean: Fraction | None = None
+    exact_spread: Fraction | None = None
+    exact_moderated: Fraction | None = None
     rank: int | None = None
 
     @property
+    def exact_score(self) -> Fraction | None:
+        return self.exact_moderated if self.exact_moderated is not None else self.exact_mean
+
+    @property
+    def mean(self) -> Decimal | None:
+        return cents(self.exact_mean)
+
+    @property
+    def spread(self) -> Decimal | None:
+        return cents(self.exact_spread)
+
+    @property
+    def moderated(self) -> Decimal | None:
+        return cents(self.exact_moderated)
+
+    @property
     def score(self) -> Decimal | None:
-        return self.moderated if self.moderated is not None else self.mean
+        return cents(self.exact_score)
 
     @property
     def flagged(self) -> bool:
-        return self.spread is not None and self.spread > SPREAD_FLAG
+        return self.exact_spread is not None and self.exact_spread > SPREAD_FLAG
 
     @property
     def disqualified(self) -> bool:
         return self.submission.status is SubmissionStatus.DISQUALIFIED
 
 
+def hundredths(column):
+    """A two-decimal score column as whole hundredths of a point (an integer), exactly
+    on both databases: SQLite keeps NUMERIC as a float, so 70.1 × 100 is rounded back."""
+    return cast(func.round(column * 100), BigInteger)
+
+
 def _aggregates(session, submission_ids: list[int]) -> dict[int, tuple]:
+    """submission id → (count, sum, min, max of the submitted totals, moderated score),
+    every score in integer hundredths of a point."""
     if not submission_ids:
         return {}
+    total = hundredths(Evaluation.total)
     rows = session.execute(
-        select(Evaluation.submission_id, func.count(Evaluation.id), func.sum(Evaluation.total),
-               func.min(Evaluation.total), func.max(Evaluation.total), Moderation.score)
+        select(Evaluation.submission_id, func.count(Evaluation.id), func.sum(total),
+               func.min(total), func.max(total), hundredths(Moderation.score))
         .outerjoin(Moderation, Moderation.submission_id == Evaluation.submission_id)
         .where(Evaluation.submission_id.in_(submission_ids),
                Evaluation.status == EvaluationStatus.SUBMITTED)
         .group_by(Evaluation.submission_id, Moderation.score)
     ).all()
     return {row[0]: tuple(row[1:]) for row in rows}
-
-
-def _cents(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def standings(session, challenge: Challenge) -> list[Standing]:
@@ -91,11 +134,13 @@ def standings(session, challenge: Challenge) -> list[Standing]:
         if submission.id in found:
             count, total, low, high, moderated = found[submission.id]
             standing.evaluations = count
-            standing.mean = _cents(Decimal(str(total)) / count)
-            standing.spread = _cents(Decimal(str(high)) - Decimal(str(low)))
-            standing.moderated = _cents(moderated)
+            standing.exact_mean = Fraction(int(total), 100 * count)
+            standing.exact_spread = Fraction(int(high) - int(low), 100)
+            if moderated is not None:
+                standing.exact_moderated = Fraction(int(moderated), 100)
         result.append(standing)
-    ranks = rank({s.submission.id: (None if s.disqualified else s.score) for s in result})
+    ranks = rank({s.submission.id: (None if s.disqualified else s.exact_score)
+                  for s in result})
     for standing in result:
         standing.rank = ranks[standing.submission.id]
     return sorted(result, key=lambda s: (s.rank is None, s.rank or 0, s.submission.id))
