@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -20,8 +22,12 @@ import stripe
 from sqlalchemy import func, select
 
 from marketplace.audit.models import AuditEvent
-from marketplace.orders.models import MilestoneStatus, OrderStatus
+from marketplace.notifications.models import Notification
+from marketplace.orders.models import Milestone, MilestoneStatus, OrderStatus
+from marketplace.payments import services
+from marketplace.payments.gateway import GatewayError, StripeGateway, get_gateway
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from tests.factories import make_user
 from tests.orders_factories import accept_milestone, make_order
 
 SECRET_KEY = "sk_test_localstripe"
@@ -307,3 +313,214 @@ def test_order_completes_when_the_last_milestone_is_paid_by_stripe(
         AuditEvent.object_type == "pilot_orders", AuditEvent.object_id == order.id,
         AuditEvent.action == "order.completed"))
     assert completed is not None and completed.actor_id is None  # by the system
+
+
+# --- one charge per milestone, whatever Stripe does (issue 14) ----------------------
+#
+# End to end against localstripe, webhooks signed as Stripe signs them, events late
+# and out of order:
+#
+# - a failed intent is cancelled through Stripe before a new one is created, so the payer
+#   can no longer complete it (the issue's 2 × 500,000,000 ₫);
+# - a failed intent that succeeded meanwhile pays the milestone instead of a new intent;
+# - money that pays nothing (another payment is live, or the amount is not ours) is a
+#   real payment: refunded through Stripe, or shown and notified when the refund fails;
+# - a payment stuck pending (its intent came back with another amount) can be abandoned
+#   by the agency, its intent cancelled, and the milestone paid anew.
+
+THREE_D_SECURE = "4000002500003155"  # localstripe asks this card to authenticate
+
+
+def payments_of(session, milestone) -> list[Payment]:
+    session.expire_all()
+    return list(session.scalars(select(Payment).where(Payment.milestone_id == milestone.id)
+                                .order_by(Payment.id)))
+
+
+def milestone_status(session, milestone) -> MilestoneStatus:
+    session.expire_all()
+    return session.get(Milestone, milestone.id).status
+
+
+def intent_of(localstripe, intent_id: str):
+    return stripe.PaymentIntent.retrieve(intent_id, **api(localstripe))
+
+
+def fail_authentication(localstripe, intent_id: str) -> None:
+    """The payer's bank refuses the 3-D Secure check: the intent fails but stays open —
+    the payer may try it again later with another card."""
+    key = api(localstripe)
+    method = stripe.PaymentMethod.create(type="card", card={
+        "number": THREE_D_SECURE, "exp_month": 12, "exp_year": 2030, "cvc": "123"}, **key)
+    stripe.PaymentIntent.modify(intent_id, payment_method=method.id, **key)
+    intent = stripe.PaymentIntent.confirm(intent_id, **key)
+    data = urllib.parse.urlencode({"client_secret": intent.client_secret,
+                                   "success": "false"}).encode()
+    request = urllib.request.Request(  # noqa: S310 (localstripe on 127.0.0.1)
+        f"{localstripe}/v1/payment_intents/{intent_id}/_authenticate", data=data,
+        headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local)
+        assert response.status == 200
+    assert intent_of(localstripe, intent_id).status == "requires_payment_method"
+
+
+def first_attempt_fails(client, login, localstripe, session, order, milestone) -> Payment:
+    start_payment(client, login, order, milestone)
+    first = payments_of(session, milestone)[-1]
+    fail_authentication(localstripe, first.stripe_payment_intent_id)
+    failed = send_event(client, "payment_intent.payment_failed",
+                        intent_of(localstripe, first.stripe_payment_intent_id).to_dict())
+    assert failed.json["outcome"] == "failed"
+    return first
+
+
+def test_a_failed_intent_is_cancelled_before_a_new_one(stripe_app, localstripe, session,
+                                                       client, login, accepted):
+    order, milestone = accepted
+    first = first_attempt_fails(client, login, localstripe, session, order, milestone)
+    start_payment(client, None, order, milestone)  # pay again
+    old, new = payments_of(session, milestone)
+    assert old.id == first.id and old.status is PaymentStatus.CANCELLED
+    assert intent_of(localstripe, old.stripe_payment_intent_id).status == "canceled"
+    assert new.status is PaymentStatus.PENDING and new.stripe_payment_intent_id
+    # the payer comes back to the first intent with a good card: Stripe refuses it
+    with pytest.raises(stripe.InvalidRequestError):
+        complete_payment(localstripe, old.stripe_payment_intent_id)
+    complete_payment(localstripe, new.stripe_payment_intent_id)
+    paid = send_event(client, "payment_intent.succeeded",
+                      intent_of(localstripe, new.stripe_payment_intent_id).to_dict())
+    assert paid.json["outcome"] == "paid"
+    # the first intent's stale events, late and out of order, change nothing
+    for kind in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        late = send_event(client, kind, {**intent_of(localstripe,
+                                                     old.stripe_payment_intent_id).to_dict(),
+                                         "status": "succeeded"})
+        assert late.status_code == 200 and late.json["outcome"] == "cancelled"
+    statuses = [p.status for p in payments_of(session, milestone)]
+    assert statuses == [PaymentStatus.CANCELLED, PaymentStatus.SUCCEEDED]
+    charged = [p for p in payments_of(session, milestone)
+               if intent_of(localstripe, p.stripe_payment_intent_id).status == "succeeded"]
+    assert len(charged) == 1  # one charge
+    assert milestone_status(session, milestone) is MilestoneStatus.PAID
+
+
+def test_a_failed_intent_that_succeeded_meanwhile_pays_the_milestone(
+        stripe_app, localstripe, session, client, login, accepted):
+    order, milestone = accepted
+    first = first_attempt_fails(client, login, localstripe, session, order, milestone)
+    complete_payment(localstripe, first.stripe_payment_intent_id)  # the webhook is late
+    start_payment(client, None, order, milestone)  # the agency pays again meanwhile
+    (only,) = payments_of(session, milestone)  # no second intent
+    assert only.status is PaymentStatus.SUCCEEDED
+    assert milestone_status(session, milestone) is MilestoneStatus.PAID
+    late = send_event(client, "payment_intent.succeeded",
+                      intent_of(localstripe, first.stripe_payment_intent_id).to_dict())
+    assert late.json["outcome"] == "already paid"
+    assert len(payments_of(session, milestone)) == 1
+
+
+def stray_success(stripe_app, localstripe, session, client, login, order, milestone):
+    """A failed payment whose intent is still open while a second payment is live (made
+    before this rule, or racing it), then the first intent succeeds after all."""
+    first = first_attempt_fails(client, login, localstripe, session, order, milestone)
+    second = services.start_stripe(session, order.parties.officer, milestone)
+    session.commit()
+    gateway = get_gateway(stripe_app.config)
+    services.attach_intent(session, second, gateway.create_intent(second))
+    session.commit()
+    complete_payment(localstripe, first.stripe_payment_intent_id)
+    response = send_event(client, "payment_intent.succeeded",
+                          intent_of(localstripe, first.stripe_payment_intent_id).to_dict())
+    return first, second, response
+
+
+def test_a_success_for_an_intent_that_is_not_the_live_one_is_refunded(
+        stripe_app, localstripe, session, client, login, accepted):
+    order, milestone = accepted
+    first, second, response = stray_success(stripe_app, localstripe, session, client, login,
+                                            order, milestone)
+    assert response.status_code == 200 and response.json["outcome"] == "refunded"
+    old, live = payments_of(session, milestone)
+    assert old.status is PaymentStatus.REFUNDED and live.status is PaymentStatus.PENDING
+    refunds = stripe.Refund.list(payment_intent=old.stripe_payment_intent_id,
+                                 **api(localstripe)).data
+    assert [r.amount for r in refunds] == [milestone.amount]
+    # the live one pays the milestone, once
+    complete_payment(localstripe, live.stripe_payment_intent_id)
+    assert send_event(client, "payment_intent.succeeded", intent_of(
+        localstripe, live.stripe_payment_intent_id).to_dict()).json["outcome"] == "paid"
+    # the stray success delivered again: refunded already, nothing more
+    again = send_event(client, "payment_intent.succeeded",
+                       intent_of(localstripe, old.stripe_payment_intent_id).to_dict())
+    assert again.json["outcome"] == "refunded"
+    assert len(stripe.Refund.list(payment_intent=old.stripe_payment_intent_id,
+                                  **api(localstripe)).data) == 1
+
+
+def test_a_refund_that_fails_is_shown_and_notified(stripe_app, localstripe, session, client,
+                                                   login, accepted, monkeypatch):
+    order, milestone = accepted
+    admin = make_user(session, is_admin=True)
+    session.commit()
+
+    def refuse(self, intent_id, *, idempotency_key):
+        raise GatewayError("Refunds are not possible on this account")
+
+    monkeypatch.setattr(StripeGateway, "refund", refuse)
+    first, _second, response = stray_success(stripe_app, localstripe, session, client, login,
+                                             order, milestone)
+    assert response.status_code == 200 and response.json["outcome"] == "refund failed"
+    old = payments_of(session, milestone)[0]
+    assert old.status is PaymentStatus.REFUND_DUE
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Refunds are not possible on this account" in page
+    assert "hoàn tiền" in page  # the status: received but not owed, to be refunded
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.kind == "payment.refund_failed")))
+    assert {order.parties.officer.id, admin.id} <= told
+
+
+def test_a_success_with_another_amount_is_refunded(stripe_app, localstripe, session, client,
+                                                   login, accepted):
+    order, milestone = accepted
+    start_payment(client, login, order, milestone)
+    payment = payments_of(session, milestone)[0]
+    stripe.PaymentIntent.modify(payment.stripe_payment_intent_id, amount=1000,
+                                **api(localstripe))
+    complete_payment(localstripe, payment.stripe_payment_intent_id)
+    response = send_event(client, "payment_intent.succeeded", intent_of(
+        localstripe, payment.stripe_payment_intent_id).to_dict())
+    assert response.json["outcome"] == "refunded"
+    assert payments_of(session, milestone)[0].status is PaymentStatus.REFUNDED
+    assert milestone_status(session, milestone) is MilestoneStatus.ACCEPTED
+    start_payment(client, None, order, milestone)  # and it can be paid anew
+    assert payments_of(session, milestone)[-1].status is PaymentStatus.PENDING
+
+
+def test_a_stuck_payment_is_abandoned_and_paid_anew(stripe_app, localstripe, session, client,
+                                                    login, accepted):
+    order, milestone = accepted
+    start_payment(client, login, order, milestone)
+    stuck = payments_of(session, milestone)[0]
+    stripe.PaymentIntent.modify(stuck.stripe_payment_intent_id, amount=1000,
+                                **api(localstripe))
+    waiting = send_event(client, "payment_intent.amount_capturable_updated", intent_of(
+        localstripe, stuck.stripe_payment_intent_id).to_dict())
+    assert waiting.json["outcome"] == "untrusted"
+    # stuck: paying again is refused while it is pending
+    start_payment(client, None, order, milestone)
+    assert len(payments_of(session, milestone)) == 1
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    abandon = (f"/orders/{order.id}/milestones/{milestone.id}/payments/{stuck.id}/abandon")
+    assert abandon in page
+    response = client.post_form(abandon, token_from=f"/orders/{order.id}")
+    assert response.status_code == 302
+    assert payments_of(session, milestone)[0].status is PaymentStatus.CANCELLED
+    assert intent_of(localstripe, stuck.stripe_payment_intent_id).status == "canceled"
+    start_payment(client, None, order, milestone)
+    old, new = payments_of(session, milestone)
+    assert new.status is PaymentStatus.PENDING
+    complete_payment(localstripe, new.stripe_payment_intent_id)
+    assert send_event(client, "payment_intent.succeeded", intent_of(
+        localstripe, new.stripe_payment_intent_id).to_dict()).json["outcome"] == "paid"
+    assert milestone_status(session, milestone) is MilestoneStatus.PAID

@@ -19,9 +19,12 @@ from marketplace.orders.forms import (
     RecommendationForm,
     pilot_rating_form,
 )
+from marketplace.orders.models import MilestoneStatus
 from marketplace.orders.terms import local_today
+from marketplace.payments import calls
 from marketplace.payments import services as payments
 from marketplace.payments.gateway import GatewayError, get_gateway
+from marketplace.payments.models import Payment
 from marketplace.web import authorize
 
 
@@ -130,8 +133,22 @@ def pay(order_id: int, milestone_id: int):
 
 
 def _pay_with_stripe(gateway, order, milestone):
-    """Commit the pending payment and its idempotency key, then ask Stripe; the milestone
-    is paid only when Stripe's signed webhook confirms it."""
+    """Cancel the milestone's earlier failed intents (one charge per milestone), commit
+    the pending payment and its idempotency key, then ask Stripe; the milestone is paid
+    only when Stripe's signed webhook confirms it."""
+    try:
+        calls.cancel_earlier_intents(db.session, gateway, milestone)
+    except GatewayError as error:
+        db.session.rollback()
+        current_app.logger.warning("earlier intent of milestone %s not cancelled: %s",
+                                   milestone.id, error)
+        flash(_("Stripe could not cancel the earlier attempt to pay this milestone, so no "
+                "new one is started. Try again later."), "warning")
+        return _back(order)
+    if milestone.status is not MilestoneStatus.ACCEPTED:
+        flash(_("An earlier payment of this milestone went through after all: it is paid."),
+              "info")
+        return _back(order)
     try:
         payment = payments.start_stripe(db.session, current_user, milestone)
     except DomainError as error:
@@ -160,6 +177,44 @@ def _pay_with_stripe(gateway, order, milestone):
     db.session.commit()
     flash(_("The payment is started with Stripe; the milestone is marked paid when Stripe "
             "confirms it."), "info")
+    return _back(order)
+
+
+@bp.route("/<int:order_id>/milestones/<int:milestone_id>/payments/<int:payment_id>/abandon",
+          methods=["POST"])
+@login_required
+def abandon_payment(order_id: int, milestone_id: int, payment_id: int):
+    """Give up a pending Stripe payment that does not go through: its intent is cancelled
+    through Stripe first, then the milestone can be paid anew."""
+    order = get_order_or_404(order_id)
+    milestone = _milestone_or_404(order, milestone_id)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.milestone_id != milestone.id:
+        abort(404)
+    authorize("payment.abandon", payment)
+    if not ConfirmForm().validate_on_submit():
+        return _back(order)
+    gateway = get_gateway()
+    intent = None
+    if payment.stripe_payment_intent_id:
+        try:
+            intent = gateway.cancel_intent(payment.stripe_payment_intent_id)
+        except GatewayError as error:
+            flash(_("Stripe could not cancel this payment: %(error)s", error=str(error)),
+                  "danger")
+            return _back(order)
+    try:
+        outcome = payments.abandon(db.session, current_user, payment, intent)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _back(order)
+    db.session.commit()
+    if outcome == "refund due":
+        calls.refund_due(db.session, gateway, milestone.id)
+    flash(_("The payment is abandoned; the milestone can be paid again.")
+          if outcome == "abandoned" else
+          _("Stripe had already received this payment; see its status below."), "info")
     return _back(order)
 
 

@@ -93,6 +93,28 @@ class StripeGateway:
     def retrieve_intent(self, intent_id: str) -> Intent:
         return self._intent(self._call(stripe.PaymentIntent.retrieve, intent_id))
 
+    def cancel_intent(self, intent_id: str) -> Intent:
+        """Cancel a PaymentIntent so that it can never be charged, and return its state
+        afterwards. An intent that can no longer be cancelled (it succeeded, or it is
+        cancelled already) is read back instead: the caller decides from its status.
+        Raises `GatewayError` when Stripe cannot be reached or refuses otherwise."""
+        try:
+            return self._intent(self._call(stripe.PaymentIntent.cancel, intent_id))
+        except GatewayError as error:
+            if error.retryable:
+                raise
+            intent = self.retrieve_intent(intent_id)
+            if intent.status in ("succeeded", "canceled", "processing"):
+                return intent
+            raise
+
+    def refund(self, intent_id: str, *, idempotency_key: str) -> str:
+        """Refund the whole of a succeeded PaymentIntent; returns the refund's id.
+        Raises `GatewayError`."""
+        refund = self._call(stripe.Refund.create, payment_intent=intent_id,
+                            idempotency_key=idempotency_key)
+        return str(refund["id"])
+
     def parse_event(self, payload: bytes, signature_header: str,
                     now: float | None = None) -> dict:
         """The event, if the signature on the raw body is genuine and its timestamp is

@@ -22,6 +22,9 @@ class PaymentStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # its PaymentIntent cancelled: abandoned, or replaced by a new one
+    REFUND_DUE = "refund_due"  # money Stripe captured that pays nothing: to give back
+    REFUNDED = "refunded"  # given back through the gateway
 
 
 labels.register(PaymentMethod, {
@@ -30,13 +33,16 @@ labels.register(PaymentMethod, {
 })
 labels.register(PaymentStatus, {
     PaymentStatus.PENDING: _l("Pending"), PaymentStatus.SUCCEEDED: _l("Paid"),
-    PaymentStatus.FAILED: _l("Failed"),
+    PaymentStatus.FAILED: _l("Failed"), PaymentStatus.CANCELLED: _l("Cancelled"),
+    PaymentStatus.REFUND_DUE: _l("Received but not owed: to be refunded"),
+    PaymentStatus.REFUNDED: _l("Refunded"),
 })
 
 
 class Payment(db.Model):
     """A payment for one accepted milestone. At most one pending-or-succeeded payment per
-    milestone (a partial unique index): a double click or a retried webhook stores once."""
+    milestone (a partial unique index): a double click or a retried webhook stores once.
+    Its status moves only through `PAYMENT_LIFECYCLE` (`marketplace/payments/states.py`)."""
 
     __tablename__ = "payments"
 
@@ -62,8 +68,8 @@ class Payment(db.Model):
 
     __table_args__ = (
         Index("uq_payments_one_live_per_milestone", "milestone_id", unique=True,
-              sqlite_where=text("status <> 'failed'"),
-              postgresql_where=text("status <> 'failed'")),
+              sqlite_where=text("status IN ('pending', 'succeeded')"),
+              postgresql_where=text("status IN ('pending', 'succeeded')")),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status <> 'succeeded' OR succeeded_at IS NOT NULL",
                         name="succeeded_has_time"),

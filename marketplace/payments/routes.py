@@ -5,7 +5,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from marketplace.extensions import csrf, db
 from marketplace.payments import services
+from marketplace.payments.calls import refund_due
 from marketplace.payments.gateway import GatewayError, InvalidEvent, StripeGateway, get_gateway
+from marketplace.payments.models import Payment, StripeEvent
 
 bp = Blueprint("payments", __name__, url_prefix="/webhooks")
 
@@ -29,4 +31,8 @@ def stripe_webhook():
         db.session.rollback()  # the event is not stored: Stripe will deliver it again
         current_app.logger.warning("Stripe webhook %s: %s", event.get("id"), error)
         return jsonify(error="payment provider unavailable"), 503
+    if outcome == "refund due":  # money that pays nothing: given back at once
+        stored = db.session.get(StripeEvent, str(event["id"]))
+        payment = db.session.get(Payment, stored.payment_id)
+        outcome = ", ".join(refund_due(db.session, gateway, payment.milestone_id))
     return jsonify(received=True, outcome=outcome), 200

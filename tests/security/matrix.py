@@ -79,6 +79,8 @@ OBJECTS = {
                                  "milestone_id": w.active.milestones[2].id},
     "active_delivered": lambda w: {"order_id": w.active.id, "milestone_id": w.delivered.id},
     "active_accepted": lambda w: {"order_id": w.active.id, "milestone_id": w.accepted.id},
+    "stuck_payment": lambda w: {"order_id": w.active.id, "milestone_id": w.accepted.id,
+                                "payment_id": w.stuck_payment.id},
     "draft_order": lambda w: {"order_id": w.draft_order.id},
     "offered": lambda w: {"order_id": w.offered.id},
     "signed": lambda w: {"order_id": w.signed.id},

@@ -208,6 +208,8 @@ TABLE = [
     Case("orders.reject", "active_delivered", "active.parties.officer", AGENCY_ONLY,
          AGENCY_ONLY),
     Case("orders.pay", "active_accepted", "active.parties.officer", AGENCY_ONLY, AGENCY_ONLY),
+    Case("orders.abandon_payment", "stuck_payment", "active.parties.officer", None,
+         row(L, F, F, F, F, F, R)),
     Case("orders.rate", "completed", "completed.parties.officer", AGENCY_ONLY, AGENCY_ONLY),
     Case("orders.recommend", "completed", "completed.parties.officer", AGENCY_ONLY,
          AGENCY_ONLY),

@@ -24,6 +24,7 @@ from marketplace.notifications.models import Notification, Subscription
 from marketplace.orders import amendments, milestones
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import MilestonePlan
+from marketplace.payments import services as payments
 from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, SubmissionStatus
 from marketplace.taxonomy.services import current_version
 from marketplace.types import utcnow
@@ -139,6 +140,8 @@ def build_world(session) -> SimpleNamespace:
     first, second, _third = w.active.milestones
     orders_factories.accept_milestone(session, w.active, first)  # delivered with a file
     w.accepted = first
+    # a Stripe payment of it that never got its intent (Stripe was unreachable)
+    w.stuck_payment = payments.start_stripe(session, p.officer, first)
     milestones.deliver(session, w.solver_member, second, "Đã bàn giao giai đoạn 2.",
                        [pdf("bien-ban-2.pdf")])
     w.delivered = second
