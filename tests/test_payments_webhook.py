@@ -6,6 +6,8 @@ import time
 
 import pytest
 import stripe
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from marketplace.payments.models import StripeEvent
@@ -80,3 +82,104 @@ def test_duplicate_delivery_stored_once(configured, client, session):
 def test_not_configured_means_no_webhook(client):
     payload = event()
     assert post(client, payload, sign(payload)).status_code == 404
+
+
+# --- a genuine signature on a body of an unexpected shape: 400, never 500 (issue 14) --
+
+INTENT = {"id": "pi_shape", "object": "payment_intent", "amount": 1000, "currency": "vnd",
+          "status": "succeeded", "metadata": {"payment_id": "1", "milestone_id": "1"}}
+
+
+def intent_event(**changes) -> dict:
+    body = {"id": "evt_shape", "object": "event", "type": "payment_intent.succeeded",
+            "data": {"object": dict(INTENT)}}
+    body.update(changes)
+    return body
+
+
+def deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+SHAPES = {
+    "a list": "[1, 2, 3]",
+    "a string": '"payment_intent.succeeded"',
+    "null": "null",
+    "a number": "42",
+    "data as a list": json.dumps(intent_event(data=[INTENT])),
+    "data as null": json.dumps(intent_event(data=None)),
+    "data.object as a string": json.dumps(intent_event(data={"object": "pi_shape"})),
+    "data.object as a list": json.dumps(intent_event(data={"object": [INTENT]})),
+    "metadata as a list": json.dumps(intent_event(data={"object": {
+        **INTENT, "metadata": ["payment_id", "1"]}})),
+    "metadata values as objects": json.dumps(intent_event(data={"object": {
+        **INTENT, "metadata": {"payment_id": {"$gt": 0}}}})),
+    "a huge event id": json.dumps(intent_event(id=10**40)),
+    "a long event id": json.dumps(intent_event(id="evt_" + "x" * 500)),
+    "an object id as a number": json.dumps(intent_event(data={"object": {**INTENT,
+                                                                         "id": 10**30}})),
+    "a type as a list": json.dumps(intent_event(type=["payment_intent.succeeded"])),
+    "deep nesting": '{"id": "evt_deep", "type": "payment_intent.succeeded", "data": '
+                    + deep(100_000) + "}",
+    "NaN": '{"id": "evt_nan", "type": "payment_intent.succeeded", "data": {"object": '
+           '{"id": "pi_nan", "amount": NaN}}}',
+    "Infinity": '{"id": "evt_inf", "type": "customer.created", "data": Infinity}',
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_signed_body_of_another_shape_is_refused(configured, client, session, shape):
+    payload = SHAPES[shape]
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(StripeEvent)) == 0
+
+
+@pytest.mark.parametrize("payment_id", ["²", "١", "9" * 30, "-1", " 1"])
+def test_a_payment_id_that_is_no_id_finds_no_payment(configured, client, payment_id):
+    payload = json.dumps(intent_event(data={"object": {
+        **INTENT, "metadata": {"payment_id": payment_id}}}))
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200 and response.json["outcome"] == "unknown payment"
+
+
+def test_an_unhandled_type_is_ignored_whatever_its_data(configured, client):
+    payload = json.dumps({"id": "evt_other", "type": "charge.dispute.created", "data": [1]})
+    response = post(client, payload, sign(payload))
+    assert response.status_code == 200 and response.json["outcome"] == "ignored"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-10**30, max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                               max_size=4),
+    max_leaves=12)
+ids = st.one_of(st.text(max_size=20), st.integers(min_value=-10**40, max_value=10**40),
+                st.sampled_from(["evt_1", "pi_1", "pi_" + "9" * 200, "1", ""]), json_values)
+types = st.one_of(st.sampled_from(["payment_intent.succeeded", "payment_intent.payment_failed",
+                                   "payment_intent.canceled", "customer.created"]),
+                  st.text(max_size=20), json_values)
+metadata = st.one_of(json_values, st.dictionaries(
+    st.sampled_from(["payment_id", "milestone_id"]),
+    st.one_of(st.text(max_size=25), st.integers(), json_values), max_size=2))
+intent_objects = st.one_of(json_values, st.fixed_dictionaries(
+    {"id": ids}, optional={"metadata": metadata, "amount": json_values,
+                           "status": json_values}))
+events = st.one_of(json_values, st.fixed_dictionaries(
+    {"id": ids, "type": types},
+    optional={"data": st.one_of(json_values, st.fixed_dictionaries(
+        {"object": intent_objects}))}))
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=events)
+def test_no_signed_body_is_a_server_error(configured, client, body):
+    """Any JSON a holder of the webhook secret could sign: 400, or 200 for an event it
+    handles or ignores (never 500; Stripe is never called: no payment matches)."""
+    payload = json.dumps(body, allow_nan=False)
+    response = post(client, payload, sign(payload))
+    assert response.status_code in (200, 400), (payload, response.status_code)
+    if response.status_code == 200:
+        assert response.json["outcome"] in ("ignored", "duplicate", "unknown payment")

@@ -12,6 +12,7 @@ The gateway is called by views after the database commit, never inside a rule.""
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,48 @@ class GatewayError(Exception):
 
 class InvalidEvent(Exception):
     """A webhook whose signature, timestamp or body cannot be trusted."""
+
+
+class MalformedEvent(InvalidEvent):
+    """A genuinely signed webhook whose body is not an event of the shape we handle."""
+
+
+# Stripe's identifiers: letters, digits, underscores (and hyphens in test tools), bounded
+# by the columns that store them (stripe_events.id, payments.stripe_payment_intent_id).
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,120}")
+EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,80}")
+INTENT_ID = re.compile(r"pi_[A-Za-z0-9_]{1,117}")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_shape(event) -> dict:
+    """The event if it has the shape we read (issue 14: a signed body of another shape
+    is refused with a 400, never a 500): an object with a string `id` and `type`; for a
+    `payment_intent.*` event, `data.object` an object whose `id` is a PaymentIntent id
+    and whose `metadata`, if any, maps strings to strings. Raises `MalformedEvent`."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("not an object")
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not EVENT_ID.fullmatch(event_id):
+        raise MalformedEvent("no event id")
+    if not isinstance(event_type, str) or not EVENT_TYPE.fullmatch(event_type):
+        raise MalformedEvent("no event type")
+    if not event_type.startswith("payment_intent."):
+        return event  # stored once and ignored: its body is never read
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise MalformedEvent("no data.object")
+    if not isinstance(obj.get("id"), str) or not INTENT_ID.fullmatch(obj["id"]):
+        raise MalformedEvent("no PaymentIntent id")
+    metadata = obj.get("metadata")
+    if metadata is not None and not (isinstance(metadata, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
+        raise MalformedEvent("metadata is not a map of strings")
+    return event
 
 
 @dataclass(frozen=True)
@@ -118,7 +161,8 @@ class StripeGateway:
     def parse_event(self, payload: bytes, signature_header: str,
                     now: float | None = None) -> dict:
         """The event, if the signature on the raw body is genuine and its timestamp is
-        within five minutes of now, in either direction."""
+        within five minutes of now, in either direction. Raises `InvalidEvent`, or
+        `MalformedEvent` for a genuine body of another shape (`check_shape`)."""
         if not self.webhook_secret:
             raise InvalidEvent("no webhook secret configured")
         now = time.time() if now is None else now
@@ -130,14 +174,15 @@ class StripeGateway:
             raise InvalidEvent("timestamp in the future")
         try:
             text = payload.decode("utf-8")
-            stripe.Webhook.construct_event(text, signature_header, self.webhook_secret,
-                                           tolerance=WEBHOOK_TOLERANCE)
-            event = json.loads(text)
+            stripe.WebhookSignature.verify_header(text, signature_header, self.webhook_secret,
+                                                  tolerance=WEBHOOK_TOLERANCE)
         except (UnicodeDecodeError, ValueError, stripe.SignatureVerificationError) as error:
             raise InvalidEvent(str(error)) from error
-        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-            raise InvalidEvent("not an event")
-        return event
+        try:  # signed, so ours to read: strict JSON (no NaN), any depth refused cleanly
+            event = json.loads(text, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as error:
+            raise MalformedEvent(str(error)[:200]) from error
+        return check_shape(event)
 
 
 def get_gateway(config=None) -> OfflineGateway | StripeGateway:

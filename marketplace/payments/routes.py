@@ -6,7 +6,13 @@ from flask import Blueprint, current_app, jsonify, request
 from marketplace.extensions import csrf, db
 from marketplace.payments import services
 from marketplace.payments.calls import refund_due
-from marketplace.payments.gateway import GatewayError, InvalidEvent, StripeGateway, get_gateway
+from marketplace.payments.gateway import (
+    GatewayError,
+    InvalidEvent,
+    MalformedEvent,
+    StripeGateway,
+    get_gateway,
+)
 from marketplace.payments.models import Payment, StripeEvent
 
 bp = Blueprint("payments", __name__, url_prefix="/webhooks")
@@ -21,6 +27,9 @@ def stripe_webhook():
     payload = request.get_data(cache=False)
     try:
         event = gateway.parse_event(payload, request.headers.get("Stripe-Signature", ""))
+    except MalformedEvent as error:
+        current_app.logger.warning("malformed Stripe webhook: %s", error)
+        return jsonify(error="malformed event"), 400
     except InvalidEvent as error:
         current_app.logger.warning("rejected Stripe webhook: %s", error)
         return jsonify(error="invalid signature"), 400
@@ -30,6 +39,8 @@ def stripe_webhook():
     except GatewayError as error:
         db.session.rollback()  # the event is not stored: Stripe will deliver it again
         current_app.logger.warning("Stripe webhook %s: %s", event.get("id"), error)
+        if not error.retryable:  # Stripe refuses to show the intent: not one of ours
+            return jsonify(error="unknown payment intent"), 400
         return jsonify(error="payment provider unavailable"), 503
     if outcome == "refund due":  # money that pays nothing: given back at once
         stored = db.session.get(StripeEvent, str(event["id"]))

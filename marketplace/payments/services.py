@@ -22,6 +22,7 @@ never commit and never call Stripe; views and the webhook do that around them
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 
@@ -297,8 +298,8 @@ def _payment_for(session, obj: dict) -> Payment | None:
     payment = session.scalar(select(Payment).where(
         Payment.stripe_payment_intent_id == obj.get("id")))
     if payment is None:
-        payment_id = str((obj.get("metadata") or {}).get("payment_id", ""))
-        if payment_id.isdigit():
+        payment_id = (obj.get("metadata") or {}).get("payment_id", "")
+        if re.fullmatch(r"[0-9]{1,18}", payment_id):  # ASCII digits within BIGINT
             payment = session.get(Payment, int(payment_id))
             if payment is not None and payment.stripe_payment_intent_id not in (
                     None, obj.get("id")):
