@@ -305,3 +305,50 @@ def test_the_whole_flow_through_the_pages(session, client, login):
     assert challenge.status is ChallengeStatus.AWARDED
     assert client.get(panel).status_code == 200
     assert client.get("/evaluation/").status_code == 200
+
+
+# --- one cancel rule, whichever page calls it (issue 14) ----------------------------
+
+CANCEL_PAGES = {
+    "the challenge's cancel page": "/challenges/{id}/cancel",
+    "the panel's no suitable solution": "/evaluation/challenges/{id}/no-award",
+}
+
+
+@pytest.mark.parametrize("page", CANCEL_PAGES)
+def test_cancelling_under_evaluation_settles_the_submissions(session, client, login, page):
+    world = make_evaluation(session, submissions=3)
+    scored, opened, disqualified = world.submissions
+    for evaluator in world.panel:
+        score(session, evaluator, scored, [8, 8, 8])
+    services.disqualify(session, world.officer, disqualified, "Thiếu hồ sơ")
+    session.commit()
+    assert (scored.status, opened.status) == (SubmissionStatus.SCORED, SubmissionStatus.OPENED)
+    login(world.officer)
+    path = CANCEL_PAGES[page].format(id=world.challenge.id)
+    response = client.post_form(path, {"reason": "Ngân sách bị cắt giảm"},
+                                token_from=f"/evaluation/challenges/{world.challenge.id}/panel")
+    assert response.status_code == 302
+    session.expire_all()
+    assert world.challenge.status is ChallengeStatus.CANCELLED
+    assert (scored.status, opened.status) == (SubmissionStatus.NOT_AWARDED,
+                                              SubmissionStatus.NOT_AWARDED)
+    assert disqualified.status is SubmissionStatus.DISQUALIFIED
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.kind == "award.decided")))
+    assert {s.created_by_id for s in world.submissions} <= told
+
+
+@pytest.mark.parametrize("page", CANCEL_PAGES)
+def test_no_cancelling_while_an_award_is_proposed(session, client, login, page):
+    world = scored_world(session)
+    award = _big_award(session, world)
+    session.commit()
+    login(world.officer)
+    path = CANCEL_PAGES[page].format(id=world.challenge.id)
+    client.post_form(path, {"reason": "Ngân sách bị cắt giảm"},
+                     token_from=f"/evaluation/challenges/{world.challenge.id}/panel")
+    session.expire_all()
+    assert world.challenge.status is ChallengeStatus.EVALUATING
+    assert award.status is AwardStatus.PROPOSED
+    assert all(s.status is SubmissionStatus.SCORED for s in world.submissions)

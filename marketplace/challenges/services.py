@@ -313,15 +313,34 @@ def publish(session, user: User, challenge: Challenge) -> None:
                lifecycle=CHALLENGE_LIFECYCLE, data={"title": challenge.title})
 
 
-def cancel(session, user: User, challenge: Challenge, reason: str) -> None:
+def cancel(session, user: User, challenge: Challenge, reason: str, *,
+           no_suitable_solution: bool = False) -> None:
+    """Cancel a challenge with a public reason: the one rule, whichever page calls it
+    (the challenge's cancel page, or the panel's "no suitable solution"; issue 14).
+    Under evaluation, it is refused while an award is proposed or in effect, and the
+    submissions still in the evaluation are decided "not awarded" and their bidders told.
+    Raises `InvalidTransition` (not cancellable in its status), `NotAllowed` (policy
+    `challenge.cancel`) or `DomainError` (no reason; an award is proposed)."""
+    from marketplace.evaluation import awards  # the evaluation domain builds on this one
+    from marketplace.evaluation.services import live_award
+
+    challenge = awards.lock_challenge(session, challenge)
     CHALLENGE_LIFECYCLE.find(challenge.status, ChallengeStatus.CANCELLED)
     policy.require(user, "challenge.cancel", challenge)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Please give the public reason for cancelling."), field="reason")
+    evaluating = challenge.status is ChallengeStatus.EVALUATING
+    if evaluating and live_award(session, challenge) is not None:
+        raise DomainError(_("An award has already been proposed for this challenge."))
     challenge.cancel_reason = reason
+    data = {"reason": reason}
+    if no_suitable_solution:
+        data["no_suitable_solution"] = True
     transition(session, challenge, ChallengeStatus.CANCELLED, user,
-               lifecycle=CHALLENGE_LIFECYCLE, data={"reason": reason})
+               lifecycle=CHALLENGE_LIFECYCLE, data=data)
+    if evaluating:
+        awards.decide_all(session, challenge, set())
 
 
 def start_evaluation(session, user: User, challenge: Challenge) -> None:

@@ -173,10 +173,12 @@ def _take_effect(session, award: Award) -> None:
     chosen = {item.submission_id for item in award.items}
     transition(session, challenge, ChallengeStatus.AWARDED, SYSTEM,
                lifecycle=CHALLENGE_LIFECYCLE, by_system=True, data={"award_id": award.id})
-    _decide_all(session, challenge, chosen)
+    decide_all(session, challenge, chosen)
 
 
-def _decide_all(session, challenge: Challenge, chosen: set[int]) -> None:
+def decide_all(session, challenge: Challenge, chosen: set[int]) -> None:
+    """Every submission still in the evaluation awarded (`chosen` ids) or not; bidders
+    told. Used by the award taking effect and by cancelling under evaluation."""
     for submission in submissions_of(session, challenge):
         if submission.status not in SCORABLE:
             continue
@@ -189,20 +191,14 @@ def _decide_all(session, challenge: Challenge, chosen: set[int]) -> None:
 
 def cancel_no_suitable_solution(session, officer: User, challenge: Challenge, reason: str
                                 ) -> None:
-    """No submission is good enough: the challenge is cancelled with a public reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Please give the public reason."), field="reason")
-    challenge = lock_challenge(session, challenge)
+    """No submission is good enough: the challenge under evaluation is cancelled with a
+    public reason — by the one cancel rule (`marketplace.challenges.services.cancel`),
+    which settles the submissions and tells the bidders."""
+    from marketplace.challenges.services import cancel
+
     if challenge.status is not ChallengeStatus.EVALUATING:
         raise DomainError(_("This challenge is not under evaluation."))
-    if live_award(session, challenge) is not None:
-        raise DomainError(_("An award has already been proposed for this challenge."))
-    challenge.cancel_reason = reason
-    transition(session, challenge, ChallengeStatus.CANCELLED, officer,
-               lifecycle=CHALLENGE_LIFECYCLE, data={"reason": reason,
-                                                    "no_suitable_solution": True})
-    _decide_all(session, challenge, set())
+    cancel(session, officer, challenge, reason, no_suitable_solution=True)
 
 
 def bidder_members(session, submission: Submission) -> list[User]:
