@@ -32,6 +32,7 @@ from marketplace.evaluation.models import (
     Score,
 )
 from marketplace.evaluation.ranking import standing_of, submissions_of
+from marketplace.evaluation.states import EVALUATION_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
 from marketplace.notifications.services import notify
 from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
@@ -275,16 +276,14 @@ def save_scores(session, evaluator: User, submission: Submission,
         else:
             row.score, row.comment = score, (comment or "").strip()
     evaluation.total = weighted_total(weights, given) if len(given) == len(weights) else None
-    if submit:
-        if evaluation.total is None:
-            raise DomainError(_("Please score every criterion before submitting."))
-        evaluation.status = EvaluationStatus.SUBMITTED
-        evaluation.submitted_at = utcnow()
+    if submit and evaluation.total is None:
+        raise DomainError(_("Please score every criterion before submitting."))
     session.flush()
     if submit:
-        record(session, evaluator, "evaluation.submitted", submission,
-               after={"evaluation_id": evaluation.id, "total": str(evaluation.total),
-                      "scores": {str(cid): s for cid, s in given.items()}})
+        transition(session, evaluation, EvaluationStatus.SUBMITTED, evaluator,
+                   lifecycle=EVALUATION_LIFECYCLE,
+                   data={"submission_id": submission.id, "total": str(evaluation.total),
+                         "scores": {str(cid): s for cid, s in given.items()}})
         mark_scored_if_complete(session, submission)
     return evaluation
 

@@ -1,13 +1,21 @@
-"""The award decision lifecycle.
+"""The award decision lifecycle, and an evaluator's scoring of one submission.
 
 | from     | to       | who (policy action)                                         | public |
 | -------- | -------- | ----------------------------------------------------------- | ------ |
 | proposed | approved | an agency approver other than the proposer (award.approve), | yes    |
 |          |          | or the system at once when the total is within the threshold |       |
 | proposed | rejected | an agency approver other than the proposer (award.reject)   | no     |
+
+Evaluation (one evaluator × one submission):
+
+| from  | to        | who (policy action)                                             | public |
+| ----- | --------- | --------------------------------------------------------------- | ------ |
+| draft | submitted | the evaluator, while they may score it (evaluation.submit); the | no     |
+|       |           | scores are locked from then on                                  |        |
 """
 
 from marketplace.evaluation.models import AwardStatus as S
+from marketplace.evaluation.models import EvaluationStatus as E
 from marketplace.lifecycle import Lifecycle, Transition
 
 AWARD_LIFECYCLE = Lifecycle(
@@ -17,4 +25,12 @@ AWARD_LIFECYCLE = Lifecycle(
         Transition(S.PROPOSED, S.REJECTED, "award.reject"),
     ],
     stamps={S.APPROVED: "decided_at", S.REJECTED: "decided_at"},
+)
+
+EVALUATION_LIFECYCLE = Lifecycle(
+    name="evaluation",
+    transitions=[
+        Transition(E.DRAFT, E.SUBMITTED, "evaluation.submit", event="evaluation.submitted"),
+    ],
+    stamps={E.SUBMITTED: "submitted_at"},
 )

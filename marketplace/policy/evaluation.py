@@ -138,6 +138,14 @@ def score(user, submission) -> bool:
     return submitted is not EvaluationStatus.SUBMITTED
 
 
+@rule("evaluation.submit")
+def submit_evaluation(user, evaluation) -> bool:
+    """Submitting (locking) one's scores: the evaluator, while they may score."""
+    return (evaluation is not None and user is not None
+            and evaluation.evaluator_id == user.id
+            and score(user, evaluation.submission))
+
+
 @rule("evaluation.moderate")
 def moderate(user, submission) -> bool:
     if submission is None or submission.challenge.status is not ChallengeStatus.EVALUATING:

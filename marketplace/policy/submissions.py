@@ -76,6 +76,13 @@ def invite_partner(user, submission) -> bool:
             and submission.challenge.consortia_allowed)
 
 
+@rule("consortium.invite_again")
+def invite_again(user, partner) -> bool:
+    """The lead invites again an organization that declined."""
+    return (partner is not None and partner.status is PartnerStatus.DECLINED
+            and can(user, "consortium.invite", partner.submission))
+
+
 @rule("consortium.respond")
 def respond_to_invitation(user, partner) -> bool:
     """A member of the invited organization accepts or declines, while the lead's

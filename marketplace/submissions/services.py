@@ -35,7 +35,7 @@ from marketplace.submissions.models import (
     Submission,
     SubmissionStatus,
 )
-from marketplace.submissions.states import SUBMISSION_LIFECYCLE
+from marketplace.submissions.states import PARTNER_LIFECYCLE, SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
 
 COMPANY_KINDS = {OrgKind.STARTUP, OrgKind.ENTERPRISE}
@@ -364,13 +364,14 @@ def invite_partner(session, user: User, submission: Submission, *,
     if partner is None:
         partner = ConsortiumPartner(organization=org, invited_by_id=user.id)
         submission.partners.append(partner)
+        session.flush()
+        record(session, user, "consortium.invited", submission,
+               after={"organization_id": org.id})
     else:  # invited again after declining
-        partner.status, partner.invited_by_id, partner.invited_at = (
-            PartnerStatus.INVITED, user.id, utcnow())
+        partner.invited_by_id = user.id
         partner.responded_at = partner.responded_by_id = None
-    session.flush()
-    record(session, user, "consortium.invited", submission,
-           after={"organization_id": org.id})
+        transition(session, partner, PartnerStatus.INVITED, user, lifecycle=PARTNER_LIFECYCLE,
+                   data={"submission_id": submission.id, "organization_id": org.id})
     lead, title = submission.organization.name_vi, submission.challenge.title
     notify(session, _members([org]), "consortium.invited",
            lambda: _("%(lead)s invites your organization to bid together on “%(challenge)s”.",
@@ -402,12 +403,11 @@ def respond(session, user: User, partner: ConsortiumPartner, accept: bool) -> No
         raise DomainError(_("The lead organization has already submitted; it must reopen "
                             "its submission before you can answer."))
     policy.require(user, "consortium.respond", partner)
-    partner.status = PartnerStatus.ACCEPTED if accept else PartnerStatus.DECLINED
-    partner.responded_at = utcnow()
     partner.responded_by_id = user.id
-    session.flush()
-    record(session, user, "consortium.accepted" if accept else "consortium.declined",
-           submission, after={"organization_id": partner.organization_id})
+    transition(session, partner, PartnerStatus.ACCEPTED if accept else PartnerStatus.DECLINED,
+               user, lifecycle=PARTNER_LIFECYCLE,
+               data={"submission_id": submission.id,
+                     "organization_id": partner.organization_id})
     org_name, title = partner.organization.name_vi, submission.challenge.title
     notify(session, _members([submission.organization]), "consortium.responded",
            (lambda: _("%(org)s accepted your invitation to bid together on “%(challenge)s”.",

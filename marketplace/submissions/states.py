@@ -19,9 +19,19 @@ After the deadline (the agency and its panel; none of these is public):
 | scored              | disqualified | agency officer, with a reason (submission.disqualify) |
 | scored              | shortlisted  | agency officer (submission.shortlist)    |
 | opened, scored, shortlisted | awarded / not_awarded | system, when the award takes effect |
+
+Consortium partner (an organization invited to bid with the lead; while the lead's
+submission is a draft):
+
+| from     | to       | who (policy action)                                            |
+| -------- | -------- | -------------------------------------------------------------- |
+| invited  | accepted | a member of the invited organization (consortium.respond)      |
+| invited  | declined | a member of the invited organization (consortium.respond)      |
+| declined | invited  | the lead, inviting it again (consortium.invite_again)          |
 """
 
 from marketplace.lifecycle import Lifecycle, Transition
+from marketplace.submissions.models import PartnerStatus as P
 from marketplace.submissions.models import SubmissionStatus as S
 
 SUBMISSION_LIFECYCLE = Lifecycle(
@@ -44,4 +54,14 @@ SUBMISSION_LIFECYCLE = Lifecycle(
             S.DISQUALIFIED: "disqualified_at", S.SCORED: "scored_at",
             S.SHORTLISTED: "shortlisted_at", S.AWARDED: "decided_at",
             S.NOT_AWARDED: "decided_at"},
+)
+
+PARTNER_LIFECYCLE = Lifecycle(
+    name="consortium",
+    transitions=[
+        Transition(P.INVITED, P.ACCEPTED, "consortium.respond"),
+        Transition(P.INVITED, P.DECLINED, "consortium.respond"),
+        Transition(P.DECLINED, P.INVITED, "consortium.invite_again", event="consortium.invited"),
+    ],
+    stamps={P.ACCEPTED: "responded_at", P.DECLINED: "responded_at", P.INVITED: "invited_at"},
 )
