@@ -12,8 +12,22 @@ from marketplace.requests import Request
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Marketplace(Flask):
+    def dispatch_request(self):
+        """The view; on SQLite, a reading request that found the database busy when it
+        tried to write is run once more as a writer (`database.retry_as_writer`)."""
+        try:
+            return super().dispatch_request()
+        except Exception as error:
+            from marketplace.database import retry_as_writer
+
+            if not retry_as_writer(error):
+                raise
+        return super().dispatch_request()
+
+
 def create_app(config: str | dict | None = "development") -> Flask:
-    app = Flask(
+    app = Marketplace(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
