@@ -6,7 +6,10 @@ query-string value before any view, form or rule sees them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Request as FlaskRequest
+from flask import has_request_context, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.utils import cached_property
 
@@ -20,7 +23,25 @@ def without_nul(values: MultiDict) -> MultiDict:
         for key, value in values.items(multi=True)])
 
 
+def received_at() -> datetime:
+    """When the current request arrived (aware UTC, read once when the server handed the
+    request to the application, before any wait for a lock); outside a request, now.
+    Deadlines are judged at this time: a bid sent before the deadline is not refused
+    because it waited for another writer."""
+    from marketplace.types import utcnow
+
+    if has_request_context():
+        return request.received_at
+    return utcnow()
+
+
 class Request(FlaskRequest):
+    def __init__(self, *args, **kwargs) -> None:
+        from marketplace.types import utcnow
+
+        self.received_at = utcnow()
+        super().__init__(*args, **kwargs)
+
     def _load_form_data(self) -> None:
         super()._load_form_data()
         if "form" in self.__dict__:

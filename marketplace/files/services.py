@@ -5,6 +5,7 @@ file is removed again, so a failed upload leaves no row and no file behind."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from marketplace.audit.services import record
 from marketplace.errors import DomainError
 from marketplace.files.models import Attachment
-from marketplace.files.storage import check_upload, storage
+from marketplace.files.storage import CheckedFile, check_upload, storage
 
 OWNER_FIELDS = ("challenge_id", "submission_id", "delivery_id")
 _PENDING_KEY = "files_written_in_this_transaction"
@@ -33,19 +34,39 @@ def total_size(session, owner_field: str, owner_id: int) -> int:
                           .where(column == owner_id))
 
 
-def attach(session, user, *, owner_field: str, owner_id: int, stream: BinaryIO,
-           filename: str, max_total: int | None = None) -> Attachment:
-    """Check, store and record one upload. The caller has already checked that `user`
-    may change the owner. `max_total` bounds the owner's files together."""
+@dataclass(frozen=True)
+class StoredUpload:
+    """An upload checked and written to storage, not yet recorded (`attach`)."""
+
+    checked: CheckedFile
+    stored_name: str
+
+
+def store_upload(session, stream: BinaryIO, filename: str) -> StoredUpload:
+    """Check an upload and write it to storage, before any lock is taken (the slow part:
+    ~0.2 s for 20 MB). The file is removed again if `session`'s transaction rolls back.
+    Raises DomainError when the file is refused (`check_upload`)."""
+    checked = check_upload(stream, filename)
+    stored_name = storage().save(checked.data)
+    session.info.setdefault(_PENDING_KEY, []).append(stored_name)
+    return StoredUpload(checked, stored_name)
+
+
+def attach(session, user, *, owner_field: str, owner_id: int, stream: BinaryIO | None = None,
+           filename: str = "", max_total: int | None = None,
+           upload: StoredUpload | None = None) -> Attachment:
+    """Check, store and record one upload (or record `upload`, stored beforehand by
+    `store_upload`). The caller has already checked that `user` may change the owner.
+    `max_total` bounds the owner's files together."""
     if owner_field not in OWNER_FIELDS:
         raise ValueError(owner_field)
-    checked = check_upload(stream, filename)
+    if upload is None:
+        upload = store_upload(session, stream, filename)
+    checked, stored_name = upload.checked, upload.stored_name
     if max_total is not None and total_size(session, owner_field, owner_id) + checked.size \
             > max_total:
         raise DomainError(_("Together the files may not exceed %(mb)d MB.",
                             mb=max_total // (1024 * 1024)), field="attachments")
-    stored_name = storage().save(checked.data)
-    session.info.setdefault(_PENDING_KEY, []).append(stored_name)
     attachment = Attachment(original_name=checked.original_name, stored_name=stored_name,
                             content_type=checked.content_type, size=checked.size,
                             sha256=checked.sha256, uploaded_by_id=user.id,

@@ -1,19 +1,31 @@
 """When a challenge takes submissions, and when its submissions are sealed.
 
 Both read the clock, not only the challenge's status: a challenge whose deadline has
-passed takes nothing more even before the close has been recorded."""
+passed takes nothing more even before the close has been recorded. The clock, unless a
+`now` is given, is the time the current request arrived (`marketplace.requests.received_at`;
+now outside a request): a request that arrived before the deadline is judged before it,
+however long it then waited for a lock."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask import has_request_context
+
 from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.requests import received_at
 from marketplace.types import utcnow
+
+
+def decision_time() -> datetime:
+    """The time decisions are judged at: when the current request arrived, or now
+    outside a request (commands, tests)."""
+    return received_at() if has_request_context() else utcnow()
 
 
 def deadline_passed(challenge: Challenge, now: datetime | None = None) -> bool:
     deadline = challenge.submission_deadline
-    return deadline is not None and (now or utcnow()) >= deadline
+    return deadline is not None and (now or decision_time()) >= deadline
 
 
 def accepting_submissions(challenge: Challenge, now: datetime | None = None) -> bool:

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.forms import ConfirmForm
 from marketplace.i18n import current_language
+from marketplace.requests import received_at
 from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
 from marketplace.submissions.forms import AttachmentForm, PartnerForm, SubmissionForm
@@ -81,7 +82,7 @@ def new():
         org_id = form.organization_id.data or orgs[0].id
         try:
             submission = services.start(db.session, current_user, challenge.id, org_id,
-                                         form.content())
+                                         form.content(), now=received_at())
         except DomainError as error:
             db.session.rollback()
             already = services.find_submission(db.session, challenge.id, org_id)
@@ -129,7 +130,8 @@ def edit(submission_id: int):
     del form.organization_id
     if form.validate_on_submit():
         try:
-            services.update(db.session, current_user, submission, form.content())
+            services.update(db.session, current_user, submission, form.content(),
+                            now=received_at())
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -153,7 +155,7 @@ def add_attachments(submission_id: int):
     try:
         for upload in uploads:
             services.add_attachment(db.session, current_user, submission, upload.stream,
-                                    upload.filename)
+                                    upload.filename, now=received_at())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -172,7 +174,8 @@ def remove_attachment(submission_id: int, attachment_id: int):
         abort(404)
     if ConfirmForm().validate_on_submit():
         try:
-            services.remove_attachment(db.session, current_user, submission, attachment)
+            services.remove_attachment(db.session, current_user, submission, attachment,
+                                       now=received_at())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -200,7 +203,7 @@ def change(submission_id: int, action: str):
     rule, message = ACTIONS[action]
     if ConfirmForm().validate_on_submit():
         try:
-            rule(db.session, current_user, submission)
+            rule(db.session, current_user, submission, now=received_at())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -226,7 +229,7 @@ def invite_partner(submission_id: int):
         partner = services.invite_partner(
             db.session, current_user, submission,
             registration_code=form.registration_code.data or "",
-            organization_id=form.organization_id.data or None)
+            organization_id=form.organization_id.data or None, now=received_at())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -246,7 +249,8 @@ def remove_partner(submission_id: int, partner_id: int):
         abort(404)
     if ConfirmForm().validate_on_submit():
         try:
-            services.remove_partner(db.session, current_user, submission, partner)
+            services.remove_partner(db.session, current_user, submission, partner,
+                                    now=received_at())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
@@ -272,7 +276,7 @@ def respond(partner_id: int, answer: str):
     if ConfirmForm().validate_on_submit():
         accept = answer == "accept"
         try:
-            services.respond(db.session, current_user, partner, accept)
+            services.respond(db.session, current_user, partner, accept, now=received_at())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")

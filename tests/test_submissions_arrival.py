@@ -1,0 +1,99 @@
+"""The deadline is judged at the time the request arrived, not when it got the lock.
+
+Writes to one challenge are serialised (its row lock; on SQLite the database's write
+lock), so a bid sent just before the deadline may obtain the lock just after it. It is
+accepted; one sent after the deadline is refused. The file of an upload is checked and
+written before the lock is taken, so the lock is held briefly."""
+
+import io
+import time
+from datetime import timedelta
+
+from marketplace.files import storage as storage_module
+from marketplace.submissions import services
+from marketplace.submissions.models import SubmissionStatus
+from marketplace.types import utcnow
+from tests.submissions_factories import PDF, make_challenge_due, make_draft, make_solver
+
+
+def _late_lock(monkeypatch, until):
+    """Every change to a challenge obtains its lock only after `until`."""
+    original = services._lock
+
+    def waits_for_the_lock(*args, **kwargs):
+        time.sleep(max(0.0, (until - utcnow()).total_seconds()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_lock", waits_for_the_lock)
+
+
+def _move_deadline(session, challenge, deadline) -> None:
+    challenge.clarification_deadline = deadline - timedelta(minutes=1)
+    challenge.submission_deadline = deadline
+    session.flush()
+
+
+def _draft(session, login, deadline):
+    challenge = make_challenge_due(session, deadline)
+    user, org = make_solver(session)
+    draft = make_draft(session, challenge, org)
+    login(user)
+    return challenge, draft
+
+
+def test_a_bid_sent_before_the_deadline_that_gets_the_lock_after_it_is_accepted(
+        client, session, login, monkeypatch):
+    challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    deadline = utcnow() + timedelta(seconds=1)  # the request starts 1 s before it
+    _move_deadline(session, challenge, deadline)
+    _late_lock(monkeypatch, deadline + timedelta(seconds=0.3))
+
+    response = client.post(f"{path}/submit", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert utcnow() > deadline  # the lock was obtained after the deadline
+    session.expire_all()
+    assert draft.status is SubmissionStatus.SUBMITTED
+    assert draft.submitted_at < deadline  # received before it, and recorded so
+    assert draft.receipt_digest
+
+
+def test_a_bid_sent_after_the_deadline_is_refused(client, session, login, monkeypatch):
+    challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    _move_deadline(session, challenge, utcnow() - timedelta(seconds=1))
+
+    response = client.post(f"{path}/submit", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "deadline" in response.get_data(as_text=True) or \
+        "hạn" in response.get_data(as_text=True)
+    session.expire_all()
+    assert draft.status is SubmissionStatus.DRAFT
+
+
+def test_an_upload_is_written_before_the_lock_is_taken(client, session, login, monkeypatch):
+    _challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    order = []
+    original_lock = services._lock
+    original_save = storage_module.LocalStorage.save
+
+    def lock(*args, **kwargs):
+        order.append("lock")
+        return original_lock(*args, **kwargs)
+
+    def save(self, data):
+        order.append("file written")
+        return original_save(self, data)
+
+    monkeypatch.setattr(services, "_lock", lock)
+    monkeypatch.setattr(storage_module.LocalStorage, "save", save)
+    path = f"/submissions/{draft.id}"
+    response = client.post(f"{path}/attachments", content_type="multipart/form-data",
+                           data={"attachments": [(io.BytesIO(PDF), "de-xuat.pdf")],
+                                 "csrf_token": client.csrf_token(path)})
+    assert response.status_code == 302
+    assert order == ["file written", "lock"]
+    assert len(services.attachments_of(session, draft)) == 1
