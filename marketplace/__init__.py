@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, ProductionConfig
 from marketplace.requests import Request
@@ -42,6 +43,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     app.config.update(overrides)
     if config == "production":
         ProductionConfig.check(app.config)
+    _trust_proxies(app)
 
     from marketplace import (  # noqa: F401
         cache,
@@ -81,6 +83,16 @@ def create_app(config: str | dict | None = "development") -> Flask:
 
     errors_web.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind `TRUSTED_PROXIES` reverse proxies, the client's address and scheme are the
+    ones they add to X-Forwarded-For/-Proto (Werkzeug's ProxyFix, the last N entries), so
+    the login limits count each real client. With 0 (the default) those headers are
+    ignored: anyone can send them."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -43,8 +44,15 @@ def _login_account_key() -> str:
     return "login-account:" + services.normalize_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302
+def _wrong_credentials() -> None:
+    """Count this request against the login limits: a wrong email or password. Nothing
+    else counts (a form without its token, a server error): a failure of ours must not
+    lock anyone out."""
+    g.wrong_credentials = True
+
+
+def _failed(_response) -> bool:
+    return bool(g.get("wrong_credentials"))
 
 
 def _account_limit() -> str:
@@ -104,6 +112,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
+            _wrong_credentials()
             flash(_("Wrong email or password, or the account is deactivated."), "danger")
             return render_template("accounts/login.html", form=form), 400
         else:
@@ -139,6 +148,7 @@ def reauthenticate():
             login_user(current_user._get_current_object(), fresh=True)
             db.session.commit()
             return redirect(safe_next(url_for("accounts.profile")))
+        _wrong_credentials()
         form.password.errors.append(_("The password is wrong."))
     return render_template("accounts/reauthenticate.html", form=form)
 
@@ -225,6 +235,8 @@ def change_password():
                                      form.password.data)
         except DomainError as error:
             db.session.rollback()
+            if error.field == "current_password":
+                _wrong_credentials()
             attach_error(form, error)
         else:
             db.session.commit()
