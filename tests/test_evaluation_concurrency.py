@@ -45,6 +45,9 @@ def test_two_simultaneous_awards_make_one(own_database, tmp_path):
                 challenge = session.get(Challenge, challenge_id)
                 assert challenge.status is ChallengeStatus.EVALUATING
                 assert officer.memberships  # loaded before the race starts
+                # the reads' transaction ends here: on SQLite it holds the write lock
+                # (BEGIN IMMEDIATE), and the other thread must reach the barrier too
+                session.commit()
                 barrier.wait()
                 awards.propose(session, officer, challenge,
                                [awards.Choice(top, amount)], "Quyết định")

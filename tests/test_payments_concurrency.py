@@ -40,6 +40,9 @@ def test_two_concurrent_payments_make_one(own_database, tmp_path):
                 target = db.session.get(Milestone, milestone_id)
                 assert target.status is MilestoneStatus.ACCEPTED and user.memberships
                 assert target.order.agency is not None
+                # the reads' transaction ends here: on SQLite it holds the write lock
+                # (BEGIN IMMEDIATE), and the other thread must reach the barrier too
+                db.session.commit()
                 barrier.wait()  # both have seen the milestone accepted
                 services.record_offline(db.session, user, target, reference=f"KB-{n}",
                                         paid_on=local_today())
