@@ -1,65 +1,200 @@
-"""Configuration classes. Every setting reads the environment, with an embedded default
-that lets the site run on one machine with nothing installed."""
+"""Configuration: every setting read from the environment in one typed place (`Settings`,
+pydantic-settings), with an embedded default that lets the site run on one machine with
+nothing installed. A bad value stops the start with the variable's name
+(`ConfigError`); production also refuses settings only fit for a laptop
+(`ProductionConfig.check`). The README's configuration table lists every variable, and a
+test fails on a documented variable that is not read here.
+
+To add a setting: a field of `Settings` (its type parses and checks the value), the
+attribute of `Config` that carries it into `app.config`, and its row in the README."""
+
+from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+PLACEHOLDER_OCDS_PREFIX = "ocds-fcm000"  # refused in production: register a prefix of ours
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+class ConfigError(ValueError):
+    """A setting with a value that cannot be used; the message names the variable."""
 
 
-class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
-    )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
-    # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)
-    SEARCH_POSTINGS_CACHE = _env_int("SEARCH_POSTINGS_CACHE", 2_000_000)
-    SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", 0)  # 0: min(2, CPUs)
-    SEARCH_REBUILD_MEMORY_MB = _env_int("SEARCH_REBUILD_MEMORY_MB", 256)  # per writer process
-    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
-    MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
-    MAX_SUBMISSION_BYTES = _env_int("MAX_SUBMISSION_BYTES", 100 * 1024 * 1024)
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 110 * 1024 * 1024)
+class Settings(BaseSettings):
+    """The environment, parsed: numbers are numbers, booleans accept
+    `1/0, true/false, yes/no, on/off` (any case), an empty variable means the default."""
 
-    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
-    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
-    OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-fcm000")
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore",
+                                      env_ignore_empty=True, frozen=True)
 
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = _env_int("MAIL_PORT", 25)
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@marketplace.local")
-    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") == "1"  # SMTPS (port 465)
-    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 20)  # seconds per SMTP operation, in the worker
+    MARKETPLACE_ENV: Literal["development", "production", "testing"] = "development"
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
+    FLASK_DEBUG: bool = False
+    DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
+    TEST_DATABASE_URL: str = "sqlite://"
+    PUBLIC_BASE_URL: str = ""
+    TRUSTED_PROXIES: int = Field(0, ge=0, le=10)
+
+    UPLOAD_DIR: str = str(INSTANCE_DIR / "uploads")
+    STORAGE_BACKEND: Literal["local", "s3"] = "local"
+    S3_BUCKET: str = ""
+    S3_PREFIX: str = ""
+    S3_ENDPOINT_URL: str = ""
+    S3_REGION: str = ""
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    MAX_UPLOAD_BYTES: int = Field(20 * 1024 * 1024, gt=0)
+    MAX_SUBMISSION_BYTES: int = Field(100 * 1024 * 1024, gt=0)
+    MAX_CONTENT_LENGTH: int = Field(110 * 1024 * 1024, gt=0)
+
+    SEARCH_INDEX_DIR: str = str(INSTANCE_DIR / "search-index")
+    SEARCH_LOCK_TIMEOUT: float = Field(0.5, ge=0)
+    SEARCH_POSTINGS_CACHE: int = Field(2_000_000, ge=0)
+    SEARCH_REBUILD_PROCS: int = Field(0, ge=0)  # 0: min(2, CPUs)
+    SEARCH_REBUILD_MEMORY_MB: int = Field(256, gt=0)
+
+    STRIPE_SECRET_KEY: str = ""
+    STRIPE_WEBHOOK_SECRET: str = ""
+    STRIPE_API_BASE: str = ""
+    OCDS_PREFIX: str = Field(PLACEHOLDER_OCDS_PREFIX, pattern=r"^ocds-[a-z0-9]{6}$")
+
+    MAIL_BACKEND: Literal["console", "smtp", "memory"] = "console"
+    MAIL_SERVER: str = ""
+    MAIL_PORT: int = Field(25, ge=1, le=65535)
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: str = ""
+    MAIL_USE_TLS: bool = False
+    MAIL_DEFAULT_SENDER: str = "no-reply@marketplace.local"
+    MAIL_SEND_AFTER_REQUEST: bool = True
+    MAIL_USE_SSL: bool = False  # SMTPS (port 465)
+    MAIL_TIMEOUT: int = Field(20, gt=0)  # seconds per SMTP operation, in the worker
 
     # marketplace/jobs.py: the worker's queue (Huey): "sqlite:///path" (the embedded
     # default, a file under instance/), "redis://…" in production, or "memory://"
-    JOBS_URL = os.environ.get("JOBS_URL", f"sqlite:///{INSTANCE_DIR / 'jobs.sqlite3'}")
-    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"  # run jobs in the caller
-    JOBS_WORKERS = _env_int("JOBS_WORKERS", 2)  # threads of `flask worker`
+    JOBS_URL: str = f"sqlite:///{INSTANCE_DIR / 'jobs.sqlite3'}"
+    JOBS_IMMEDIATE: bool = False  # run jobs in the caller
+    JOBS_WORKERS: int = Field(2, gt=0)  # threads of `flask worker`
     # files no row references are removed by `flask files sweep` once older than this
-    FILES_SWEEP_GRACE = _env_int("FILES_SWEEP_GRACE", 3600)  # seconds
+    FILES_SWEEP_GRACE: int = Field(3600, ge=0)  # seconds
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    LOGIN_LIMIT_PER_ACCOUNT: str = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS: str = "20 per 15 minutes"
+    PASSWORD_RESET_MAX_AGE: int = Field(3600, gt=0)  # seconds
+    INVITATION_MAX_AGE_DAYS: int = Field(14, gt=0)
+
+    CACHE_URL: str = ""
+    REDIS_URL: str = ""
+    CACHE_BACKEND: Literal["", "simple", "redis", "null"] = ""  # "": redis with a URL
+    CACHE_MAX_ENTRIES: int = Field(1024, gt=0)
+    CACHE_PAGE_TTL: int = Field(30, ge=0)  # whole anonymous pages: clock bound
+    CACHE_VERSION_TTL: int = Field(1, ge=0)  # a process keeps the data version
+    CACHE_DATA_TTL: int = Field(300, ge=0)  # figures keyed by the data version
+    # figures slower than this (seconds) are recomputed after the response, the previous
+    # ones shown meanwhile (marketplace.cache.memoize_latest)
+    CACHE_REFRESH_AFTER: float = Field(0.5, ge=0)
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+                raise ValueError("an absolute http(s) URL such as https://example.gov.vn")
+        return value
+
+    @field_validator("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # ValueError with the reason
+        return value
+
+
+def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (default: the process environment). Raises
+    ConfigError naming every variable whose value is refused, with the reason."""
+    source = os.environ if environ is None else environ
+    names = Settings.model_fields
+    try:
+        return Settings.model_validate(
+            {k: v for k, v in source.items() if k in names and v != ""}) \
+            if environ is not None else Settings()
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = str(item["loc"][0]) if item["loc"] else "?"
+            value = source.get(name, "")
+            if any(secret in name for secret in ("SECRET", "PASSWORD", "KEY")):
+                value = "…"  # never a secret in a log
+            problems.append(f"{name}={value!r}: {item['msg']}")
+        raise ConfigError("Bad configuration: " + "; ".join(problems)) from None
+
+
+SETTINGS = read_settings()
+
+
+class Config:
+    SECRET_KEY = SETTINGS.SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = SETTINGS.DATABASE_URL
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    PUBLIC_BASE_URL = SETTINGS.PUBLIC_BASE_URL  # absolute links in mail
+    TRUSTED_PROXIES = SETTINGS.TRUSTED_PROXIES  # reverse proxies whose X-Forwarded-* count
+    UPLOAD_DIR = SETTINGS.UPLOAD_DIR
+    SEARCH_INDEX_DIR = SETTINGS.SEARCH_INDEX_DIR
+    SEARCH_LOCK_TIMEOUT = SETTINGS.SEARCH_LOCK_TIMEOUT
+    # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)
+    SEARCH_POSTINGS_CACHE = SETTINGS.SEARCH_POSTINGS_CACHE
+    SEARCH_REBUILD_PROCS = SETTINGS.SEARCH_REBUILD_PROCS  # 0: min(2, CPUs)
+    SEARCH_REBUILD_MEMORY_MB = SETTINGS.SEARCH_REBUILD_MEMORY_MB  # per writer process
+    STORAGE_BACKEND = SETTINGS.STORAGE_BACKEND
+    S3_BUCKET = SETTINGS.S3_BUCKET
+    S3_PREFIX = SETTINGS.S3_PREFIX
+    S3_ENDPOINT_URL = SETTINGS.S3_ENDPOINT_URL
+    S3_REGION = SETTINGS.S3_REGION
+    S3_ACCESS_KEY_ID = SETTINGS.S3_ACCESS_KEY_ID
+    S3_SECRET_ACCESS_KEY = SETTINGS.S3_SECRET_ACCESS_KEY
+    MAX_UPLOAD_BYTES = SETTINGS.MAX_UPLOAD_BYTES
+    MAX_SUBMISSION_BYTES = SETTINGS.MAX_SUBMISSION_BYTES
+    MAX_CONTENT_LENGTH = SETTINGS.MAX_CONTENT_LENGTH
+
+    STRIPE_SECRET_KEY = SETTINGS.STRIPE_SECRET_KEY
+    STRIPE_WEBHOOK_SECRET = SETTINGS.STRIPE_WEBHOOK_SECRET
+    STRIPE_API_BASE = SETTINGS.STRIPE_API_BASE
+    OCDS_PREFIX = SETTINGS.OCDS_PREFIX
+
+    MAIL_BACKEND = SETTINGS.MAIL_BACKEND
+    MAIL_SERVER = SETTINGS.MAIL_SERVER
+    MAIL_PORT = SETTINGS.MAIL_PORT
+    MAIL_USERNAME = SETTINGS.MAIL_USERNAME
+    MAIL_PASSWORD = SETTINGS.MAIL_PASSWORD
+    MAIL_USE_TLS = SETTINGS.MAIL_USE_TLS
+    MAIL_DEFAULT_SENDER = SETTINGS.MAIL_DEFAULT_SENDER
+    MAIL_SEND_AFTER_REQUEST = SETTINGS.MAIL_SEND_AFTER_REQUEST
+    MAIL_USE_SSL = SETTINGS.MAIL_USE_SSL
+    MAIL_TIMEOUT = SETTINGS.MAIL_TIMEOUT
+
+    JOBS_URL = SETTINGS.JOBS_URL
+    JOBS_IMMEDIATE = SETTINGS.JOBS_IMMEDIATE
+    JOBS_WORKERS = SETTINGS.JOBS_WORKERS
+    FILES_SWEEP_GRACE = SETTINGS.FILES_SWEEP_GRACE
+
+    RATELIMIT_STORAGE_URI = SETTINGS.RATELIMIT_STORAGE_URI
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
-    # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
-    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    LOGIN_LIMIT_PER_ACCOUNT = SETTINGS.LOGIN_LIMIT_PER_ACCOUNT
+    LOGIN_LIMIT_PER_ADDRESS = SETTINGS.LOGIN_LIMIT_PER_ADDRESS
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -71,20 +206,18 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
-    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
-    INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
+    PASSWORD_RESET_MAX_AGE = SETTINGS.PASSWORD_RESET_MAX_AGE
+    INVITATION_MAX_AGE_DAYS = SETTINGS.INVITATION_MAX_AGE_DAYS
     HSTS = False
 
     # marketplace/cache.py: "simple" (in-process LRU), "redis" (CACHE_URL) or "null"
-    CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
-    CACHE_BACKEND = os.environ.get("CACHE_BACKEND") or ("redis" if CACHE_URL else "simple")
-    CACHE_MAX_ENTRIES = _env_int("CACHE_MAX_ENTRIES", 1024)
-    CACHE_PAGE_TTL = _env_int("CACHE_PAGE_TTL", 30)  # whole anonymous pages: clock bound
-    CACHE_VERSION_TTL = _env_int("CACHE_VERSION_TTL", 1)  # a process keeps the data version
-    CACHE_DATA_TTL = _env_int("CACHE_DATA_TTL", 300)  # figures keyed by the data version
-    # figures slower than this (seconds) are recomputed after the response, the previous
-    # ones shown meanwhile (marketplace.cache.memoize_latest)
-    CACHE_REFRESH_AFTER = float(os.environ.get("CACHE_REFRESH_AFTER", "0.5"))
+    CACHE_URL = SETTINGS.CACHE_URL or SETTINGS.REDIS_URL
+    CACHE_BACKEND = SETTINGS.CACHE_BACKEND or ("redis" if CACHE_URL else "simple")
+    CACHE_MAX_ENTRIES = SETTINGS.CACHE_MAX_ENTRIES
+    CACHE_PAGE_TTL = SETTINGS.CACHE_PAGE_TTL
+    CACHE_VERSION_TTL = SETTINGS.CACHE_VERSION_TTL
+    CACHE_DATA_TTL = SETTINGS.CACHE_DATA_TTL
+    CACHE_REFRESH_AFTER = SETTINGS.CACHE_REFRESH_AFTER
 
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None
@@ -93,13 +226,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    DEBUG = os.environ.get("FLASK_DEBUG", "") == "1"
+    DEBUG = SETTINGS.FLASK_DEBUG
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = SETTINGS.TEST_DATABASE_URL
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
     JOBS_URL = "memory://"
@@ -114,12 +247,26 @@ class ProductionConfig(Config):
     HSTS = True
 
     @classmethod
-    def check(cls, settings: dict) -> None:
-        """Refuse to start with settings that are only fit for a laptop."""
+    def check(cls, settings: Mapping) -> None:
+        """Refuse to start with settings that are only fit for a laptop. Raises
+        RuntimeError naming the variable to set."""
         if settings.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
             raise RuntimeError("Production needs a SECRET_KEY of its own (set SECRET_KEY).")
         if settings.get("DEBUG"):
             raise RuntimeError("Production refuses to run with DEBUG on.")
+        if settings.get("MAIL_BACKEND") == "console" and not settings.get("MAIL_SERVER"):
+            raise RuntimeError("Production does not print mail to the console: set "
+                               "MAIL_BACKEND=smtp and MAIL_SERVER.")
+        if str(settings.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+            raise RuntimeError("Production needs login limits shared by every worker: set "
+                               "RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/0).")
+        if settings.get("OCDS_PREFIX") in (None, "", PLACEHOLDER_OCDS_PREFIX):
+            raise RuntimeError(f"Production needs the OCDS prefix registered for this site, "
+                               f"not the placeholder {PLACEHOLDER_OCDS_PREFIX} (set "
+                               f"OCDS_PREFIX).")
+        if not settings.get("PUBLIC_BASE_URL"):
+            raise RuntimeError("Production needs PUBLIC_BASE_URL (e.g. https://example.gov.vn) "
+                               "for the links in mail.")
 
 
 CONFIGS = {

@@ -15,6 +15,12 @@ from marketplace.accounts.models import (
 )
 
 PASSWORD = "correct horse battery"  # noqa: S105
+# what production needs besides a database (config.ProductionConfig.check)
+PRODUCTION_SETTINGS = {
+    "ENV_NAME": "production", "SECRET_KEY": "s" * 48, "MAIL_BACKEND": "smtp",
+    "MAIL_SERVER": "127.0.0.1", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "OCDS_PREFIX": "ocds-abc123", "PUBLIC_BASE_URL": "https://example.gov.vn",
+}
 _seq = itertools.count(1)
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from config import DEFAULT_SECRET_KEY
 from marketplace import create_app
+from tests.factories import PRODUCTION_SETTINGS
 
 
 def test_healthz_reports_database(client):
@@ -59,11 +60,11 @@ def test_no_cdn_bootstrap_is_served_locally(client):
 ])
 def test_production_refuses_unsafe_settings(settings, message):
     with pytest.raises(RuntimeError, match=message):
-        create_app({"ENV_NAME": "production", **settings})
+        create_app({**PRODUCTION_SETTINGS, **settings})
 
 
 def test_production_settings_are_hardened():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+    app = create_app({**PRODUCTION_SETTINGS, "SECRET_KEY": "x" * 40,
                       "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

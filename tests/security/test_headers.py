@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace import create_app
+from tests.factories import PRODUCTION_SETTINGS
 from tests.security.matrix import Clients
 from tests.security.world import build_world
 
@@ -98,8 +99,7 @@ def test_cookies_are_httponly_and_samesite(client, make_user, login):
 
 @pytest.fixture
 def production(database_url, tmp_path):
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 48,
-                      "SQLALCHEMY_DATABASE_URI": database_url,
+    app = create_app({**PRODUCTION_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url,
                       "UPLOAD_DIR": str(tmp_path / "u"), "SEARCH_INDEX_DIR": str(tmp_path / "s")})
     yield app
     from marketplace.extensions import db
@@ -124,6 +124,5 @@ def test_production_sends_hsts_and_secure_cookies_and_never_debugs(production):
 
 def test_production_ignores_flask_debug_in_the_environment(monkeypatch, database_url):
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 48,
-                      "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({**PRODUCTION_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url})
     assert not app.debug
