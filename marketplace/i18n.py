@@ -48,8 +48,27 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+def compiled_translations(app: Flask) -> Path:
+    """The folder whose `vi/LC_MESSAGES/messages.mo` is current. The compiled catalogue
+    is not in git (`make` builds it); a site installed and started without it would serve
+    English, so it is compiled here when missing or older than its parts: into the
+    package, or, when that cannot be written, into the instance folder."""
+    from marketplace import i18n_build
+
+    if i18n_build.is_current():
+        return TRANSLATIONS_DIR
+    try:
+        i18n_build.build()
+        return TRANSLATIONS_DIR
+    except OSError:
+        own = Path(app.instance_path) / "translations"
+        i18n_build.build(own / "vi" / "LC_MESSAGES" / "messages.mo")
+        return own
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled_translations(app))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(vnd=vnd, number=number, local_datetime=local_datetime)
     app.jinja_env.globals.update(current_language=current_language)

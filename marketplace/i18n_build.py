@@ -8,7 +8,9 @@ the code and templates that has no Vietnamese translation (exit 1 if any)."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -35,11 +37,28 @@ def merged_catalog() -> Catalog:
     return catalog
 
 
-def build() -> Path:
-    MO_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with MO_FILE.open("wb") as fh:
-        write_mo(fh, merged_catalog())
-    return MO_FILE
+def build(target: Path = MO_FILE) -> Path:
+    """Write the compiled catalogue to `target`, atomically (a temporary file renamed):
+    several processes starting at once never read half a file. Raises OSError when the
+    folder cannot be written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".messages-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write_mo(fh, merged_catalog())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def is_current(mo_file: Path = MO_FILE) -> bool:
+    """The compiled catalogue exists and is newer than every part."""
+    if not mo_file.exists():
+        return False
+    built = mo_file.stat().st_mtime
+    return all(part.stat().st_mtime <= built for part in PARTS_DIR.glob("*.po"))
 
 
 def source_messages() -> dict[object, str]:
