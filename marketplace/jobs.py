@@ -121,7 +121,8 @@ class Jobs:
     def enqueue(self, name: str, *args) -> bool:
         """Queue job `name`; False (logged) when the queue cannot take it."""
         try:
-            self.huey  # noqa: B018 - makes the tasks
+            if self.huey.immediate:
+                _end_callers_transaction()
             self.tasks[name](*args)
         except Exception:  # noqa: BLE001 - the periodic run catches up
             log.exception("job %s could not be queued", name)
@@ -135,6 +136,22 @@ class Jobs:
             huey.execute(task)
             count += 1
         return count
+
+
+def _end_callers_transaction() -> None:
+    """Jobs are queued after the caller's commit; a job run immediately, in the caller,
+    uses a connection of its own, which must not wait for the caller's transaction begun
+    since (on SQLite a writer's `BEGIN IMMEDIATE` holds the database's write lock: the
+    job would wait for it until the busy timeout). End it when it has nothing unsaved."""
+    from flask import has_app_context
+
+    from marketplace.extensions import db
+
+    if not has_app_context() or not db.session.registry.has():
+        return
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 def jobs(app: Flask | None = None) -> Jobs:
