@@ -21,7 +21,9 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+# a checkout keeps its data in its own instance/; an installed site (no templates beside
+# this file) in the instance/ of the folder it is started from
+INSTANCE_DIR = (BASE_DIR if (BASE_DIR / "templates").is_dir() else Path.cwd()) / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 PLACEHOLDER_OCDS_PREFIX = "ocds-fcm000"  # refused in production: register a prefix of ours
 

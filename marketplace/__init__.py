@@ -7,10 +7,13 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, ProductionConfig
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from marketplace.requests import Request
 
 ROOT = Path(__file__).resolve().parent.parent
+# templates, static files and migrations: at the top of a checkout, or in the installed
+# package, where the wheel puts them (setup.py)
+SITE_DIR = ROOT if (ROOT / "templates").is_dir() else Path(__file__).resolve().parent / "_site"
 
 
 class Marketplace(Flask):
@@ -30,9 +33,9 @@ class Marketplace(Flask):
 def create_app(config: str | dict | None = "development") -> Flask:
     app = Marketplace(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(SITE_DIR / "templates"),
+        static_folder=str(SITE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.request_class = Request  # NUL characters dropped from forms and query strings
     overrides = {}
@@ -60,7 +63,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
 
     database.configure_engine_options(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(SITE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
