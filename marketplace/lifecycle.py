@@ -50,8 +50,57 @@ class Lifecycle:
     def can_move(self, obj: Any, target: StrEnum) -> bool:
         return (getattr(obj, self.status_attr), target) in self._table
 
+    def step(self, source: StrEnum, target: StrEnum) -> Transition | None:
+        """The transition source → target, or None when the table has none."""
+        return self._table.get((source, target))
+
 
 SYSTEM = None  # the actor of a change made by the clock, not by a person
+
+
+def _tables() -> list[tuple[type, Lifecycle]]:
+    """Each model class with the table that moves its status (imported here, late: the
+    states modules import this one)."""
+    from marketplace.accounts.models import Organization
+    from marketplace.accounts.states import ORGANIZATION_LIFECYCLE
+    from marketplace.challenges.models import Challenge
+    from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+    from marketplace.evaluation.models import Award, Evaluation
+    from marketplace.evaluation.states import AWARD_LIFECYCLE, EVALUATION_LIFECYCLE
+    from marketplace.orders.models import Milestone, PilotOrder
+    from marketplace.orders.states import MILESTONE_LIFECYCLE, ORDER_LIFECYCLE
+    from marketplace.payments.models import Payment
+    from marketplace.payments.states import PAYMENT_LIFECYCLE
+    from marketplace.submissions.models import ConsortiumPartner, Submission
+    from marketplace.submissions.states import PARTNER_LIFECYCLE, SUBMISSION_LIFECYCLE
+
+    return [(Organization, ORGANIZATION_LIFECYCLE), (Challenge, CHALLENGE_LIFECYCLE),
+            (Award, AWARD_LIFECYCLE), (Evaluation, EVALUATION_LIFECYCLE),
+            (PilotOrder, ORDER_LIFECYCLE), (Milestone, MILESTONE_LIFECYCLE),
+            (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
+            (ConsortiumPartner, PARTNER_LIFECYCLE)]
+
+
+def lifecycle_of(obj: Any) -> Lifecycle:
+    """The lifecycle table of `obj`'s kind. Raises `LookupError` for a kind without one."""
+    for model, lifecycle in _tables():
+        if isinstance(obj, model):
+            return lifecycle
+    raise LookupError(f"no lifecycle for {type(obj).__name__}")
+
+
+def can_transition(user, obj: Any, target: StrEnum | str) -> bool:
+    """Whether `user` may move `obj` to `target` now: its table has the step from the
+    current status and the policy lets the user take it (a step only the system takes is
+    nobody's). Templates ask this to decide which action to show, instead of comparing
+    status strings (issue 14: one rule per decision). `target` is a status or its value;
+    False for None."""
+    if obj is None:
+        return False
+    lifecycle = lifecycle_of(obj)
+    source = getattr(obj, lifecycle.status_attr)
+    step = lifecycle.step(source, type(source)(target))
+    return step is not None and policy.can(user, step.action, obj)
 
 
 def transition(

@@ -4,7 +4,7 @@ An agency officer is a member of the owning agency with the role owner or office
 Drafting is open to the officers of any agency that is not rejected; publishing (and
 everything after it) needs a verified agency."""
 
-from marketplace.accounts.models import MemberRole, OrgKind, OrgStatus
+from marketplace.accounts.models import AGENCY_ROLES, MemberRole, OrgKind, OrgStatus
 from marketplace.challenges.models import Challenge, ChallengeStatus, Clarification
 from marketplace.policy.core import rule
 
@@ -22,7 +22,10 @@ def is_verified_officer(user, agency) -> bool:
 
 
 def is_agency_member(user, agency_id: int) -> bool:
-    return user is not None and user.membership_in(agency_id) is not None
+    """A member of the agency in an agency role (owner, officer, approver). The one
+    meaning, asked by every policy module (issue 14: there were four, with two
+    meanings: any membership, or an agency role)."""
+    return user is not None and user.role_in(agency_id) in AGENCY_ROLES
 
 
 def solver_organizations(user) -> list:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import AGENCY_ROLES, SOLVER_ROLES, MemberRole
+from marketplace.accounts.models import SOLVER_ROLES, MemberRole
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import (
     AwardStatus,
@@ -26,7 +26,11 @@ from marketplace.evaluation.models import (
     PanelMember,
 )
 from marketplace.extensions import db
-from marketplace.policy.challenges import is_agency_officer, is_verified_officer
+from marketplace.policy.challenges import (
+    is_agency_member,
+    is_agency_officer,
+    is_verified_officer,
+)
 from marketplace.policy.core import rule
 from marketplace.submissions.models import IN_EVALUATION, SubmissionStatus
 
@@ -56,10 +60,6 @@ def belongs_to_bidder(user, submission) -> bool:
         return False
     org_ids = [submission.organization_id, *submission.accepted_partner_ids()]
     return any(user.role_in(org_id) in SOLVER_ROLES for org_id in org_ids)
-
-
-def is_agency_member(user, challenge) -> bool:
-    return user is not None and user.role_in(challenge.agency_id) in AGENCY_ROLES
 
 
 @rule("evaluation.manage")
@@ -122,7 +122,8 @@ def view_identity(user, submission) -> bool:
     (unless they may see it in another capacity: the agency or the bidders)."""
     if submission is None or user is None:
         return False
-    if belongs_to_bidder(user, submission) or is_agency_member(user, submission.challenge):
+    if belongs_to_bidder(user, submission) or \
+            is_agency_member(user, submission.challenge.agency_id):
         return True
     return not submission.challenge.blind_review
 
@@ -212,14 +213,14 @@ def view_award(user, award) -> bool:
         return False
     if award.status is AwardStatus.APPROVED:
         return True
-    return is_agency_member(user, award.challenge)
+    return is_agency_member(user, award.challenge.agency_id)
 
 
 @rule("award.view_report")
 def view_report(user, challenge) -> bool:
     """The full evaluation report, with evaluators' names: the agency's members."""
     return (challenge is not None and challenge.status in (*REVIEWABLE, ChallengeStatus.CANCELLED)
-            and is_agency_member(user, challenge))
+            and is_agency_member(user, challenge.agency_id))
 
 
 @rule("evaluation.feedback")

@@ -4,7 +4,7 @@ The two parties of an order are its agency (officers draft, offer, accept, termi
 the approver countersigns) and its solver (the owner signs; members report deliveries).
 The lifecycle table says *when* a step is possible; these rules say *who* may take it."""
 
-from marketplace.accounts.models import AGENCY_ROLES, SOLVER_ROLES, MemberRole
+from marketplace.accounts.models import SOLVER_ROLES, MemberRole
 from marketplace.evaluation.models import AwardStatus
 from marketplace.orders.models import (
     PUBLIC_ORDER_STATUSES,
@@ -13,7 +13,11 @@ from marketplace.orders.models import (
     OrderStatus,
     PilotOrder,
 )
-from marketplace.policy.challenges import is_agency_officer, is_verified_officer
+from marketplace.policy.challenges import (
+    is_agency_member,
+    is_agency_officer,
+    is_verified_officer,
+)
 from marketplace.policy.core import rule
 
 
@@ -41,15 +45,11 @@ def is_solver_member(user, order) -> bool:
     return user is not None and user.role_in(order.solver_id) in SOLVER_ROLES
 
 
-def is_agency_member(user, order) -> bool:
-    return user is not None and user.role_in(order.agency_id) in AGENCY_ROLES
-
-
 def is_party(user, order) -> bool:
     """A member of the agency, or of the solver once the order has been offered to it."""
     if order is None or user is None:
         return False
-    if is_agency_member(user, order):
+    if is_agency_member(user, order.agency_id):
         return True
     return order.status is not OrderStatus.DRAFT and is_solver_member(user, order)
 

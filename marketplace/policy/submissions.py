@@ -6,12 +6,13 @@ owns the challenge (and its evaluators, through `submission.view_as_evaluator`) 
 the submissions that take part in the evaluation; drafts and withdrawn ones stay with
 the solver for ever."""
 
-from marketplace.accounts.models import AGENCY_ROLES, SOLVER_ROLES
+from marketplace.accounts.models import SOLVER_ROLES
+from marketplace.policy.challenges import is_agency_member
 from marketplace.policy.core import can, rule
 from marketplace.submissions.clock import accepting_submissions, is_sealed
 from marketplace.submissions.models import IN_EVALUATION, PartnerStatus, SubmissionStatus
 
-EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.SUBMITTED, SubmissionStatus.WITHDRAWN)
+REOPENABLE = (SubmissionStatus.SUBMITTED, SubmissionStatus.WITHDRAWN)
 
 
 def is_lead_member(user, submission) -> bool:
@@ -25,10 +26,6 @@ def is_partner_member(user, submission) -> bool:
                for org_id in submission.accepted_partner_ids())
 
 
-def is_agency_member(user, submission) -> bool:
-    return user is not None and user.role_in(submission.challenge.agency_id) in AGENCY_ROLES
-
-
 @rule("submission.view")
 def view_submission(user, submission) -> bool:
     if submission is None or user is None:
@@ -37,8 +34,8 @@ def view_submission(user, submission) -> bool:
         return True
     if is_sealed(submission.challenge) or submission.status not in IN_EVALUATION:
         return False
-    return is_agency_member(user, submission) or can(user, "submission.view_as_evaluator",
-                                                     submission)
+    return is_agency_member(user, submission.challenge.agency_id) or can(
+        user, "submission.view_as_evaluator", submission)
 
 
 def _lead_while_open(user, submission, statuses) -> bool:
@@ -49,8 +46,17 @@ def _lead_while_open(user, submission, statuses) -> bool:
 
 @rule("submission.edit")
 def edit_submission(user, submission) -> bool:
-    """Change a draft, or take a submitted or withdrawn one back to draft."""
-    return _lead_while_open(user, submission, EDITABLE)
+    """Change a draft — its content, files and partners: the lead organization, before
+    the deadline. The one rule "only a draft can be edited" (issue 14), asked by the
+    services and the templates alike; a submitted or withdrawn one is reopened first
+    (`submission.reopen`)."""
+    return _lead_while_open(user, submission, (SubmissionStatus.DRAFT,))
+
+
+@rule("submission.reopen")
+def reopen_submission(user, submission) -> bool:
+    """Take a submitted or withdrawn submission back to draft, to edit it."""
+    return _lead_while_open(user, submission, REOPENABLE)
 
 
 @rule("submission.submit")

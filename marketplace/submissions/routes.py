@@ -17,7 +17,7 @@ from marketplace.requests import received_at
 from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
 from marketplace.submissions.forms import AttachmentForm, PartnerForm, SubmissionForm
-from marketplace.submissions.models import ConsortiumPartner, Submission, SubmissionStatus
+from marketplace.submissions.models import ConsortiumPartner, Submission
 from marketplace.web import attach_error, get_or_404
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
@@ -121,8 +121,7 @@ def show(submission_id: int):
 @login_required
 def edit(submission_id: int):
     submission = get_submission_or_404(submission_id, current_user)
-    if submission.status is not SubmissionStatus.DRAFT or not policy.can(
-            current_user, "submission.edit", submission):
+    if not policy.can(current_user, "submission.edit", submission):
         flash(_("Only a draft can be changed, by its own organization, before the deadline."),
               "warning")
         return _show(submission)

@@ -246,8 +246,7 @@ def start(session, user: User, challenge_id: int, organization_id: int,
 def update(session, user: User, submission: Submission, content: SubmissionContent, *,
            now: datetime | None = None) -> None:
     challenge = _lock(session, submission, submission.challenge_id, now)
-    _require_draft(submission)
-    policy.require(user, "submission.edit", submission)
+    _require_editable(user, submission)
     _check_content(challenge, content)
     changed = _apply(submission, content)
     if changed:
@@ -264,8 +263,7 @@ def add_attachment(session, user: User, submission: Submission, stream: BinaryIO
                             "without folders.", name=filename), field="attachments")
     upload = files.store_upload(session, stream, filename)
     _lock(session, submission, submission.challenge_id, now)
-    _require_draft(submission)
-    policy.require(user, "submission.edit", submission)
+    _require_editable(user, submission)
     attachment = files.attach(session, user, owner_field="submission_id",
                               owner_id=submission.id, upload=upload,
                               max_total=current_app.config["MAX_SUBMISSION_BYTES"])
@@ -276,8 +274,7 @@ def add_attachment(session, user: User, submission: Submission, stream: BinaryIO
 def remove_attachment(session, user: User, submission: Submission,
                       attachment: Attachment, *, now: datetime | None = None) -> None:
     _lock(session, submission, submission.challenge_id, now)
-    _require_draft(submission)
-    policy.require(user, "submission.edit", submission)
+    _require_editable(user, submission)
     if attachment.submission_id != submission.id:
         raise NotAllowed(_("You are not allowed to do this."))
     files.remove(session, user, attachment)
@@ -290,9 +287,15 @@ def _path_like(filename: str) -> bool:
     return any(mark in name for mark in ("/", "\\", "\x00")) or name.strip() in (".", "..")
 
 
-def _require_draft(submission: Submission) -> None:
-    if submission.status is not SubmissionStatus.DRAFT:
+def _require_editable(user: User, submission: Submission) -> None:
+    """The policy's `submission.edit` (only a draft, by the lead, before the deadline).
+    Raises `DomainError` saying how to edit a submitted or withdrawn one the user could
+    reopen, `NotAllowed` otherwise."""
+    if policy.can(user, "submission.edit", submission):
+        return
+    if policy.can(user, "submission.reopen", submission):
         raise DomainError(_("Only a draft can be changed. Reopen the submission to edit it."))
+    policy.require(user, "submission.edit", submission)
 
 
 def submit(session, user: User, submission: Submission, *, now: datetime | None = None) -> str:
@@ -355,7 +358,7 @@ def invite_partner(session, user: User, submission: Submission, *,
     _lock(session, submission, submission.challenge_id, now)
     if not submission.challenge.consortia_allowed:
         raise DomainError(_("This challenge does not accept consortia."))
-    _require_draft(submission)
+    _require_editable(user, submission)
     policy.require(user, "consortium.invite", submission)
     code = (registration_code or "").strip().upper()
     if code:
@@ -398,7 +401,7 @@ def invite_partner(session, user: User, submission: Submission, *,
 def remove_partner(session, user: User, submission: Submission,
                    partner: ConsortiumPartner, *, now: datetime | None = None) -> None:
     _lock(session, submission, submission.challenge_id, now)
-    _require_draft(submission)
+    _require_editable(user, submission)
     policy.require(user, "consortium.invite", submission)
     if partner.submission_id != submission.id:
         raise NotAllowed(_("You are not allowed to do this."))

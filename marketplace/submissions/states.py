@@ -6,8 +6,8 @@ Before the deadline (the solver's own organization):
 | --------- | --------- | ------------------------------------------- |
 | draft     | submitted | a member of the lead organization (submission.submit) |
 | submitted | withdrawn | a member of the lead organization (submission.withdraw) |
-| submitted | draft     | a member of the lead organization, to edit again (submission.edit) |
-| withdrawn | draft     | a member of the lead organization (submission.edit) |
+| submitted | draft     | a member of the lead organization, to edit again (submission.reopen) |
+| withdrawn | draft     | a member of the lead organization (submission.reopen) |
 
 After the deadline (the agency and its panel; none of these is public):
 
@@ -39,8 +39,8 @@ SUBMISSION_LIFECYCLE = Lifecycle(
     transitions=[
         Transition(S.DRAFT, S.SUBMITTED, "submission.submit"),
         Transition(S.SUBMITTED, S.WITHDRAWN, "submission.withdraw"),
-        Transition(S.SUBMITTED, S.DRAFT, "submission.edit", event="submission.reopened"),
-        Transition(S.WITHDRAWN, S.DRAFT, "submission.edit", event="submission.reopened"),
+        Transition(S.SUBMITTED, S.DRAFT, "submission.reopen", event="submission.reopened"),
+        Transition(S.WITHDRAWN, S.DRAFT, "submission.reopen", event="submission.reopened"),
         Transition(S.SUBMITTED, S.OPENED, "submission.open"),
         Transition(S.OPENED, S.DISQUALIFIED, "submission.disqualify"),
         Transition(S.SCORED, S.DISQUALIFIED, "submission.disqualify"),
