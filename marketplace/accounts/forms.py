@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,7 +18,7 @@ from wtforms.validators import (
 )
 
 from marketplace.accounts.models import OrgKind
-from marketplace.forms import EmailAddress
+from marketplace.forms import EmailAddress, FlaskForm
 from marketplace.labels import label
 from marketplace.provinces import PROVINCES
 

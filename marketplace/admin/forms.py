@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.forms import FlaskForm
 
 
 class VersionForm(FlaskForm):

@@ -5,12 +5,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     MultipleFileField,
@@ -33,6 +31,7 @@ from marketplace.accounts.models import SOLVER_KINDS
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.challenges.queries import Filters
 from marketplace.challenges.services import ChallengeInput, CriterionInput
+from marketplace.forms import FlaskForm, Form
 from marketplace.labels import label
 from marketplace.provinces import PROVINCES
 

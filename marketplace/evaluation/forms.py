@@ -2,7 +2,6 @@
 per criterion or per submission, so they are built for the challenge at hand."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.evaluation.services import DECLARABLE
-from marketplace.forms import EmailAddress
+from marketplace.forms import EmailAddress, FlaskForm
 from marketplace.labels import label
 
 

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
+from marketplace.forms import FlaskForm
 from marketplace.notifications.kinds import KINDS
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -21,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.forms import FlaskForm, Form
 from marketplace.orders.milestones import SOLVER_CRITERIA
 from marketplace.orders.terms import MilestonePlan, OrderTerms
 

@@ -1,11 +1,11 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import TextInput
 
+from marketplace.forms import FlaskForm
 from marketplace.submissions.services import SubmissionContent
 
 
