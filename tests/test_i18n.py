@@ -22,3 +22,25 @@ def test_times_are_shown_in_ho_chi_minh_city(app):
     with app.test_request_context(), force_locale("vi"):
         shown = i18n.local_datetime(datetime(2026, 1, 1, 17, 30, tzinfo=UTC), "yyyy-MM-dd HH:mm")
     assert shown == "2026-01-02 00:30"
+
+
+def test_a_delivered_milestone_is_accepted_with_nghiem_thu(app, client, session):
+    """"Accept" on a delivered milestone is nghiệm thu (msgctxt "milestone"), not the
+    "Nhận lời" of an invitation, which shares the English word."""
+    from tests.security.matrix import Clients
+    from tests.security.world import build_world
+
+    world = build_world(session)
+    officer = Clients(app, client).for_user(world.active.parties.officer)
+    page = officer.get(f"/orders/{world.active.id}").get_data(as_text=True)
+    assert ">Nghiệm thu</button>" in page
+    assert ">Không nghiệm thu</a>" in page
+    assert "Nhận lời" not in page
+
+
+def test_one_msgid_has_one_translation_across_the_parts():
+    """Two parts giving one msgid (with its context) two translations: the last part
+    would silently win."""
+    conflicts = {key: parts for key, parts in i18n_build.part_messages().items()
+                 if len({str(text) for text in parts.values()}) > 1}
+    assert conflicts == {}

@@ -325,7 +325,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0
     visitor = as_user(None)
     _open_challenge(visitor, live_server, title)
     assert visitor.locator("h1").inner_text().startswith(title)
-    assert "Đã trao" in visitor.locator("h1 .badge").inner_text() or \
+    assert vi("Awarded") in visitor.locator("h1 .badge").inner_text() or \
         visitor.get_by_role("link", name=vi("Award decision and pilot orders")).is_visible()
     visitor.get_by_role("link", name=vi("Award decision and pilot orders")).click()
     assert startup_org in visitor.content()
