@@ -1,16 +1,19 @@
-"""Languages (Vietnamese first, English second), time zone and money formatting."""
+"""Languages (Vietnamese first, English second) and the time zone; numbers, money and
+dates are written by `marketplace.formatting` (re-exported here for older imports)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
+from marketplace import formatting
 from marketplace.extensions import babel
+from marketplace.formatting import local_datetime, number, vnd
+
+__all__ = ["current_language", "init_app", "local_datetime", "number", "select_locale", "vnd"]
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -29,23 +32,6 @@ def select_locale() -> str:
 
 def current_language() -> str:
     return str(get_locale() or "vi")
-
-
-def vnd(amount: int | None) -> str:
-    """An integer amount of đồng, written the way the reader's language writes it."""
-    if amount is None:
-        return "—"
-    return format_currency(int(amount), "VND", locale=current_language())
-
-
-def number(value) -> str:
-    return format_decimal(value, locale=current_language())
-
-
-def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    if value is None:
-        return "—"
-    return format_datetime(value, fmt)
 
 
 def compiled_translations(app: Flask) -> Path:
@@ -70,5 +56,5 @@ def init_app(app: Flask) -> None:
     if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled_translations(app))
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(vnd=vnd, number=number, local_datetime=local_datetime)
+    formatting.init_app(app)
     app.jinja_env.globals.update(current_language=current_language)

@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from marketplace.formatting import thousands
 from marketplace.forms import FlaskForm, Form
 from marketplace.orders.milestones import SOLVER_CRITERIA
 from marketplace.orders.terms import MilestonePlan, OrderTerms
@@ -43,7 +44,7 @@ class MoneyField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:,}".replace(",", ".")
+        return thousands(self.data)
 
 
 class KpiRow(Form):
@@ -105,7 +106,7 @@ class _MilestoneRows:
     def check_sum(self, value) -> bool:
         plans = self.milestone_plans()
         if value is not None and plans and sum(p.amount for p in plans) != value:
-            total = f"{sum(p.amount for p in plans):,}".replace(",", ".")
+            total = thousands(sum(p.amount for p in plans))
             self.group_errors["milestones"].append(
                 str(_l("The milestone amounts add up to %(total)s đồng; they must add up to "
                        "the value exactly.", total=total)))

@@ -14,6 +14,7 @@ from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
+from marketplace.formatting import thousands
 from marketplace.lifecycle import transition
 from marketplace.orders import notices
 from marketplace.orders.models import (
@@ -63,7 +64,7 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
         raise DomainError(_("The value must be a positive amount of đồng."), field="value")
     if terms.value > award_item.amount:
         raise DomainError(_("The value may not exceed the awarded amount (%(amount)s đồng).",
-                            amount=f"{award_item.amount:,}".replace(",", ".")),
+                            amount=thousands(award_item.amount)),
                           field="value")
     lock_challenge(session, challenge.id)
     others = committed(session, challenge.id,
@@ -72,7 +73,7 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
         room = max(challenge.budget_ceiling - others, 0)
         raise DomainError(_("All orders of this challenge together may not exceed its budget "
                             "ceiling; at most %(room)s đồng remain.",
-                            room=f"{room:,}".replace(",", ".")), field="value")
+                            room=thousands(room)), field="value")
     if terms.end_date < terms.start_date:
         raise DomainError(_("The end date may not be before the start date."),
                           field="end_date")
@@ -92,7 +93,7 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
     total = sum(m.amount for m in terms.milestones)
     if total != terms.value:
         raise DomainError(_("The milestone amounts add up to %(total)s đồng; they must add up "
-                            "to the value exactly.", total=f"{total:,}".replace(",", ".")),
+                            "to the value exactly.", total=thousands(total)),
                           field="milestones")
     clash = select(PilotOrder.id).where(PilotOrder.agency_id == challenge.agency_id,
                                         PilotOrder.contract_number == terms.contract_number)

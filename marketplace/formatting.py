@@ -1,0 +1,160 @@
+"""Numbers, money, dates and amounts in words, the way the reader's language writes them.
+
+Every figure the site shows goes through this module (templates through its filters):
+
+- Vietnamese: dotted thousands and a decimal comma ("1.500.000.000 ₫", "79,50"), times as
+  "14:30 02/09/2026"; English: "₫1,500,000,000", "79.50", "2 Sep 2026, 14:30". The
+  language is the current request's (`flask_babel.get_locale`).
+- Times are stored as aware UTC and always shown in Viet Nam's time (Asia/Ho_Chi_Minh,
+  `BABEL_DEFAULT_TIMEZONE`); where a deadline is shown, `deadline` says so once
+  ("giờ Việt Nam") — the zone's technical name is never shown.
+- `amount_in_words` writes a binding amount in Vietnamese words, as contracts and payment
+  documents do ("Một tỷ năm trăm triệu đồng"), with num2words.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from num2words import num2words
+
+# Babel (CLDR) patterns of the one date-time format of the site, per language.
+DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+# Named formats ("short", "medium", …) other code passes: all mean the site's one format.
+NAMED_FORMATS = {None, "short", "medium", "long", "full"}
+
+
+def language() -> str:
+    """'vi' or 'en': the language of the current request (Vietnamese outside one)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+def vnd(amount: int | None) -> str:
+    """An integer amount of đồng: "1.500.000.000 ₫" (vi), "₫1,500,000,000" (en); "—" for
+    None."""
+    if amount is None:
+        return "—"
+    return format_currency(int(amount), "VND", locale=language())
+
+
+def thousands(amount: int | None) -> str:
+    """A whole number with the language's thousands separator and no currency: what a
+    money field shows ("1.500.000.000" in Vietnamese); "" for None."""
+    if amount is None:
+        return ""
+    return format_decimal(int(amount), format="#,##0", locale=language())
+
+
+def number(value, digits: int | None = None) -> str:
+    """A number in the reader's conventions: `digits` fixed decimal places
+    (number(79.5, 2) → "79,50" in Vietnamese, "79.50" in English), or as many as it has
+    (up to 3) when None; "—" for None."""
+    if value is None:
+        return "—"
+    if digits is None:
+        return format_decimal(value, locale=language())
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(Decimal(str(value)), format=pattern, locale=language())
+
+
+def local_datetime(value: datetime | None, fmt: str | None = None) -> str:
+    """An aware time in Viet Nam's time, in the site's one format ("14:30 02/09/2026");
+    `fmt` may still give an explicit CLDR pattern (feeds, exports). "—" for None."""
+    if value is None:
+        return "—"
+    if fmt in NAMED_FORMATS:
+        fmt = DATETIME_PATTERNS.get(language(), DATETIME_PATTERNS["en"])
+    return format_datetime(value, fmt)
+
+
+def local_date(value: date | datetime | None) -> str:
+    """A date ("02/09/2026" in Vietnamese); a datetime is taken in Viet Nam's time."""
+    if value is None:
+        return "—"
+    return format_date(value, DATE_PATTERNS.get(language(), DATE_PATTERNS["en"]))
+
+
+def deadline(value: datetime | None) -> str:
+    """A deadline, saying once that it is Viet Nam's time: "17:00 02/09/2026 (giờ Việt
+    Nam)"."""
+    if value is None:
+        return "—"
+    return _("%(time)s (Viet Nam time)", time=local_datetime(value))
+
+
+# num2words (lang="vi") reads 1,005,000 as "một triệu năm nghìn" and 2,015 as "hai nghìn
+# lẻ mười lăm", where Vietnamese contracts and payment orders write every group after the
+# first with its hundreds ("một triệu không trăm lẻ năm nghìn", "hai nghìn không trăm mười
+# lăm"), and it is wrong from 10^15 on (5·10^15 comes out as "năm trăm nghìn tỷ"). So each
+# group of three digits is written by num2words with its scale word, the hundreds added
+# where num2words leaves them out, and amounts from 10^15 đồng on are refused.
+AMOUNT_IN_WORDS_LIMIT = 10**15
+
+
+def _group_words(group: int, power: int, leading: bool) -> str:
+    words = num2words(group * 1000**power, lang="vi")
+    if not leading and group < 100:
+        words = ("không trăm lẻ " if group < 10 else "không trăm ") + words
+    return words
+
+
+def amount_in_words(amount: int) -> str:
+    """An amount of đồng in Vietnamese words, first letter capitalised, ending in "đồng"
+    (1_500_000_000 → "Một tỷ năm trăm triệu đồng"; 1_005_000 → "Một triệu không trăm lẻ
+    năm nghìn đồng"). Always Vietnamese: it is the wording of the legal documents.
+
+    Raises ValueError for a negative amount or one of 10^15 đồng or more (see above)."""
+    amount = int(amount)
+    if amount < 0 or amount >= AMOUNT_IN_WORDS_LIMIT:
+        raise ValueError(f"no words for {amount} đồng")
+    if amount == 0:
+        return "Không đồng"
+    groups = []
+    rest, power = amount, 0
+    while rest:
+        rest, group = divmod(rest, 1000)
+        groups.append((group, power))
+        power += 1
+    parts = []
+    for index, (group, power) in enumerate(reversed(groups)):
+        if group:
+            parts.append(_group_words(group, power, leading=index == 0))
+    text = " ".join(parts) + " đồng"
+    return text[0].upper() + text[1:]
+
+
+def score(value, digits: int = 2) -> str:
+    """A score or an average with fixed decimals: "79,50" (vi), "79.50" (en); "—" when there
+    is none (never "None")."""
+    return number(value, digits)
+
+
+def amount_in_words_or_dash(amount: int | None) -> str:
+    """The Jinja filter: `amount_in_words`, or "—" for None."""
+    return "—" if amount is None else amount_in_words(amount)
+
+
+def vnd_with_words(amount: int | None) -> Markup:
+    """The Jinja filter for a binding amount (award, order value, milestone, payment): the
+    amount, then on its own line in Vietnamese words ("Bằng chữ: Một tỷ năm trăm triệu
+    đồng"); "—" for None."""
+    if amount is None:
+        return Markup("—")
+    return Markup('{}<span class="d-block small text-body-secondary amount-in-words">{}'
+                  "</span>").format(vnd(amount),
+                                    _("In words: %(words)s", words=amount_in_words(amount)))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        vnd=vnd, number=number, thousands=thousands, local_datetime=local_datetime,
+        local_date=local_date, deadline=deadline, in_words=amount_in_words_or_dash,
+        score=score, vnd_with_words=vnd_with_words)

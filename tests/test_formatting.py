@@ -1,0 +1,100 @@
+"""One formatting module: Vietnamese conventions on the Vietnamese page, English ones on
+the English page, one date-time format, amounts in words."""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale
+
+from marketplace import formatting
+
+ROOT = Path(__file__).resolve().parent.parent
+WHEN = datetime(2026, 9, 2, 7, 30, tzinfo=UTC)  # 14:30 in Viet Nam
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("vi", {"vnd": "1.500.000.000\xa0₫", "thousands": "1.500.000.000", "score": "79,50",
+            "avg": "2,0", "dt": "14:30 02/09/2026", "date": "02/09/2026",
+            "deadline": "14:30 02/09/2026 (giờ Việt Nam)"}),
+    ("en", {"vnd": "₫1,500,000,000", "thousands": "1,500,000,000", "score": "79.50",
+            "avg": "2.0", "dt": "2 Sep 2026, 14:30", "date": "2 Sep 2026",
+            "deadline": "2 Sep 2026, 14:30 (Viet Nam time)"}),
+])
+def test_each_language_writes_its_own_way(app, lang, expected):
+    with app.test_request_context(), force_locale(lang):
+        got = {"vnd": formatting.vnd(1_500_000_000),
+               "thousands": formatting.thousands(1_500_000_000),
+               "score": formatting.score(Decimal("79.5")),
+               "avg": formatting.score(2, 1),
+               "dt": formatting.local_datetime(WHEN),
+               "date": formatting.local_date(date(2026, 9, 2)),
+               "deadline": formatting.deadline(WHEN)}
+    assert got == expected
+
+
+def test_named_formats_all_give_the_one_format(app):
+    with app.test_request_context(), force_locale("vi"):
+        assert {formatting.local_datetime(WHEN, f) for f in ("short", "medium", None)} == \
+            {"14:30 02/09/2026"}
+
+
+def test_nothing_is_shown_as_none(app):
+    with app.test_request_context():
+        assert {formatting.score(None), formatting.vnd(None), formatting.local_datetime(None),
+                formatting.deadline(None), formatting.amount_in_words_or_dash(None)} == {"—"}
+
+
+@pytest.mark.parametrize(("amount", "words"), [
+    (1_500_000_000, "Một tỷ năm trăm triệu đồng"),
+    # num2words alone says "một triệu năm nghìn" and "hai nghìn lẻ mười lăm"
+    (1_005_000, "Một triệu không trăm lẻ năm nghìn đồng"),
+    (2_015, "Hai nghìn không trăm mười lăm đồng"),
+    (1_000_000_001, "Một tỷ không trăm lẻ một đồng"),
+    (1_021_000, "Một triệu không trăm hai mươi mốt nghìn đồng"),
+    (150_000_000, "Một trăm năm mươi triệu đồng"),
+    (105_000_000_000, "Một trăm lẻ năm tỷ đồng"),
+    (0, "Không đồng"),
+])
+def test_amounts_in_words(amount, words):
+    assert formatting.amount_in_words(amount) == words
+
+
+@pytest.mark.parametrize("amount", [-1, 10**15])
+def test_amounts_without_words_are_refused(amount):
+    with pytest.raises(ValueError):
+        formatting.amount_in_words(amount)
+
+
+def test_no_code_formats_numbers_by_hand():
+    """Thousands separators come from the formatting module, never from `f"{x:,}"`."""
+    by_hand = re.compile(r":,\}[^\n]*\.replace\(")
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "marketplace").rglob("*.py")
+                 if p.name != "formatting.py" and by_hand.search(p.read_text())]
+    assert offenders == []
+
+
+def test_a_deadline_says_viet_nam_time_once_and_never_the_zone_name(app, client, session):
+    from tests.security.world import build_world
+
+    world = build_world(session)
+    page = client.get(f"/challenges/{world.open.id}").get_data(as_text=True)
+    assert page.count("(giờ Việt Nam)") == 1
+    assert "Asia/Ho_Chi_Minh" not in page
+    assert re.search(r"\d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)", page)
+
+
+def test_binding_amounts_are_shown_in_words(app, client, session):
+    from flask import url_for
+
+    from tests.security.world import build_world
+
+    world = build_world(session)
+    with app.test_request_context():
+        award = url_for("evaluation.award_page", challenge_id=world.awarded.id)
+        order = url_for("orders.show", order_id=world.active.id)
+    for path, amount in ((award, world.award.total_amount), (order, world.active.value)):
+        page = client.get(path).get_data(as_text=True)
+        assert f"Bằng chữ: {formatting.amount_in_words(amount)}" in page, path
