@@ -195,7 +195,7 @@ def test_choosing_a_lower_ranked_submission_is_explained_in_public(session, clie
         assert loser.organization.name_vi not in html
     for evaluator in world.panel:
         assert evaluator.full_name not in html
-    assert "90.00" in html and "70.00" in html and "50.00" in html
+    assert "90,00" in html and "70,00" in html and "50,00" in html  # decimal comma
     assert "600.000.000" in html
 
 
@@ -215,8 +215,8 @@ def test_each_bidder_sees_only_its_own_feedback(session, client, login):
     own = client.get(f"/evaluation/submissions/{second.id}/feedback")
     assert own.status_code == 200
     html = own.get_data(as_text=True)
-    assert "70.00" in html and "Nhận xét" in html
-    assert "90.00" not in html and first.organization.name_vi not in html
+    assert "70,00" in html and "Nhận xét" in html
+    assert "90,00" not in html and first.organization.name_vi not in html
     for evaluator in world.panel:
         assert evaluator.full_name not in html
     assert client.get(f"/evaluation/submissions/{first.id}/feedback").status_code == 404
