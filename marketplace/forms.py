@@ -13,8 +13,11 @@ import wtforms
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms import TextAreaField
+from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import TextInput
+
+from marketplace.formatting import thousands
 
 
 class SiteTranslations:
@@ -72,3 +75,45 @@ class EmailAddress:
         if not _EMAIL.match(value) or len(value) > 254:
             raise ValidationError(self.message or _l("Please enter a valid email address."))
         field.data = value
+
+
+# A whole number of đồng as people type it: digits, optionally in groups of three separated
+# by dots, commas or spaces, optionally followed by the currency.
+_MONEY = re.compile(r"^(\d+|\d{1,3}(?:([.,\s])\d{3})(?:\2\d{3})*)"
+                    r"\s*(?:đồng|đ|₫|vnđ|vnd)?$", re.IGNORECASE)
+MONEY_MESSAGE = _l("Enter a whole number of đồng, e.g. 1.500.000.000.")
+
+
+def parse_money(text: str | None) -> int | None:
+    """A typed amount of đồng → int; None when blank.
+
+    Accepts "1500000000", "1.500.000.000", "1,500,000,000", "1 500 000 000",
+    "1.500.000.000 đ", "1.500.000.000 đồng", "1.500.000.000 VND" (spaces around).
+    Raises ValueError (with `MONEY_MESSAGE`) for anything else: letters, a sign, decimals
+    ("1.500,50"), mixed or misplaced separators ("1.5", "15.00.000")."""
+    text = " ".join((text or "").split())  # every kind of space (NBSP too) as one space
+    if not text:
+        return None
+    match = _MONEY.match(text)
+    if not match:
+        raise ValueError(str(MONEY_MESSAGE))
+    return int(re.sub(r"\D", "", match.group(1)))
+
+
+class MoneyField(IntegerField):
+    """The one money field of the site (budget, price, award amount, order value,
+    milestone amount): a text input (a number input mangles "1.500.000.000") read by
+    `parse_money`, shown back with the language's thousands separators."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        self.data = parse_money(valuelist[0])
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return thousands(self.data)

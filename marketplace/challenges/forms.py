@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,13 +24,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.accounts.models import SOLVER_KINDS
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.challenges.queries import Filters
 from marketplace.challenges.services import ChallengeInput, CriterionInput
-from marketplace.forms import FlaskForm, Form
+from marketplace.forms import FlaskForm, Form, MoneyField
 from marketplace.labels import label
 from marketplace.provinces import PROVINCES
 
@@ -55,18 +54,6 @@ def _typed_time(typed: datetime | None, stored: datetime | None) -> datetime | N
             to_local(stored).replace(second=0, microsecond=0) == typed:
         return stored
     return to_utc(typed)
-
-
-class MoneyField(IntegerField):
-    """A whole number of đồng; accepts "2.000.000.000", "2,000,000,000" or "2 000 000 000".
-    A text input (a number input refuses the dots people type)."""
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [re.sub(r"[\s.,_₫]|VND|đ", "", valuelist[0], flags=re.IGNORECASE)]
-        super().process_formdata(valuelist)
 
 
 class MultiCheckboxField(SelectMultipleField):

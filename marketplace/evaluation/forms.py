@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.evaluation.services import DECLARABLE
-from marketplace.forms import EmailAddress, FlaskForm
+from marketplace.forms import EmailAddress, FlaskForm, MoneyField
 from marketplace.labels import label
 
 
@@ -64,8 +64,9 @@ def award_form(submissions) -> FlaskForm:
 
     for submission in submissions:
         setattr(AwardForm, f"choose_{submission.id}", BooleanField(_l("Award")))
-        setattr(AwardForm, f"amount_{submission.id}", IntegerField(
-            _l("Amount (VND)"), validators=[Optional(), NumberRange(min=1)]))
+        setattr(AwardForm, f"amount_{submission.id}", MoneyField(
+            _l("Amount (VND)"), validators=[Optional(), NumberRange(min=1)],
+            default=submission.proposed_price))
         setattr(AwardForm, f"reason_{submission.id}", TextAreaField(
             _l("Why this one, though it is not ranked first"), validators=[Length(max=2000)]))
     return AwardForm()

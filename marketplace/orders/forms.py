@@ -3,8 +3,6 @@ ignored), so the pages work without JavaScript."""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -20,31 +18,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.formatting import thousands
-from marketplace.forms import FlaskForm, Form
+from marketplace.forms import FlaskForm, Form, MoneyField
 from marketplace.orders.milestones import SOLVER_CRITERIA
 from marketplace.orders.terms import MilestonePlan, OrderTerms
 
 KPI_ROWS = 5
 MILESTONE_ROWS = 6
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
-
-
-class MoneyField(StringField):
-    """A whole number of đồng; accepts 1.500.000, 1,500,000 or 1 500 000."""
-
-    def process_formdata(self, valuelist):
-        text = re.sub(r"[\s.,_]", "", valuelist[0] if valuelist else "")
-        self.data = None
-        if not text:
-            return
-        if not text.isdigit():
-            raise ValueError(_l("Enter a whole number of đồng, e.g. 150.000.000."))
-        self.data = int(text)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return thousands(self.data)
 
 
 class KpiRow(Form):

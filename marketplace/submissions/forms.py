@@ -1,31 +1,10 @@
-import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import TextInput
 
-from marketplace.forms import FlaskForm
+from marketplace.forms import FlaskForm, MoneyField
 from marketplace.submissions.services import SubmissionContent
-
-
-class VndField(IntegerField):
-    """Whole đồng, typed as people write them: "1.500.000.000", "1 500 000 000 đ". A text
-    input (a number input refuses the dots people type)."""
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = re.sub(r"(?i)[\s.,_]|vnd|đồng|đ|₫", "", valuelist[0] or "")
-        if not raw:
-            self.data = None
-            return
-        if not raw.isdigit():
-            self.data = None
-            raise ValueError(_l("Enter a whole number of đồng, e.g. 1.500.000.000."))
-        self.data = int(raw)
 
 
 class SubmissionForm(FlaskForm):
@@ -38,7 +17,7 @@ class SubmissionForm(FlaskForm):
         _l("Technology readiness level (TRL)"),
         validators=[Optional(), NumberRange(min=1, max=9,
                                             message=_l("Enter a number from 1 to 9."))])
-    proposed_price = VndField(
+    proposed_price = MoneyField(
         _l("Proposed price (VND)"),
         validators=[Optional(), NumberRange(min=1, message=_l("The price must be more than "
                                                               "zero."))],

@@ -1,0 +1,55 @@
+"""One money field: budget, price, award amount, order value and milestone amount accept
+the same inputs and refuse the same ones with the same Vietnamese message."""
+
+import re
+
+import pytest
+
+from marketplace.challenges.forms import ChallengeForm, FilterForm
+from marketplace.forms import MoneyField, parse_money
+from marketplace.orders.forms import AmendmentForm, MilestoneRow, OrderForm
+from marketplace.submissions.forms import SubmissionForm
+from tests.evaluation_factories import make_evaluation, score_everything
+from tests.security.matrix import login
+
+ACCEPTED = ["1500000000", "1.500.000.000", "1.500.000.000 đ", "1.500.000.000 đồng",
+            "1,500,000,000", "1 500 000 000", " 1.500.000.000 ", "1\u00a0500\u00a0000\u00a0000 ₫",
+            "1.500.000.000đ", "1.500.000.000 VND"]
+REFUSED = ["abc", "-1500000000", "1.5", "1.500,50", "15.00.000", "1.500 000.000",
+           "đ 1.500.000", "1e9", "1.500.000.000 USD"]
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_accepted(text):
+    assert parse_money(text) == 1_500_000_000
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_refused(text):
+    with pytest.raises(ValueError, match="Enter a whole number of đồng"):
+        parse_money(text)
+
+
+def test_blank_is_no_amount():
+    assert parse_money("") is None and parse_money("  ") is None
+
+
+def test_every_money_input_is_the_one_money_field():
+    fields = [ChallengeForm.budget_ceiling, FilterForm.budget_min, FilterForm.budget_max,
+              SubmissionForm.proposed_price, OrderForm.value, AmendmentForm.value,
+              MilestoneRow.amount]
+    assert all(f.field_class is MoneyField for f in fields)
+
+
+def test_the_award_amount_is_a_text_field_prefilled_with_the_price(app, session):
+    world = make_evaluation(session, submissions=2, prices=[1_500_000_000, 900_000_000])
+    score_everything(session, world, [[[9, 9, 9], [7, 7, 7]], [[9, 9, 9], [7, 7, 7]]])
+    session.flush()
+    client = login(app, world.officer)
+    page = client.get(f"/evaluation/challenges/{world.challenge.id}/award"
+                      ).get_data(as_text=True)
+    first = world.submissions[0]
+    field = re.search(rf'<input[^>]*name="amount_{first.id}"[^>]*>', page).group(0)
+    assert 'type="text"' in field
+    assert 'value="1.500.000.000"' in field
+    assert "Vui lòng" not in page
