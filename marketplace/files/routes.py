@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort
 from flask_login import current_user
+from unidecode import unidecode
 
 from marketplace import policy
 from marketplace.extensions import db
@@ -14,7 +15,9 @@ bp = Blueprint("files", __name__, url_prefix="/files")
 
 
 def content_disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode() or "file"
+    # the fallback for clients without filename*: transliterated ("Hồ sơ dự thầu.pdf" →
+    # "Ho so du thau.pdf"), not stripped of its Vietnamese letters
+    ascii_name = unidecode(name)
     ascii_name = "".join(ch for ch in ascii_name if ch.isalnum() or ch in "._- ") or "file"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 

@@ -59,12 +59,23 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+MAX_NAME = 200  # characters of a stored display name (the column holds 255)
+
+
 def safe_filename(name: str) -> str:
-    """A display name with no path, no control characters, kept readable in Vietnamese."""
+    """A display name with no path, no control characters, kept readable in Vietnamese, at
+    most MAX_NAME characters: a longer name is shortened before its extension, which the
+    type check reads ("<196 characters>….pdf" stays a .pdf)."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*;]", "", name).strip(" .")
-    return name[:200] or "file"
+    if len(name) > MAX_NAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and stem and 0 < len(extension) <= 10:
+            name = stem[:MAX_NAME - len(extension) - 1].rstrip(" .") + "." + extension
+        else:
+            name = name[:MAX_NAME]
+    return name or "file"
 
 
 @dataclass
