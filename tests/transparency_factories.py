@@ -21,6 +21,7 @@ from marketplace.orders.models import (
     Rating,
     RatingSide,
 )
+from marketplace.orders.terms import LOCAL_ZONE
 from marketplace.payments.models import Payment, PaymentMethod, PaymentStatus
 from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, SubmissionStatus
 from marketplace.types import utcnow
@@ -138,7 +139,7 @@ def make_payment(session, milestone, *, status=PaymentStatus.SUCCEEDED, succeede
     payment = Payment(milestone=milestone, order_id=milestone.order_id,
                       amount=amount or milestone.amount, method=PaymentMethod.OFFLINE,
                       status=status, reference=reference,
-                      paid_on=succeeded_at.date() if succeeded_at else None,
+                      paid_on=succeeded_at.astimezone(LOCAL_ZONE).date() if succeeded_at else None,
                       idempotency_key=f"idem-{next(_seq)}",
                       created_by_id=milestone.order.created_by_id,
                       succeeded_at=succeeded_at if status is PaymentStatus.SUCCEEDED else None,

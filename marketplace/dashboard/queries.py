@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
-from marketplace.dashboard.sql import days_between, local_month
+from marketplace.dashboard.sql import days_between, days_since_local_date, local_month
 from marketplace.opendata.visibility import (
     BID_STATUSES,
     COMMITTED_ORDER_STATUSES,
@@ -212,11 +212,16 @@ def headline(session, filters: Filters) -> dict:
                 .where(*conditions, Challenge.status == ChallengeStatus.AWARDED,
                        Challenge.awarded_at.is_not(None))
                 .subquery())
-    to_payment = (select(days_between(Milestone.paid_at, Milestone.accepted_at).label("d"))
+    # from acceptance to the transfer date the agency recorded (paid_on), not to the
+    # moment the payment was typed in
+    to_payment = (select(days_since_local_date(Payment.paid_on, Milestone.accepted_at)
+                         .label("d"))
+                  .select_from(Milestone)
+                  .join(Payment, and_(Payment.milestone_id == Milestone.id, public_payment()))
                   .join(PilotOrder, PilotOrder.id == Milestone.order_id)
                   .join(Challenge, Challenge.id == PilotOrder.challenge_id)
                   .where(*conditions, public_order(), Milestone.status == MilestoneStatus.PAID,
-                         Milestone.accepted_at.is_not(None), Milestone.paid_at.is_not(None))
+                         Milestone.accepted_at.is_not(None), Payment.paid_on.is_not(None))
                   .subquery())
 
     def completed(column):

@@ -24,6 +24,28 @@ class days_between(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
+class days_since_local_date(FunctionElement):  # noqa: N801
+    """(a date - the date in Viet Nam of a UTC timestamp) in whole days: from a milestone's
+    acceptance to the transfer date the agency recorded (`payments.paid_on`)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_since_local_date, "sqlite")
+def _days_since_local_date_sqlite(element, compiler, **kw):
+    end, start = element.clauses
+    return (f"(julianday({compiler.process(end, **kw)}) - "
+            f"julianday(date({compiler.process(start, **kw)}, '+7 hours')))")
+
+
+@compiles(days_since_local_date, "postgresql")
+def _days_since_local_date_postgresql(element, compiler, **kw):
+    end, start = element.clauses
+    return (f"CAST(({compiler.process(end, **kw)} - CAST({compiler.process(start, **kw)} "
+            f"AT TIME ZONE 'Asia/Ho_Chi_Minh' AS DATE)) AS FLOAT)")
+
+
 @compiles(local_month, "sqlite")
 def _local_month_sqlite(element, compiler, **kw):
     (column,) = element.clauses

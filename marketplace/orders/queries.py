@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, object_session, selectinload
 
 from marketplace.files.models import Attachment
 from marketplace.orders.models import (
@@ -22,7 +22,7 @@ from marketplace.orders.models import (
     RatingSide,
 )
 from marketplace.orders.terms import LOCAL_ZONE, local_today
-from marketplace.payments.models import Payment
+from marketplace.payments.models import Payment, PaymentStatus
 
 OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
 
@@ -73,13 +73,25 @@ class OrderSummary:
     solver_rating: object = None
 
 
+def transfer_dates(order: PilotOrder) -> dict[int, date]:
+    """Milestone id → the date of its transfer as the agency recorded it (`paid_on` of its
+    succeeded payment): days to pay count to it, not to when it was typed in."""
+    session = object_session(order)
+    if session is None or not order.milestones:
+        return {}
+    rows = session.execute(select(Payment.milestone_id, Payment.paid_on).where(
+        Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED))
+    return {milestone_id: paid_on for milestone_id, paid_on in rows if paid_on is not None}
+
+
 def summarize(order: PilotOrder, today: date | None = None) -> OrderSummary:
     today = today or local_today()
+    paid_on = transfer_dates(order)
     lines = []
     for m in order.milestones:
         days = None
-        if m.paid_at is not None and m.accepted_at is not None:
-            days = (_local_date(m.paid_at) - _local_date(m.accepted_at)).days
+        if m.accepted_at is not None and paid_on.get(m.id) is not None:
+            days = (paid_on[m.id] - _local_date(m.accepted_at)).days
         lines.append(MilestoneLine(
             milestone=m, overdue=is_overdue(m, order, today),
             cancelled=order.status is OrderStatus.TERMINATED and m.status in OPEN,
