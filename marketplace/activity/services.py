@@ -13,10 +13,13 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.accounts.models import Organization
 from marketplace.audit.models import AuditEvent
-from marketplace.challenges.models import Challenge
+from marketplace.challenges.models import Challenge, Clarification
 from marketplace.evaluation.models import Award
-from marketplace.i18n import current_language, vnd
+from marketplace.formatting import score, vnd
+from marketplace.i18n import current_language
+from marketplace.labels import label
 from marketplace.orders.models import Milestone, PilotOrder
 from marketplace.payments.models import Payment
 
@@ -44,90 +47,145 @@ def _url(endpoint: str, external: bool, **values) -> str | None:
     return url_for(endpoint, _external=external, **values)
 
 
+# Events told by another event's sentence: a payment (recorded offline, or confirmed by
+# Stripe) is told once, as its milestone being paid ("milestone.paid", same transaction).
+FOLDED = {"payment.recorded": "milestone.paid", "payment.succeeded": "milestone.paid"}
+
+MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
+          "milestones": Milestone, "payments": Payment, "organizations": Organization,
+          "clarifications": Clarification}
+
+
 def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
     wanted = defaultdict(set)
     for event in events:
         if event.object_id is not None:
             wanted[event.object_type].add(event.object_id)
-    models = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
-              "milestones": Milestone, "payments": Payment}
     loaded = {}
     for object_type, ids in wanted.items():
-        model = models.get(object_type)
+        model = MODELS.get(object_type)
         if model is not None:
             loaded[object_type] = {o.id: o for o in session.scalars(
                 select(model).where(model.id.in_(ids)))}
     return loaded
 
 
-def _challenge_sentence(action: str, c: Challenge, agency: str) -> str | None:
-    values = {"agency": agency, "title": c.title}
+def _challenge(event, c: Challenge, locale, external):
+    values = {"agency": c.agency.display_name(locale), "title": c.title}
     sentences = {
-        "challenge.published": _("%(agency)s published the challenge “%(title)s”.", **values),
-        "challenge.amended": _("%(agency)s amended the challenge “%(title)s”.", **values),
-        "challenge.closed": _("The challenge “%(title)s” closed for solutions.", **values),
-        "challenge.evaluating": _("%(agency)s started evaluating the solutions to “%(title)s”.",
-                                  **values),
-        "challenge.awarded": _("The challenge “%(title)s” was awarded.", **values),
-        "challenge.cancelled": _("%(agency)s cancelled the challenge “%(title)s”.", **values),
+        "challenge.published": lambda: _("%(agency)s published the challenge “%(title)s”.",
+                                         **values),
+        "challenge.amended": lambda: _("%(agency)s amended the challenge “%(title)s”.",
+                                       **values),
+        "challenge.closed": lambda: _("The challenge “%(title)s” closed for solutions.",
+                                      **values),
+        "challenge.evaluating": lambda: _("%(agency)s started evaluating the solutions to "
+                                          "“%(title)s”.", **values),
+        "challenge.awarded": lambda: _("The challenge “%(title)s” was awarded.", **values),
+        "challenge.cancelled": lambda: _("%(agency)s cancelled the challenge “%(title)s”.",
+                                         **values),
     }
-    return sentences.get(action)
+    return sentences[event.action](), _url("challenges.show", external,
+                                           challenge_id=c.id)
 
 
-def _order_sentence(action: str, order: PilotOrder, locale: str) -> str | None:
+def _clarification(event, clarification: Clarification, locale, external):
+    c = clarification.challenge
+    return (_("%(agency)s answered a question about the challenge “%(title)s”.",
+              agency=c.agency.display_name(locale), title=c.title),
+            _url("challenges.show", external, challenge_id=c.id))
+
+
+def _award(event, award: Award, locale, external):
+    winners = ", ".join(item.submission.organization.display_name(locale)
+                        for item in award.items)
+    return (_("%(agency)s awarded “%(title)s” to %(winners)s (%(amount)s).",
+              agency=award.challenge.agency.display_name(locale), title=award.challenge.title,
+              winners=winners, amount=vnd(award.total_amount)),
+            _url("challenges.show", external, challenge_id=award.challenge_id))
+
+
+def _order(event, order: PilotOrder, locale, external):
     values = {"number": order.contract_number, "title": order.challenge.title,
               "solver": order.solver.display_name(locale),
               "agency": order.agency.display_name(locale)}
+    after = event.after or {}
     sentences = {
-        "order.signed": _("%(solver)s signed pilot order %(number)s for “%(title)s”.", **values),
-        "order.active": _("%(agency)s countersigned pilot order %(number)s with %(solver)s: "
-                          "the pilot has started.", **values),
-        "order.completed": _("Pilot order %(number)s with %(solver)s was completed.", **values),
-        "order.terminated": _("Pilot order %(number)s with %(solver)s was terminated.",
-                              **values),
+        "order.signed": lambda: _("%(solver)s signed pilot order %(number)s for “%(title)s”.",
+                                  **values),
+        "order.active": lambda: _("%(agency)s countersigned pilot order %(number)s with "
+                                  "%(solver)s: the pilot has started.", **values),
+        "order.completed": lambda: _("Pilot order %(number)s with %(solver)s was completed.",
+                                     **values),
+        "order.terminated": lambda: _("Pilot order %(number)s with %(solver)s was terminated.",
+                                      **values),
+        "order.amended": lambda: _("%(agency)s and %(solver)s amended pilot order "
+                                   "%(number)s.", **values),
+        "order.scale_up": lambda: (
+            _("%(agency)s recommends the solution of pilot order %(number)s (%(solver)s) for "
+              "scale-up.", **values) if after.get("recommended") else
+            _("%(agency)s does not recommend the solution of pilot order %(number)s "
+              "(%(solver)s) for scale-up.", **values)),
+        "order.rated_by_agency": lambda: _(
+            "%(agency)s rated the results of pilot order %(number)s: %(average)s / 5.",
+            average=score(after.get("average")), **values),
+        "order.rated_by_solver": lambda: _(
+            "%(solver)s rated %(agency)s as the buyer of pilot order %(number)s: "
+            "%(average)s / 5.", average=score(after.get("average")), **values),
     }
-    return sentences.get(action)
+    return sentences[event.action](), _url("orders.show", external, order_id=order.id)
+
+
+def _milestone(event, milestone: Milestone, locale, external):
+    values = {"deliverable": milestone.deliverable, "number": milestone.order.contract_number,
+              "amount": vnd(milestone.amount),
+              "agency": milestone.order.agency.display_name(locale)}
+    sentences = {
+        "milestone.accepted": lambda: _("%(agency)s accepted the milestone “%(deliverable)s” "
+                                        "of pilot order %(number)s.", **values),
+        "milestone.paid": lambda: _("The milestone “%(deliverable)s” of pilot order "
+                                    "%(number)s was paid: %(amount)s.", **values),
+    }
+    return sentences[event.action](), _url("orders.show", external,
+                                           order_id=milestone.order_id)
+
+
+def _organization(event, org: Organization, locale, external):
+    return (_("%(organization)s was verified as a %(kind)s.",
+              organization=org.display_name(locale), kind=label(org.kind)), None)
+
+
+# Each public event kind → (the model of its object, the function telling it). A public
+# kind missing here is told by a generic sentence, which tests/test_activity.py refuses.
+SENTENCES = {
+    **{kind: (Challenge, _challenge) for kind in (
+        "challenge.published", "challenge.amended", "challenge.closed",
+        "challenge.evaluating", "challenge.awarded", "challenge.cancelled")},
+    "clarification.answered": (Clarification, _clarification),
+    "award.approved": (Award, _award),
+    **{kind: (PilotOrder, _order) for kind in (
+        "order.signed", "order.active", "order.completed", "order.terminated",
+        "order.amended", "order.scale_up", "order.rated_by_agency", "order.rated_by_solver")},
+    "milestone.accepted": (Milestone, _milestone),
+    "milestone.paid": (Milestone, _milestone),
+    "organization.verified": (Organization, _organization),
+}
 
 
 def _describe(event: AuditEvent, loaded, external: bool) -> tuple[str, str | None]:
     locale = current_language()
     obj = loaded.get(event.object_type, {}).get(event.object_id)
-    text = link = None
-    if isinstance(obj, Challenge):
-        text = _challenge_sentence(event.action, obj, obj.agency.display_name(locale))
-        link = _url("challenges.show", external, challenge_id=obj.id)
-    elif isinstance(obj, Award):
-        winners = ", ".join(item.submission.organization.display_name(locale)
-                            for item in obj.items)
-        text = (_("%(agency)s awarded “%(title)s” to %(winners)s (%(amount)s).",
-                  agency=obj.challenge.agency.display_name(locale), title=obj.challenge.title,
-                  winners=winners, amount=vnd(obj.total_amount))
-                if event.action == "award.approved" and winners else None)
-        link = _url("challenges.show", external, challenge_id=obj.challenge_id)
-    elif isinstance(obj, PilotOrder):
-        text = _order_sentence(event.action, obj, locale)
-        link = _url("orders.show", external, order_id=obj.id)
-    elif isinstance(obj, Milestone | Payment):
-        milestone = obj if isinstance(obj, Milestone) else obj.milestone
-        values = {"deliverable": milestone.deliverable, "number": milestone.order.contract_number,
-                  "amount": vnd(milestone.amount),
-                  "agency": milestone.order.agency.display_name(locale)}
-        if event.action == "milestone.accepted":
-            text = _("%(agency)s accepted the milestone “%(deliverable)s” of pilot order "
-                     "%(number)s.", **values)
-        elif event.action in ("milestone.paid", "payment.succeeded"):
-            text = _("The milestone “%(deliverable)s” of pilot order %(number)s was paid: "
-                     "%(amount)s.", **values)
-        link = _url("orders.show", external, order_id=milestone.order_id)
-    if text is None:
-        text = _("A public record was updated (%(action)s).", action=event.action)
-    return text, link
+    model, tell = SENTENCES.get(event.action, (None, None))
+    if tell is not None and isinstance(obj, model):
+        return tell(event, obj, locale, external)
+    return _("A public record was updated (%(action)s).", action=event.action), None
 
 
 def activity_page(session, *, before: int | None = None, limit: int = PAGE_SIZE,
                   external: bool = False) -> ActivityPage:
     """Newest first, `limit` events older than event #`before` (keyset pagination)."""
-    query = select(AuditEvent).where(AuditEvent.public.is_(True))
+    query = select(AuditEvent).where(AuditEvent.public.is_(True),
+                                     AuditEvent.action.not_in(FOLDED))
     if before is not None:
         query = query.where(AuditEvent.id < before)
     events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
