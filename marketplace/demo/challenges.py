@@ -1,4 +1,4 @@
-"""Demo data of the challenges domain: open challenges of both demo agencies across
+"""Demo data of the challenges domain: open challenges of the three demo agencies across
 several technology groups, one with answered questions and an amendment, and a draft.
 Made through the domain's own rules, so that every step is audited as in real use."""
 
@@ -18,7 +18,8 @@ from marketplace.types import utcnow
 MARKER = "Điều khiển đèn tín hiệu giao thông thích ứng bằng AI tại các nút giao trọng điểm"
 AGENCY_OFFICER = "officer@agency.demo.example"
 HOSPITAL_OFFICER = "officer@hospital.demo.example"
-AGENCY_OF = {AGENCY_OFFICER: "agency", HOSPITAL_OFFICER: "hospital"}
+HANOI_OFFICER = "officer@hanoi.demo.example"
+AGENCY_OF = {AGENCY_OFFICER: "agency", HOSPITAL_OFFICER: "hospital", HANOI_OFFICER: "hanoi"}
 ALL_SOLVERS = ["startup", "institute", "university", "enterprise"]
 
 CHALLENGES = [
@@ -94,6 +95,18 @@ CHALLENGES = [
         parallel_pilots_allowed=True,
         criteria=[CriterionInput("Hiệu quả lâm sàng", 45), CriterionInput("Bảo mật dữ liệu", 30),
                   CriterionInput("Chi phí", 25)])),
+    (HANOI_OFFICER, "8", 45, True, dict(
+        title="Giám sát lún và nứt công trình ngầm tuyến đường sắt đô thị Hà Nội",
+        problem=("Các công trình dọc tuyến đường sắt đô thị cần được **quan trắc lún và nứt "
+                 "liên tục**. Sở cần mạng cảm biến và phần mềm cảnh báo sớm, thay cho đo thủ "
+                 "công hằng tháng."),
+        expected_outcomes="Quan trắc 30 công trình dọc tuyến; cảnh báo trong vòng 15 phút khi "
+                          "vượt ngưỡng lún cho phép.",
+        sector="Xây dựng", pilot_site="Tuyến Nhổn – ga Hà Nội, quận Đống Đa",
+        province="Hà Nội", budget_ceiling=1_400_000_000, pilot_duration_months=9,
+        eligible_kinds=ALL_SOLVERS, consortia_allowed=True,
+        criteria=[CriterionInput("Độ chính xác quan trắc", 45),
+                  CriterionInput("Khả năng cảnh báo sớm", 30), CriterionInput("Chi phí", 25)])),
     (AGENCY_OFFICER, "8", 30, False, dict(
         title="Cảm biến cảnh báo ngập lụt đô thị theo thời gian thực",
         problem="Bản nháp: cần mạng cảm biến mực nước tại các điểm ngập thường xuyên.",

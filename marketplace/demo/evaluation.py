@@ -116,6 +116,9 @@ def _closed_challenge(session, spec: dict, days_ago: int) -> tuple[Challenge, li
     # the clock, compressed: the deadline has passed
     challenge.clarification_deadline = now - timedelta(days=days_ago + 7)
     challenge.submission_deadline = now - timedelta(days=days_ago)
+    challenge.published_at = now - timedelta(days=days_ago + 30)  # published before both
+    for submission in bids:
+        submission.submitted_at = challenge.submission_deadline - timedelta(days=1)
     transition(session, challenge, ChallengeStatus.CLOSED, SYSTEM,
                lifecycle=CHALLENGE_LIFECYCLE, by_system=True)
     for submission in bids:

@@ -10,7 +10,7 @@ system's. Idempotent: the active order's contract number is the marker."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -23,7 +23,13 @@ from marketplace.evaluation.states import AWARD_LIFECYCLE
 from marketplace.lifecycle import transition
 from marketplace.orders import milestones, services
 from marketplace.orders.models import PilotOrder
-from marketplace.orders.terms import MilestonePlan, OrderTerms, local_today, terms_sha256
+from marketplace.orders.terms import (
+    LOCAL_ZONE,
+    MilestonePlan,
+    OrderTerms,
+    local_today,
+    terms_sha256,
+)
 from marketplace.payments.services import record_offline
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
@@ -94,6 +100,35 @@ def _awarded(session, *, officer, approver, agency, owner, solver, title, proble
     return item
 
 
+def _at(day: date, hour: int = 9) -> datetime:
+    """A working-hours moment of a day in Viet Nam, as aware UTC."""
+    return datetime.combine(day, time(hour), tzinfo=LOCAL_ZONE).astimezone(UTC)
+
+
+def _backdate(item: AwardItem, order: PilotOrder, start: date) -> None:
+    """The demo plays its story in seconds; its dates are then set back so that it reads as
+    it happened: the challenge published before its deadline, closed, evaluated and
+    awarded before the contract starts, the contract signed just before it, each accepted
+    milestone delivered and accepted around its due date (the audit trail keeps the real
+    times)."""
+    award, challenge, submission = item.award, item.award.challenge, item.submission
+    awarded = _at(start - timedelta(days=14))
+    challenge.published_at = awarded - timedelta(days=45)
+    challenge.clarification_deadline = awarded - timedelta(days=30)
+    challenge.submission_deadline = challenge.closed_at = awarded - timedelta(days=20)
+    challenge.evaluating_at = awarded - timedelta(days=19)
+    challenge.awarded_at = award.decided_at = awarded
+    award.proposed_at = awarded - timedelta(days=3)
+    submission.submitted_at = awarded - timedelta(days=25)
+    order.offered_at = _at(start - timedelta(days=7))
+    order.signed_at = _at(start - timedelta(days=5))
+    order.active_at = _at(start - timedelta(days=3))
+    for milestone in order.milestones:
+        if milestone.accepted_at is not None:
+            milestone.delivered_at = _at(milestone.due_date - timedelta(days=2))
+            milestone.accepted_at = _at(milestone.due_date, hour=15)
+
+
 def _signed_order(session, item, terms, *, officer, approver, owner) -> PilotOrder:
     order = services.draft_order(session, officer, item, terms)
     services.offer(session, officer, order)
@@ -146,7 +181,8 @@ def load(session) -> str:
                            "Đã bàn giao theo hợp đồng, kèm biên bản hiện trường.")
         milestones.accept(session, officer, milestone)
     record_offline(session, officer, first, reference="KBNN-DN-2026-004512",
-                   paid_on=start + timedelta(days=40))
+                   paid_on=first.due_date + timedelta(days=10))
+    _backdate(item, active, start)
 
     # 2. a completed order, rated and recommended for scale-up
     item = _awarded(session, agency=agency, owner=professor, solver=university, group="2",
@@ -168,7 +204,8 @@ def load(session) -> str:
         milestones.deliver(session, professor, milestone, "Đã hoàn thành, có số liệu kèm theo.")
         milestones.accept(session, officer, milestone)
         record_offline(session, officer, milestone, reference=f"KBNN-DN-2026-00{7000 + n}",
-                       paid_on=start + timedelta(days=100 * n))
+                       paid_on=milestone.due_date + timedelta(days=10))
+    _backdate(item, done, start)
     milestones.rate_pilot(session, officer, done, {k.id: 5 - i for i, k in enumerate(done.kpis)},
                           "Số liệu đủ tin cậy để đưa vào cảnh báo cho phụ huynh.")
     milestones.rate_agency(session, professor, done,
