@@ -138,8 +138,12 @@ def score(value, digits: int = 2) -> str:
 
 
 def amount_in_words_or_dash(amount: int | None) -> str:
-    """The Jinja filter: `amount_in_words`, or "—" for None."""
-    return "—" if amount is None else amount_in_words(amount)
+    """The Jinja filter: `amount_in_words`, or "—" for None or an amount without words
+    (negative, or from 10^15 đồng on: only a typed amount can be one)."""
+    try:
+        return "—" if amount is None else amount_in_words(amount)
+    except ValueError:
+        return "—"
 
 
 def vnd_with_words(amount: int | None) -> Markup:

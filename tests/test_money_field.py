@@ -52,4 +52,5 @@ def test_the_award_amount_is_a_text_field_prefilled_with_the_price(app, session)
     field = re.search(rf'<input[^>]*name="amount_{first.id}"[^>]*>', page).group(0)
     assert 'type="text"' in field
     assert 'value="1.500.000.000"' in field
+    assert "Bằng chữ: Một tỷ năm trăm triệu đồng" in page  # the entered amount, in words
     assert "Vui lòng" not in page
