@@ -77,8 +77,8 @@ def transfer_dates(order: PilotOrder) -> dict[int, date]:
     """Milestone id → the date of its transfer as the agency recorded it (`paid_on` of its
     succeeded payment): days to pay count to it, not to when it was typed in."""
     session = object_session(order)
-    if session is None or not order.milestones:
-        return {}
+    if session is None or not any(m.paid_at is not None for m in order.milestones):
+        return {}  # nothing paid: no query (the public page's budget of statements)
     rows = session.execute(select(Payment.milestone_id, Payment.paid_on).where(
         Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED))
     return {milestone_id: paid_on for milestone_id, paid_on in rows if paid_on is not None}
