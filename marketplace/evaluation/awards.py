@@ -18,6 +18,7 @@ from marketplace.accounts.models import SOLVER_ROLES, MemberRole, Membership, Us
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+from marketplace.documents import services as documents
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus
 from marketplace.evaluation.ranking import standings, submissions_of
@@ -174,6 +175,7 @@ def _take_effect(session, award: Award) -> None:
     transition(session, challenge, ChallengeStatus.AWARDED, SYSTEM,
                lifecycle=CHALLENGE_LIFECYCLE, by_system=True, data={"award_id": award.id})
     decide_all(session, challenge, chosen)
+    documents.award_decided(session, SYSTEM, award)
 
 
 def decide_all(session, challenge: Challenge, chosen: set[int]) -> None:

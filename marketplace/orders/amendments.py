@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from marketplace import policy
 from marketplace.audit.services import record
+from marketplace.documents import services as documents
 from marketplace.errors import DomainError
 from marketplace.orders.models import Milestone, MilestoneStatus, OrderAmendment, PilotOrder
 from marketplace.orders.services import check_signature, check_terms
@@ -102,6 +103,7 @@ def propose(session, user, order: PilotOrder, *, value: int, start_date: date,
     record(session, user, "order.amendment_proposed", order,
            after={"version": amendment.version, "terms_sha256": amendment.terms_sha256,
                   **changes})
+    documents.amendment_proposed(session, user, amendment)
     return amendment
 
 
@@ -162,6 +164,7 @@ def _apply(session, user, order: PilotOrder, amendment: OrderAmendment) -> None:
     record(session, user, "order.amended", order, public=True,
            before=amendment.changes["before"],
            after={**amendment.changes["after"], "version": order.version})
+    documents.order_offered(session, user, order)  # the contract as amended
 
 
 def withdraw(session, user, amendment: OrderAmendment) -> None:

@@ -4,12 +4,14 @@ amendments and termination. Milestone steps and payments are in `milestone_route
 Views parse the form, call one rule, commit once, then redirect; on a `DomainError`
 they roll back and show the form again with what was typed."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import policy
 from marketplace.cache import anonymous_page
+from marketplace.documents import signing
+from marketplace.documents.signatures import certificates_required
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
 from marketplace.extensions import db
@@ -34,7 +36,8 @@ def show(order_id: int):
              if policy.can(current_user, "order.view_confidential", order) else None)
     return render_template("orders/show.html", order=order, summary=summarize(order),
                            party=party, offline=get_gateway().confirms_at_once,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(),
+                           signatures=signing.signatures_of(db.session, order))
 
 
 @bp.route("/new/<int:award_item_id>", methods=["GET", "POST"])
@@ -139,6 +142,8 @@ def sign(order_id: int):
     order = get_order_or_404(order_id)
     countersigning = order.status is OrderStatus.SIGNED
     authorize("order.countersign" if countersigning else "order.sign", order)
+    if certificates_required() and request.method == "GET":
+        return redirect(url_for("documents.sign_order", order_id=order_id))
     form = SignForm()
     if form.validate_on_submit():
         rule = services.countersign if countersigning else services.sign

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from marketplace import policy
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge
+from marketplace.documents import services as documents
+from marketplace.documents.signatures import certificates_required
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
 from marketplace.formatting import thousands
@@ -162,6 +164,7 @@ def update_draft(session, user, order: PilotOrder, terms: OrderTerms) -> PilotOr
 def offer(session, user, order: PilotOrder) -> None:
     transition(session, order, OrderStatus.OFFERED, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": terms_sha256(order)})
+    documents.order_offered(session, user, order)
     notices.order_offered(session, order)
 
 
@@ -191,36 +194,57 @@ def _may(user, order: PilotOrder, target: OrderStatus) -> None:
     policy.require(user, step.action, order)
 
 
-def sign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
-         shown_sha256: str) -> None:
-    """The solver's owner signs the offered terms."""
-    _may(user, order, OrderStatus.SIGNED)
-    digest = terms_sha256(order)
+def _signer(user, digest: str, *, full_name: str, confirmed: bool, shown_sha256: str,
+            certificate) -> tuple[str, str]:
+    """The signer's name and the kind of signature: a verified certificate signature
+    (`documents.signing`) over these very terms, or — only where no trust list is
+    configured — the typed name."""
+    if certificate is not None:
+        if certificate.terms_sha256 != digest:
+            raise DomainError(_("The terms changed after you opened them. Please read them "
+                                "again before signing."))
+        return certificate.signer_name, "certificate"
+    if certificates_required():
+        raise DomainError(_("This site accepts digital signatures only: sign the contract "
+                            "PDF with your certificate."))
     check_signature(user, full_name=full_name, confirmed=confirmed, shown_sha256=shown_sha256,
                     current_sha256=digest)
+    return full_name.strip(), "typed"
+
+
+def sign(session, user, order: PilotOrder, *, full_name: str = "", confirmed: bool = False,
+         shown_sha256: str = "", certificate=None) -> None:
+    """The solver's owner signs the offered terms (typed name, or `certificate`: a
+    verified digital signature with `.signer_name` and `.terms_sha256`)."""
+    _may(user, order, OrderStatus.SIGNED)
+    digest = terms_sha256(order)
+    name, kind = _signer(user, digest, full_name=full_name, confirmed=confirmed,
+                         shown_sha256=shown_sha256, certificate=certificate)
     order.signed_by_id = user.id
-    order.signer_name = full_name.strip()
+    order.signer_name = name
     order.signed_terms_sha256 = digest
     transition(session, order, OrderStatus.SIGNED, user, lifecycle=ORDER_LIFECYCLE,
-               data={"terms_sha256": digest, "signer_name": order.signer_name})
+               data={"terms_sha256": digest, "signer_name": order.signer_name,
+                     "signature": kind})
     notices.order_signed(session, order)
 
 
-def countersign(session, user, order: PilotOrder, *, full_name: str, confirmed: bool,
-                shown_sha256: str) -> None:
+def countersign(session, user, order: PilotOrder, *, full_name: str = "",
+                confirmed: bool = False, shown_sha256: str = "", certificate=None) -> None:
     """The agency's approver countersigns the terms the solver signed; the order is then
-    active."""
+    active. `certificate` as for `sign`."""
     _may(user, order, OrderStatus.ACTIVE)
     digest = terms_sha256(order)
-    check_signature(user, full_name=full_name, confirmed=confirmed, shown_sha256=shown_sha256,
-                    current_sha256=digest)
+    name, kind = _signer(user, digest, full_name=full_name, confirmed=confirmed,
+                         shown_sha256=shown_sha256, certificate=certificate)
     if digest != order.signed_terms_sha256:
         raise DomainError(_("The terms differ from what the solver signed."))
     order.countersigned_by_id = user.id
-    order.countersigner_name = full_name.strip()
+    order.countersigner_name = name
     order.countersigned_terms_sha256 = digest
     transition(session, order, OrderStatus.ACTIVE, user, lifecycle=ORDER_LIFECYCLE,
-               data={"terms_sha256": digest, "countersigner_name": order.countersigner_name})
+               data={"terms_sha256": digest, "countersigner_name": order.countersigner_name,
+                     "signature": kind})
     notices.order_countersigned(session, order)
 
 

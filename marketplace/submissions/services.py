@@ -22,6 +22,7 @@ from marketplace import policy
 from marketplace.accounts.models import SOLVER_ROLES, Organization, OrgKind, OrgStatus, User
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.documents import services as documents
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.files import services as files
 from marketplace.files.models import Attachment
@@ -317,6 +318,7 @@ def submit(session, user: User, submission: Submission, *, now: datetime | None 
                lifecycle=SUBMISSION_LIFECYCLE, data={"receipt_digest": digest})
     if now is not None:  # received then, even if the lock came later
         submission.submitted_at = now
+    documents.submitted(session, user, submission)
     title = challenge.title
     notify(session, _members(consortium_members(submission)), "submission.submitted",
            lambda: _("Your solution to “%(challenge)s” was received on %(time)s (Viet Nam "

@@ -214,6 +214,26 @@ TABLE = [
     Case("orders.recommend", "completed", "completed.parties.officer", AGENCY_ONLY,
          AGENCY_ONLY),
 
+    # --- official documents (PDF): the policy's document.* rules ----------------------
+    Case("documents.award_decision", "awarded", None, PUBLIC),
+    Case("documents.award_decision", "proposed_award", "approver", row(N, N, N, N, N, N, N)),
+    Case("documents.order_contract", "active", "active.parties.owner",
+         row(L, N, N, N, N, N, OK)),
+    Case("documents.order_public", "active", None, PUBLIC),
+    Case("documents.order_public", "offered", "offered.parties.owner",
+         row(N, N, N, N, N, N, OK)),
+    # signed with typed names: there is no digitally signed PDF to download
+    Case("documents.order_signed", "active", "active.parties.owner",
+         row(L, N, N, N, N, N, N)),
+    Case("documents.amendment", "active", "active.parties.officer",
+         row(L, N, N, N, N, N, OK)),
+    Case("documents.receipt", "sealed", "solver_owner", row(L, N, N, N, N, N, OK)),
+    # no trust list in the matrix's world: the certificate form is refused with 400
+    Case("documents.sign_order", "offered", "offered.parties.owner",
+         row(L, N, N, N, N, N, OK), row(L, N, N, N, N, N, B)),
+    Case("documents.sign_order", "signed", "signed.parties.approver", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
+
     # --- files: whoever may see what they belong to; 404 for everyone else ----------
     Case("files.download", "file_open", None, PUBLIC),
     Case("files.download", "file_draft", "officer", row(N, N, N, N, N, OK, OK)),

@@ -1,0 +1,226 @@
+"""PAdES signatures on the pilot-order contract, verified against a trust list made by
+the tests (`tests/documents_pki.py`: a throw-away CA, never a real one)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
+import pytest
+from flask_babel import force_locale
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy import select
+
+from marketplace.audit.models import AuditEvent
+from marketplace.documents import services as documents
+from marketplace.documents import signing
+from marketplace.documents.models import DocumentKind, DocumentSignature, IssuedDocument
+from marketplace.documents.signatures import sign_with_pkcs12
+from marketplace.errors import DomainError
+from marketplace.orders import services
+from marketplace.orders.models import OrderStatus, PilotOrder
+from marketplace.orders.terms import terms_sha256
+from tests.documents_pki import PASSPHRASE, Authority, p12, write_trust_list
+from tests.orders_factories import make_order
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """Keys made once per test session (EC P-256)."""
+    trusted, untrusted = Authority.create("Test Root CA"), Authority.create("Unknown CA")
+    return {"ca": trusted, "other": untrusted,
+            "dir": tmp_path_factory.mktemp("trust")}
+
+
+@pytest.fixture
+def trust_list(app, pki, monkeypatch):
+    folder = write_trust_list(pki["dir"], pki["ca"], crls=True)
+    monkeypatch.setitem(app.config, "SIGNATURE_TRUST_LIST", str(folder))
+    return pki["ca"]
+
+
+@pytest.fixture(autouse=True)
+def in_english(session):
+    with force_locale("en"):
+        yield
+
+
+def cert_for(ca: Authority, org, **options) -> bytes:
+    cert, key = ca.issue(options.pop("name", "Nguyễn Văn Ký"), organization=org.name_vi,
+                         uid=f"MST:{org.registration_code}", **options)
+    return p12(cert, key, ca=ca)
+
+
+def issued(session, order) -> bytes:
+    return documents.read(documents.order_document(session, None, order))
+
+
+def test_owner_signs_and_approver_countersigns_with_certificates(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    parties = order.parties
+    digest = terms_sha256(order)
+    first = signing.sign_order(session, parties.owner, order,
+                               pkcs12=cert_for(trust_list, parties.solver),
+                               passphrase=PASSPHRASE)
+    assert order.status is OrderStatus.SIGNED and order.signed_terms_sha256 == digest
+    assert order.signer_name == "Nguyễn Văn Ký" and first.side == "solver"
+    solver_signed = documents.read(session.get(IssuedDocument, first.document_id))
+    assert solver_signed.startswith(issued(session, order))  # covers the issued bytes
+    # the approver signs the solver-signed PDF with their own tool, then uploads it
+    own_tool = sign_with_pkcs12(solver_signed, cert_for(trust_list, parties.agency,
+                                                        name="Trần Thị Duyệt"),
+                                PASSPHRASE, field_name="Approver")
+    second = signing.sign_order(session, parties.approver, order, signed_pdf=own_tool)
+    assert order.status is OrderStatus.ACTIVE and order.countersigned_terms_sha256 == digest
+    assert second.covers_sha256 == first_sha(session, first) and second.method == "upload"
+    final = documents.read(documents.signed_documents(session, order)[-1])
+    assert final == own_tool
+    assert len(list(PdfFileReader(BytesIO(final)).embedded_signatures)) == 2
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "order.digitally_signed", AuditEvent.object_id == order.id))
+    assert [e.after["side"] for e in events] == ["solver", "agency"]
+    assert "Valid" in second.result and "not revoked" in second.result
+
+
+def first_sha(session, signature) -> str:
+    return session.get(IssuedDocument, signature.document_id).sha256
+
+
+def refused(session, user, order, **kwargs) -> str:
+    with pytest.raises(DomainError) as error:
+        signing.sign_order(session, user, order, **kwargs)
+    assert order.status in (OrderStatus.OFFERED, OrderStatus.SIGNED)
+    return error.value.message
+
+
+def test_tampered_pdf_is_refused(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    parties = order.parties
+    base = issued(session, order)
+    signed = sign_with_pkcs12(base, cert_for(trust_list, parties.solver), PASSPHRASE,
+                              field_name="S")
+    # a change in the contract itself
+    changed = signed.replace(b"/Lang (vi)", b"/Lang (en)", 1)
+    assert changed != signed
+    assert "not the issued contract" in refused(session, parties.owner, order,
+                                                signed_pdf=changed)
+    # a change inside the signed revision, after the issued bytes
+    tail = signed[len(base):].replace(b"/T (S)", b"/T (X)", 1)
+    assert tail != signed[len(base):]
+    assert "changed after it was signed" in refused(session, parties.owner, order,
+                                                    signed_pdf=base + tail)
+
+
+def test_expired_certificate_is_refused(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    now = datetime.now(UTC)
+    expired = cert_for(trust_list, order.parties.solver, not_before=now - timedelta(days=400),
+                       not_after=now - timedelta(days=1))
+    message = refused(session, order.parties.owner, order, pkcs12=expired,
+                      passphrase=PASSPHRASE)
+    assert "is valid from" in message
+
+
+def test_certificate_of_an_untrusted_ca_is_refused(session, trust_list, pki):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    message = refused(session, order.parties.owner, order,
+                      pkcs12=cert_for(pki["other"], order.parties.solver),
+                      passphrase=PASSPHRASE)
+    assert "not issued by a certificate authority on the site's trust list" in message
+
+
+def test_revoked_certificate_is_refused(session, app, pki, tmp_path, monkeypatch):
+    ca = Authority.create("Revoking CA")
+    order = make_order(session, status=OrderStatus.OFFERED)
+    cert, key = ca.issue("Lê Văn Thu Hồi", organization=order.parties.solver.name_vi)
+    ca.revoked.append(cert.serial_number)
+    monkeypatch.setitem(app.config, "SIGNATURE_TRUST_LIST",
+                        str(write_trust_list(tmp_path, ca, crls=True)))
+    message = refused(session, order.parties.owner, order, pkcs12=p12(cert, key, ca=ca),
+                      passphrase=PASSPHRASE)
+    assert "revoked" in message
+
+
+def test_certificate_of_the_wrong_organization_is_refused(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    someone_else = make_order(session, status=OrderStatus.DRAFT).parties.solver
+    message = refused(session, order.parties.owner, order,
+                      pkcs12=cert_for(trust_list, someone_else), passphrase=PASSPHRASE)
+    assert "sign with a certificate issued to your organization" in message
+
+
+def test_countersignature_that_drops_the_first_is_refused(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    parties = order.parties
+    signing.sign_order(session, parties.owner, order,
+                       pkcs12=cert_for(trust_list, parties.solver), passphrase=PASSPHRASE)
+    # the approver signs the unsigned contract instead of the solver-signed one
+    alone = sign_with_pkcs12(issued(session, order), cert_for(trust_list, parties.agency),
+                             PASSPHRASE, field_name="A")
+    message = refused(session, parties.approver, order, signed_pdf=alone)
+    assert "without removing or changing the first signature" in message
+
+
+def test_wrong_passphrase_and_missing_file(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    assert "passphrase" in refused(session, order.parties.owner, order,
+                                   pkcs12=cert_for(trust_list, order.parties.solver),
+                                   passphrase="wrong")
+    assert "choose the signed PDF" in refused(session, order.parties.owner, order)
+
+
+def test_typed_name_only_without_a_trust_list(session, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    owner = order.parties.owner
+    with pytest.raises(DomainError, match="digital signatures only"):
+        services.sign(session, owner, order, full_name=owner.full_name, confirmed=True,
+                      shown_sha256=terms_sha256(order))
+
+
+def test_no_certificate_signing_without_a_trust_list(session, pki):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    message = refused(session, order.parties.owner, order,
+                      pkcs12=cert_for(pki["ca"], order.parties.solver), passphrase=PASSPHRASE)
+    assert "No trust list" in message
+
+
+def test_signing_through_the_pages(session, client, login, trust_list):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    parties = order.parties
+    session.commit()
+    login(parties.owner)
+    assert client.get(f"/orders/{order.id}/sign").status_code == 302  # to the certificate page
+    page = client.get(f"/orders/{order.id}/sign/certificate").get_data(as_text=True)
+    assert terms_sha256(order) in page and "PKCS#12" in page
+    refused_page = client.post_form(f"/orders/{order.id}/sign/certificate", {
+        "method": "pkcs12", "passphrase": "wrong",
+        "pkcs12": (BytesIO(cert_for(trust_list, parties.solver)), "me.p12")},
+        token_from=f"/orders/{order.id}/sign/certificate")
+    assert refused_page.status_code == 400
+    assert "passphrase" in refused_page.get_data(as_text=True)
+    response = client.post_form(f"/orders/{order.id}/sign/certificate", {
+        "method": "pkcs12", "passphrase": PASSPHRASE,
+        "pkcs12": (BytesIO(cert_for(trust_list, parties.solver)), "me.p12")},
+        token_from=f"/orders/{order.id}/sign/certificate")
+    assert response.status_code == 302
+    signed = client.get(f"/orders/{order.id}/signed.pdf")
+    assert signed.status_code == 200
+    client.post_form("/logout", token_from="/")
+    login(parties.approver)
+    countersigned = sign_with_pkcs12(signed.data, cert_for(trust_list, parties.agency,
+                                                           name="Trần Thị Duyệt"),
+                                     PASSPHRASE, field_name="A")
+    response = client.post_form(f"/orders/{order.id}/sign/certificate", {
+        "method": "upload", "signed_pdf": (BytesIO(countersigned), "hop-dong.pdf")},
+        token_from=f"/orders/{order.id}/sign/certificate")
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(PilotOrder, order.id).status is OrderStatus.ACTIVE
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert page.count("Digital signature (certificate)") == 2
+    assert "Trần Thị Duyệt" in page and "Valid: intact" in page
+    assert session.scalar(select(DocumentSignature.id).where(
+        DocumentSignature.order_id == order.id, DocumentSignature.side == "agency"))
+    assert session.scalar(select(IssuedDocument.id).where(
+        IssuedDocument.kind == DocumentKind.ORDER_SIGNED,
+        IssuedDocument.key == f"{terms_sha256(order)}:2"))
