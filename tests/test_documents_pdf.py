@@ -101,6 +101,7 @@ def test_contract_carries_the_signed_digest_and_hides_confidential_terms_publicl
         assert "Thời gian chờ trung bình" in text and "Sản phẩm giai đoạn 1" in text
         assert "Một tỷ hai trăm triệu đồng" in text
     assert "không rời khỏi" in party and "không rời khỏi" not in public
+    assert "**" not in party  # Markdown emphasis is not printed as asterisks
 
 
 def _audited(session, document) -> list[AuditEvent]:

@@ -16,6 +16,7 @@ Each function returns a `layout.Official`; `layout.render` makes it a PDF.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from marketplace.documents.layout import Official, Signer, Table
@@ -23,6 +24,12 @@ from marketplace.documents.words import dong_in_words
 from marketplace.orders.terms import LOCAL_ZONE, OrderTerms, terms_sha256
 
 PLATFORM = "Nền tảng đặt hàng giải pháp công nghệ (Nhà nước là khách hàng đầu tiên)"
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis marks dropped: "**không**" → "không" (the page renders them)."""
+    text = re.sub(r"(\*\*|__)([^*_\n]+?)\1", r"\2", text or "")
+    return re.sub(r"(?<![\w*])\*([^*\n]+?)\*(?![\w*])", r"\1", text)
 
 
 def dong(amount: int) -> str:
@@ -82,7 +89,7 @@ def award_decision(award) -> Official:
                         f"nhất: {item.not_top_ranked_reason}")
     body += [
         "## Điều 2. Căn cứ lựa chọn",
-        award.justification,
+        plain(award.justification),
         "## Điều 3. Tổ chức thực hiện",
         f"{agency.name_vi} và đơn vị giải pháp được lựa chọn hoàn thiện, ký hợp đồng thí "
         "điểm theo quy định. Quyết định này có hiệu lực kể từ ngày ký và được công khai trên "
@@ -154,7 +161,7 @@ def pilot_order(order, terms: OrderTerms, *, confidential: bool, issued_at: date
              "đợt bằng giá trị hợp đồng.", milestones,
              "## Điều 5. Điều khoản riêng"]
     if confidential:
-        body.append(terms.terms.strip() or "Không có.")
+        body.append(plain(terms.terms.strip()) or "Không có.")
     else:
         body.append("(Nội dung điều khoản riêng chỉ cung cấp cho hai bên; bản công khai "
                     "không bao gồm nội dung này.)")

@@ -65,6 +65,19 @@ labels.register(SignatureKind, {
 })
 
 
+VERIFICATION_RESULTS = {
+    "valid:not-revoked": _l("Valid: intact, certificate chained to the trust list, within its "
+                            "validity period, not revoked according to the revocation data "
+                            "available."),
+    "valid:no-revocation-data": _l("Valid: intact, certificate chained to the trust list, "
+                                   "within its validity period; no revocation data was "
+                                   "available."),
+    "valid:no-revocation-service": _l("Valid: intact, certificate chained to the trust list, "
+                                      "within its validity period; the certificate declares "
+                                      "no revocation service."),
+}
+
+
 class DocumentSignature(db.Model):
     """A verified digital signature on a pilot-order PDF: who signed (as the certificate
     says), when, over which document, and the verification's result."""
@@ -91,3 +104,7 @@ class DocumentSignature(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (UniqueConstraint("order_id", "side", "terms_sha256"),)
+
+    @property
+    def result_text(self) -> str:
+        return str(VERIFICATION_RESULTS.get(self.result, self.result))

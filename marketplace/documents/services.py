@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 
 from flask_babel import gettext as _
@@ -35,7 +36,10 @@ def find(session, kind: DocumentKind, subject_id: int, key: str = "") -> IssuedD
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-")[:80] or "document"
+    """"HĐ-01/2026" → "HD-01-2026": a file name in plain ASCII."""
+    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", folded).strip("-")[:80] or "document"
 
 
 def store(session, actor, kind: DocumentKind, subject_id: int, key: str, data: bytes,

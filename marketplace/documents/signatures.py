@@ -108,7 +108,7 @@ class VerifiedSignature:
     serial: str
     certificate_sha256: str
     signed_at: datetime | None
-    result: str
+    result: str  # a key of models.VERIFICATION_RESULTS
 
 
 def _norm(text: str) -> str:
@@ -202,18 +202,16 @@ def _check_one(embedded, context, *, number: int, last: bool, have_crls: bool
         raise DomainError(_("Signature %(n)d is refused: it does not cover the whole "
                             "file.", n=number))
     if not _declares_revocation(cert):
-        revocation = _("the certificate declares no revocation service")
+        result = "valid:no-revocation-service"
     elif have_crls or status.revocation_details:
-        revocation = _("not revoked according to the revocation data available")
+        result = "valid:not-revoked"
     else:
-        revocation = _("no revocation data available")
+        result = "valid:no-revocation-data"
     return VerifiedSignature(
         signer_name=_signer_name(cert), subject=cert.subject.human_friendly,
         issuer=cert.issuer.human_friendly, serial=format(cert.serial_number, "x"),
         certificate_sha256=hashlib.sha256(cert.dump()).hexdigest(),
-        signed_at=claimed,
-        result=_("Valid: intact, certificate chained to the trust list, within its "
-                 "validity period (%(revocation)s).", revocation=revocation))
+        signed_at=claimed, result=result)
 
 
 def verify(data: bytes, *, base: bytes, expected: int, organization) -> list[VerifiedSignature]:
