@@ -225,3 +225,44 @@ def test_signing_through_the_pages(session, client, login, trust_list):
     assert session.scalar(select(IssuedDocument.id).where(
         IssuedDocument.kind == DocumentKind.ORDER_SIGNED,
         IssuedDocument.key == f"{terms_sha256(order)}:2"))
+
+
+def test_amendment_signed_with_certificates_by_both_sides(session, trust_list):
+    from marketplace.orders import amendments
+    from marketplace.orders.terms import terms_of
+
+    order = make_order(session, status=OrderStatus.ACTIVE)
+    parties = order.parties
+    change = amendments.propose(
+        session, parties.officer, order, value=order.value, start_date=order.start_date,
+        end_date=order.end_date + timedelta(days=30), reason="Kéo dài thời gian thực hiện.",
+        milestones=terms_of(order).milestones)
+    with pytest.raises(DomainError, match="digital signatures only"):
+        amendments.sign(session, parties.approver, change,
+                        full_name=parties.approver.full_name, confirmed=True,
+                        shown_sha256=change.terms_sha256)
+    # either side may sign first: here the agency's approver
+    first = signing.sign_amendment(session, parties.approver, change,
+                                   pkcs12=cert_for(trust_list, parties.agency),
+                                   passphrase=PASSPHRASE)
+    assert first.side == "agency" and first.terms_sha256 == change.terms_sha256
+    assert not change.in_effect
+    # the solver's signature must be appended to the PDF the approver signed
+    alone = sign_with_pkcs12(documents.read(documents.amendment_proposed(session, None, change)),
+                             cert_for(trust_list, parties.solver), PASSPHRASE, field_name="B")
+    assert "without removing or changing the first signature" in refused_amendment(
+        session, parties.owner, change, signed_pdf=alone)
+    signing.sign_amendment(session, parties.owner, change,
+                           pkcs12=cert_for(trust_list, parties.solver), passphrase=PASSPHRASE)
+    assert change.in_effect and order.version == change.version
+    assert terms_sha256(order) == change.terms_sha256
+    # the signed amendment is now the signed PDF of the order's current terms
+    assert [s.side for s in signing.signatures_of(session, order)] == ["agency", "solver"]
+    final = documents.read(documents.signed_documents(session, order)[-1])
+    assert len(list(PdfFileReader(BytesIO(final)).embedded_signatures)) == 2
+
+
+def refused_amendment(session, user, change, **kwargs) -> str:
+    with pytest.raises(DomainError) as error:
+        signing.sign_amendment(session, user, change, **kwargs)
+    return error.value.message

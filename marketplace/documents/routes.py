@@ -16,6 +16,7 @@ from marketplace.errors import DomainError
 from marketplace.evaluation.models import Award
 from marketplace.extensions import db
 from marketplace.files.routes import content_disposition
+from marketplace.orders.amendments import proposed_terms
 from marketplace.orders.blueprint import get_order_or_404
 from marketplace.orders.models import OrderAmendment, OrderStatus
 from marketplace.orders.terms import terms_of, terms_sha256
@@ -82,9 +83,7 @@ def order_signed(order_id: int):
 @login_required
 def amendment(order_id: int, amendment_id: int):
     order = get_order_or_404(order_id)
-    change = db.session.get(OrderAmendment, amendment_id)
-    if change is None or change.order_id != order.id:
-        abort(404)
+    change = _amendment_of(order, amendment_id)
     authorize("document.amendment", change, hide=True)
     return _pdf(db.session, services.amendment_spec(change))
 
@@ -107,6 +106,14 @@ def _read_upload(storage, limit: int) -> bytes | None:
     return data
 
 
+def _certificate_form(rule, *, limit: int, form: CertificateSignForm) -> None:
+    if form.method.data == "pkcs12":
+        rule(pkcs12=_read_upload(form.pkcs12.data, limit) or b"",
+             passphrase=form.passphrase.data or "")
+    else:
+        rule(signed_pdf=_read_upload(form.signed_pdf.data, limit))
+
+
 @bp.route("/orders/<int:order_id>/sign/certificate", methods=["GET", "POST"])
 @login_required
 def sign_order(order_id: int):
@@ -115,15 +122,10 @@ def sign_order(order_id: int):
     authorize("order.countersign" if countersigning else "order.sign", order)
     form = CertificateSignForm()
     if form.validate_on_submit():
-        limit = current_app.config["MAX_UPLOAD_BYTES"]
         try:
-            if form.method.data == "pkcs12":
-                pkcs12 = _read_upload(form.pkcs12.data, limit) or b""
-                signing.sign_order(db.session, current_user, order, pkcs12=pkcs12,
-                                   passphrase=form.passphrase.data or "")
-            else:
-                signing.sign_order(db.session, current_user, order,
-                                   signed_pdf=_read_upload(form.signed_pdf.data, limit))
+            _certificate_form(lambda **kw: signing.sign_order(db.session, current_user, order,
+                                                               **kw),
+                              limit=current_app.config["MAX_UPLOAD_BYTES"], form=form)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -136,9 +138,68 @@ def sign_order(order_id: int):
                   "success")
             return redirect(url_for("orders.show", order_id=order_id))
     form.passphrase.data = ""
-    title = _("Countersign the pilot order") if countersigning else _("Sign the pilot order")
-    return render_template("documents/sign_order.html", order=order, form=form, title=title,
-                           countersigning=countersigning, terms=terms_of(order),
-                           digest=terms_sha256(order), configured=certificates_required(),
-                           signatures=signing.signatures_of(db.session, order)), (
+    signed = signing.signatures_of(db.session, order)
+    return render_template(
+        "documents/sign_order.html", order=order, form=form,
+        title=_("Countersign the pilot order") if countersigning else
+        _("Sign the pilot order"), terms=terms_of(order), digest=terms_sha256(order),
+        configured=certificates_required(),
+        download_url=url_for("documents.order_contract", order_id=order.id),
+        signed_url=url_for("documents.order_signed", order_id=order.id) if signed else None,
+        typed_url=url_for("orders.sign", order_id=order.id)), (
         400 if form.is_submitted() else 200)
+
+
+def _amendment_of(order, amendment_id: int) -> OrderAmendment:
+    change = db.session.get(OrderAmendment, amendment_id)
+    if change is None or change.order_id != order.id:
+        abort(404)
+    return change
+
+
+@bp.route("/orders/<int:order_id>/amendments/<int:amendment_id>/sign/certificate",
+          methods=["GET", "POST"])
+@login_required
+def sign_amendment(order_id: int, amendment_id: int):
+    order = get_order_or_404(order_id)
+    change = _amendment_of(order, amendment_id)
+    authorize("amendment.sign", change)
+    form = CertificateSignForm()
+    if form.validate_on_submit():
+        try:
+            _certificate_form(lambda **kw: signing.sign_amendment(db.session, current_user,
+                                                                   change, **kw),
+                              limit=current_app.config["MAX_UPLOAD_BYTES"], form=form)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            order = get_order_or_404(order_id)
+            change = _amendment_of(order, amendment_id)
+        else:
+            db.session.commit()
+            flash(_("Signed with your certificate."), "success")
+            return redirect(url_for("orders.show", order_id=order_id))
+    form.passphrase.data = ""
+    proposed = proposed_terms(order, change)
+    signed = services.signed_documents(db.session, order, digest=change.terms_sha256)
+    return render_template(
+        "documents/sign_order.html", order=order, form=form, title=_("Sign the amendment"),
+        terms=proposed, digest=change.terms_sha256, configured=certificates_required(),
+        download_url=url_for("documents.amendment", order_id=order.id,
+                             amendment_id=change.id),
+        signed_url=url_for("documents.amendment_signed", order_id=order.id,
+                           amendment_id=change.id) if signed else None,
+        typed_url=url_for("orders.sign_amendment", order_id=order.id,
+                          amendment_id=change.id)), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/orders/<int:order_id>/amendments/<int:amendment_id>/signed.pdf")
+@login_required
+def amendment_signed(order_id: int, amendment_id: int):
+    order = get_order_or_404(order_id)
+    change = _amendment_of(order, amendment_id)
+    authorize("document.amendment", change, hide=True)
+    signed = services.signed_documents(db.session, order, digest=change.terms_sha256)
+    if not signed:
+        abort(404)
+    return _respond(services.read(signed[-1]), signed[-1].filename)

@@ -179,9 +179,10 @@ def order_document(session, actor, order) -> IssuedDocument:
     return issue_spec(session, actor, order_spec(order, confidential=True))
 
 
-def signed_documents(session, order) -> list[IssuedDocument]:
-    """The signed versions of the order's current terms, first signature first."""
-    prefix = terms_sha256(order) + ":"
+def signed_documents(session, order, *, digest: str | None = None) -> list[IssuedDocument]:
+    """The signed versions of the order's current terms (or of the terms with SHA-256
+    `digest`: a pending amendment's), first signature first."""
+    prefix = (digest or terms_sha256(order)) + ":"
     rows = session.scalars(select(IssuedDocument).where(
         IssuedDocument.kind == DocumentKind.ORDER_SIGNED,
         IssuedDocument.subject_id == order.id,

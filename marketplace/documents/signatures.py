@@ -219,9 +219,9 @@ def verify(data: bytes, *, base: bytes, expected: int, organization) -> list[Ver
     them, first first. Raises DomainError with the reason on the first failure."""
     if not data.startswith(base) or len(data) == len(base):
         if expected > 1:
-            raise DomainError(_("This PDF does not contain the document as the solver signed "
-                                "it: a countersignature must be added to the signed PDF "
-                                "without removing or changing the first signature."))
+            raise DomainError(_("This PDF does not contain the document as the other side "
+                                "signed it: the second signature must be added to the signed "
+                                "PDF without removing or changing the first signature."))
         raise DomainError(_("This PDF is not the issued contract with a signature added: "
                             "sign the PDF downloaded from this page without changing it."))
     try:

@@ -26,9 +26,11 @@ from marketplace.documents.signatures import (
     verify,
 )
 from marketplace.errors import DomainError
+from marketplace.orders import amendments
 from marketplace.orders import services as orders
-from marketplace.orders.models import OrderStatus, PilotOrder
+from marketplace.orders.models import OrderAmendment, OrderStatus, PilotOrder
 from marketplace.orders.terms import terms_sha256
+from marketplace.policy.orders import is_approver, is_solver_owner
 
 FIELDS = {"solver": "Chu_ky_Ben_B", "agency": "Chu_ky_Ben_A"}
 
@@ -51,8 +53,8 @@ class Step:
 
 
 def current_step(session, order: PilotOrder, actor=None) -> Step:
-    """Which signature comes next and over which bytes. Raises DomainError when the
-    order is not waiting for a signature."""
+    """Which signature of the contract comes next and over which bytes. Raises
+    DomainError when the order is not waiting for a signature."""
     signed = documents.signed_documents(session, order)
     if order.status is OrderStatus.OFFERED:
         issued = documents.order_document(session, actor, order)
@@ -66,40 +68,81 @@ def current_step(session, order: PilotOrder, actor=None) -> Step:
     raise DomainError(_("This order is not waiting for a signature."))
 
 
-def sign_order(session, user, order: PilotOrder, *, signed_pdf: bytes | None = None,
-               pkcs12: bytes | None = None, passphrase: str = "") -> DocumentSignature:
-    """Apply the next signature: either `signed_pdf` (the contract signed with the user's
-    own tool) or `pkcs12` + `passphrase` (the site signs with it for this call only; it is
-    never stored). Raises DomainError with the reason when the signature is refused."""
-    step = current_step(session, order, user)
-    policy.require(user, step.action, order)
+def amendment_step(session, amendment: OrderAmendment, user) -> Step:
+    """The next signature of an amendment: the side of `user` (the solver's owner or the
+    agency's approver, in either order) over the amendment PDF, or over the PDF the
+    other side signed."""
+    order = amendment.order
+    if is_solver_owner(user, order) and amendment.solver_signed_at is None:
+        side, organization = "solver", order.solver
+    elif is_approver(user, order) and amendment.agency_signed_at is None:
+        side, organization = "agency", order.agency
+    else:
+        raise DomainError(_("Your side has already signed this amendment."))
+    signed = documents.signed_documents(session, order, digest=amendment.terms_sha256)
+    if signed:
+        base = documents.read(signed[-1])
+    else:
+        base = documents.read(documents.amendment_proposed(session, user, amendment))
+    return Step(side, "amendment.sign", organization, base, len(signed) + 1)
+
+
+def _signed_bytes(step: Step, *, signed_pdf: bytes | None, pkcs12: bytes | None,
+                  passphrase: str) -> tuple[bytes, str]:
     if not certificates_required():
         raise DomainError(_("No trust list of certificate authorities is configured: digital "
                             "signatures cannot be verified on this site."))
     if pkcs12 is not None:
-        method = "pkcs12"
-        data = sign_with_pkcs12(step.base, pkcs12, passphrase, field_name=FIELDS[step.side])
-    elif signed_pdf:
-        method = "upload"
-        data = signed_pdf
-    else:
-        raise DomainError(_("Please choose the signed PDF, or your certificate file and its "
-                            "passphrase."), field="signed_pdf")
-    verified = verify(data, base=step.base, expected=step.expected,
-                      organization=step.organization)
-    last = verified[-1]
+        return sign_with_pkcs12(step.base, pkcs12, passphrase,
+                                field_name=f"{FIELDS[step.side]}_{step.expected}"), "pkcs12"
+    if signed_pdf:
+        return signed_pdf, "upload"
+    raise DomainError(_("Please choose the signed PDF, or your certificate file and its "
+                        "passphrase."), field="signed_pdf")
+
+
+def sign_order(session, user, order: PilotOrder, *, signed_pdf: bytes | None = None,
+               pkcs12: bytes | None = None, passphrase: str = "") -> DocumentSignature:
+    """Apply the next signature of the contract: either `signed_pdf` (signed with the
+    user's own tool) or `pkcs12` + `passphrase` (the site signs with it for this call only;
+    it is never stored). Raises DomainError with the reason when the signature is
+    refused."""
+    step = current_step(session, order, user)
+    policy.require(user, step.action, order)
+    data, method = _signed_bytes(step, signed_pdf=signed_pdf, pkcs12=pkcs12,
+                                 passphrase=passphrase)
+    last = verify(data, base=step.base, expected=step.expected,
+                  organization=step.organization)[-1]
     digest = terms_sha256(order)
     rule = orders.sign if step.side == "solver" else orders.countersign
     rule(session, user, order, certificate=Certified(last.signer_name, digest))
+    return _archive(session, user, order, step, last, data, digest, method)
+
+
+def sign_amendment(session, user, amendment: OrderAmendment, *,
+                   signed_pdf: bytes | None = None, pkcs12: bytes | None = None,
+                   passphrase: str = "") -> DocumentSignature:
+    """Sign an amendment's PDF with a certificate, as `sign_order` signs the contract;
+    the second signature is appended to the PDF the first side signed."""
+    policy.require(user, "amendment.sign", amendment)
+    step = amendment_step(session, amendment, user)
+    data, method = _signed_bytes(step, signed_pdf=signed_pdf, pkcs12=pkcs12,
+                                 passphrase=passphrase)
+    last = verify(data, base=step.base, expected=step.expected,
+                  organization=step.organization)[-1]
+    digest = amendment.terms_sha256
+    amendments.sign(session, user, amendment, certificate=Certified(last.signer_name, digest))
+    return _archive(session, user, amendment.order, step, last, data, digest, method)
+
+
+def _archive(session, user, order, step: Step, last: VerifiedSignature, data: bytes,
+             digest: str, method: str) -> DocumentSignature:
+    """The signed PDF stored (kind ORDER_SIGNED, keyed by the terms it carries: an
+    amendment's signed PDF becomes the order's once in effect) and the signature recorded
+    and audited."""
     archived = documents.store(
         session, user, DocumentKind.ORDER_SIGNED, order.id, f"{digest}:{step.expected}", data,
-        f"hop-dong-{order.id}-da-ky-{step.expected}.pdf")
-    signature = _record(session, user, order, step, last, archived, digest, method)
-    return signature
-
-
-def _record(session, user, order, step: Step, last: VerifiedSignature, archived, digest,
-            method) -> DocumentSignature:
+        f"hop-dong-{order.id}-{digest[:8]}-da-ky-{step.expected}.pdf")
     signature = DocumentSignature(
         order_id=order.id, side=step.side, document_id=archived.id,
         covers_sha256=hashlib.sha256(step.base).hexdigest(), terms_sha256=digest,
@@ -117,8 +160,11 @@ def _record(session, user, order, step: Step, last: VerifiedSignature, archived,
     return signature
 
 
-def signatures_of(session, order: PilotOrder) -> list[DocumentSignature]:
-    """The verified digital signatures of the order's current terms, in order."""
+def signatures_of(session, order: PilotOrder, *, digest: str | None = None
+                  ) -> list[DocumentSignature]:
+    """The verified digital signatures of the order's current terms (or of the terms
+    with SHA-256 `digest`: a pending amendment's), in order."""
     return list(session.scalars(select(DocumentSignature).where(
         DocumentSignature.order_id == order.id,
-        DocumentSignature.terms_sha256 == terms_sha256(order)).order_by(DocumentSignature.id)))
+        DocumentSignature.terms_sha256 == (digest or terms_sha256(order)))
+        .order_by(DocumentSignature.id)))

@@ -24,7 +24,7 @@ from marketplace.audit.services import record
 from marketplace.documents import services as documents
 from marketplace.errors import DomainError
 from marketplace.orders.models import Milestone, MilestoneStatus, OrderAmendment, PilotOrder
-from marketplace.orders.services import check_signature, check_terms
+from marketplace.orders.services import check_terms, signer
 from marketplace.orders.terms import MilestonePlan, OrderTerms, terms_of, terms_sha256
 from marketplace.policy.orders import is_approver, is_solver_owner
 from marketplace.types import utcnow
@@ -107,9 +107,10 @@ def propose(session, user, order: PilotOrder, *, value: int, start_date: date,
     return amendment
 
 
-def sign(session, user, amendment: OrderAmendment, *, full_name: str, confirmed: bool,
-         shown_sha256: str) -> bool:
-    """One side signs; returns True when this signature put the amendment into effect."""
+def sign(session, user, amendment: OrderAmendment, *, full_name: str = "",
+         confirmed: bool = False, shown_sha256: str = "", certificate=None) -> bool:
+    """One side signs (typed name, or `certificate` as for `services.sign`); returns True
+    when this signature put the amendment into effect."""
     order = amendment.order
     policy.require(user, "amendment.sign", amendment)
     if amendment.solver_signed_at is not None and amendment.agency_signed_at is not None:
@@ -118,8 +119,8 @@ def sign(session, user, amendment: OrderAmendment, *, full_name: str, confirmed:
     if current != amendment.terms_sha256 or order.version != amendment.version - 1:
         raise DomainError(_("The order changed after this amendment was proposed; it can no "
                             "longer be signed. Withdraw it and propose a new one."))
-    check_signature(user, full_name=full_name, confirmed=confirmed, shown_sha256=shown_sha256,
-                    current_sha256=amendment.terms_sha256)
+    name, kind = signer(user, amendment.terms_sha256, full_name=full_name, confirmed=confirmed,
+                        shown_sha256=shown_sha256, certificate=certificate)
     if is_solver_owner(user, order) and amendment.solver_signed_at is None:
         amendment.solver_signed_at, amendment.solver_signed_by_id = utcnow(), user.id
         side = "solver"
@@ -130,8 +131,8 @@ def sign(session, user, amendment: OrderAmendment, *, full_name: str, confirmed:
         raise DomainError(_("Your side has already signed this amendment."))
     session.flush()
     record(session, user, "order.amendment_signed", order,
-           after={"version": amendment.version, "side": side, "signer_name": full_name.strip(),
-                  "terms_sha256": amendment.terms_sha256})
+           after={"version": amendment.version, "side": side, "signer_name": name,
+                  "terms_sha256": amendment.terms_sha256, "signature": kind})
     if amendment.solver_signed_at is not None and amendment.agency_signed_at is not None:
         _apply(session, user, order, amendment)
         return True

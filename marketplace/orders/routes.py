@@ -227,6 +227,9 @@ def sign_amendment(order_id: int, amendment_id: int):
     order = get_order_or_404(order_id)
     amendment = _amendment_or_404(order, amendment_id)
     authorize("amendment.sign", amendment)
+    if certificates_required() and request.method == "GET":
+        return redirect(url_for("documents.sign_amendment", order_id=order_id,
+                                amendment_id=amendment_id))
     form = SignForm()
     if form.validate_on_submit():
         try:

@@ -194,7 +194,7 @@ def _may(user, order: PilotOrder, target: OrderStatus) -> None:
     policy.require(user, step.action, order)
 
 
-def _signer(user, digest: str, *, full_name: str, confirmed: bool, shown_sha256: str,
+def signer(user, digest: str, *, full_name: str, confirmed: bool, shown_sha256: str,
             certificate) -> tuple[str, str]:
     """The signer's name and the kind of signature: a verified certificate signature
     (`documents.signing`) over these very terms, or — only where no trust list is
@@ -218,7 +218,7 @@ def sign(session, user, order: PilotOrder, *, full_name: str = "", confirmed: bo
     verified digital signature with `.signer_name` and `.terms_sha256`)."""
     _may(user, order, OrderStatus.SIGNED)
     digest = terms_sha256(order)
-    name, kind = _signer(user, digest, full_name=full_name, confirmed=confirmed,
+    name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)
     order.signed_by_id = user.id
     order.signer_name = name
@@ -235,7 +235,7 @@ def countersign(session, user, order: PilotOrder, *, full_name: str = "",
     active. `certificate` as for `sign`."""
     _may(user, order, OrderStatus.ACTIVE)
     digest = terms_sha256(order)
-    name, kind = _signer(user, digest, full_name=full_name, confirmed=confirmed,
+    name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)
     if digest != order.signed_terms_sha256:
         raise DomainError(_("The terms differ from what the solver signed."))
