@@ -227,12 +227,15 @@ def test_signing_through_the_pages(session, client, login, trust_list):
         IssuedDocument.key == f"{terms_sha256(order)}:2"))
 
 
-def test_amendment_signed_with_certificates_by_both_sides(session, trust_list):
+def test_amendment_signed_with_certificates_by_both_sides(session, app, pki, monkeypatch):
     from marketplace.orders import amendments
     from marketplace.orders.terms import terms_of
 
-    order = make_order(session, status=OrderStatus.ACTIVE)
+    order = make_order(session, status=OrderStatus.ACTIVE)  # signed with typed names
     parties = order.parties
+    trust_list = pki["ca"]
+    monkeypatch.setitem(app.config, "SIGNATURE_TRUST_LIST",
+                        str(write_trust_list(pki["dir"], trust_list, crls=True)))
     change = amendments.propose(
         session, parties.officer, order, value=order.value, start_date=order.start_date,
         end_date=order.end_date + timedelta(days=30), reason="Kéo dài thời gian thực hiện.",

@@ -228,6 +228,10 @@ TABLE = [
     Case("documents.amendment", "active", "active.parties.officer",
          row(L, N, N, N, N, N, OK)),
     Case("documents.receipt", "sealed", "solver_owner", row(L, N, N, N, N, N, OK)),
+    Case("documents.amendment_signed", "active", "active.parties.officer",
+         row(L, N, N, N, N, N, N)),
+    Case("documents.sign_amendment", "active", "active.parties.approver", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
     # no trust list in the matrix's world: the certificate form is refused with 400
     Case("documents.sign_order", "offered", "offered.parties.owner",
          row(L, N, N, N, N, N, OK), row(L, N, N, N, N, N, B)),
