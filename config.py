@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     STRIPE_SECRET_KEY: str = ""
     STRIPE_WEBHOOK_SECRET: str = ""
     STRIPE_API_BASE: str = ""
+    SIGNATURE_TRUST_LIST: str = ""  # CA certificates (a PEM file or a folder, with CRLs)
+    SIGNATURE_FETCH_REVOCATION: bool = False
     OCDS_PREFIX: str = Field(PLACEHOLDER_OCDS_PREFIX, pattern=r"^ocds-[a-z0-9]{6}$")
 
     MAIL_BACKEND: Literal["console", "smtp", "memory"] = "console"
@@ -175,6 +177,9 @@ class Config:
     STRIPE_SECRET_KEY = SETTINGS.STRIPE_SECRET_KEY
     STRIPE_WEBHOOK_SECRET = SETTINGS.STRIPE_WEBHOOK_SECRET
     STRIPE_API_BASE = SETTINGS.STRIPE_API_BASE
+    # digital signatures on the contract PDF: the trust list (empty: typed names only)
+    SIGNATURE_TRUST_LIST = SETTINGS.SIGNATURE_TRUST_LIST
+    SIGNATURE_FETCH_REVOCATION = SETTINGS.SIGNATURE_FETCH_REVOCATION
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
 
     MAIL_BACKEND = SETTINGS.MAIL_BACKEND

@@ -4,9 +4,10 @@ The trust list is `SIGNATURE_TRUST_LIST`: a PEM file, or a folder of PEM/DER fil
 (`*.pem`, `*.crt`, `*.cer`) with the certificate authorities whose certificates the site
 accepts, and optionally their revocation lists (`*.crl`). With no trust list the site
 keeps the typed-name signature; with one, every signature must be a digital one.
-`SIGNATURE_FETCH_REVOCATION=1` lets the validator fetch CRLs and OCSP answers named in the
-certificates (off by default: a site without outbound network still verifies, using
-the revocation data embedded in the PDF or placed beside the trust list).
+`SIGNATURE_FETCH_REVOCATION=1` (both read in config.py) lets the validator fetch CRLs
+and OCSP answers named in the certificates (off by default: a site without outbound
+network still verifies, using the revocation data embedded in the PDF or placed beside
+the trust list).
 
 `verify(data, base=..., expected=..., organization=...)` checks, and on the first failure
 raises a DomainError whose message is the reason shown to the user:
@@ -26,7 +27,6 @@ raises a DomainError whose message is the reason shown to the user:
 from __future__ import annotations
 
 import hashlib
-import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,10 +54,9 @@ CERT_SUFFIXES = (".pem", ".crt", ".cer")
 
 
 def setting(name: str) -> str:
-    """A signature setting: the app's configuration, else the environment."""
-    if name in current_app.config:
-        return str(current_app.config[name] or "").strip()
-    return os.environ.get(name, "").strip()
+    """A signature setting of the app's configuration (config.py), as text."""
+    value = current_app.config.get(name)
+    return "" if value is None or value is False else str(value).strip()
 
 
 def trust_list_path() -> str:
@@ -235,7 +234,7 @@ def verify(data: bytes, *, base: bytes, expected: int, organization) -> list[Ver
     roots, crls = load_trust_list(trust_list_path())
     context = ValidationContext(
         trust_roots=roots, crls=crls, revocation_mode="soft-fail",
-        allow_fetching=setting("SIGNATURE_FETCH_REVOCATION") in ("1", "true", "True"))
+        allow_fetching=bool(current_app.config.get("SIGNATURE_FETCH_REVOCATION")))
     verified = [_check_one(sig, context, number=i, last=i == expected, have_crls=bool(crls))
                 for i, sig in enumerate(embedded, start=1)]
     if not names_organization(embedded[-1].signer_cert, organization):
