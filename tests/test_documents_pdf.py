@@ -18,7 +18,6 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.documents import content, services
 from marketplace.documents.layout import FONT_DIR, MOTTO, NATIONAL_TITLE, render
 from marketplace.documents.models import DocumentKind, IssuedDocument
-from marketplace.documents.words import dong_in_words, number_in_words
 from marketplace.orders import amendments
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import terms_of, terms_sha256
@@ -27,27 +26,6 @@ from tests.orders_factories import make_order
 
 VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstu"
               "ùúủũụưừứửữựvxyỳýỷỹỵ")
-
-
-@pytest.mark.parametrize("amount, words", [
-    (0, "không"),
-    (105, "một trăm lẻ năm"),
-    (2_024, "hai nghìn không trăm hai mươi bốn"),
-    (1_000_001, "một triệu không trăm lẻ một"),
-    (1_001_000, "một triệu không trăm lẻ một nghìn"),
-    (250_000_000, "hai trăm năm mươi triệu"),
-    (1_500_000_000, "một tỷ năm trăm triệu"),
-    (1_000_000_005, "một tỷ không trăm lẻ năm"),
-    (1_500_000_000_000, "một nghìn năm trăm tỷ"),
-])
-def test_amounts_in_vietnamese_words(amount, words):
-    assert number_in_words(amount) == words
-
-
-def test_amount_in_words_line_is_capitalized_with_its_unit():
-    assert dong_in_words(1_200_000_000) == "Một tỷ hai trăm triệu đồng"
-    with pytest.raises(ValueError):
-        number_in_words(-1)
 
 
 @pytest.mark.parametrize("name", ["DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",

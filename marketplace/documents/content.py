@@ -20,7 +20,7 @@ import re
 from datetime import datetime
 
 from marketplace.documents.layout import Official, Signer, Table
-from marketplace.documents.words import dong_in_words
+from marketplace.formatting import amount_in_words as dong_in_words
 from marketplace.orders.terms import LOCAL_ZONE, OrderTerms, terms_sha256
 
 PLATFORM = "Nền tảng đặt hàng giải pháp công nghệ (Nhà nước là khách hàng đầu tiên)"
