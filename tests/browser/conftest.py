@@ -193,8 +193,9 @@ def as_user(browser, live_server, user_states):
 _CATALOG = None
 
 
-def vi(msgid: str, **values) -> str:
-    """The Vietnamese text the site shows for an English msgid (from the compiled catalog)."""
+def vi(msgid: str, context: str | None = None, **values) -> str:
+    """The Vietnamese text the site shows for an English msgid, in its message context if
+    it has one (from the compiled catalog)."""
     global _CATALOG
     if _CATALOG is None:
         import gettext
@@ -202,7 +203,7 @@ def vi(msgid: str, **values) -> str:
         _CATALOG = gettext.translation("messages", localedir=str(ROOT / "marketplace" /
                                                                   "translations"),
                                        languages=["vi"])
-    text = _CATALOG.gettext(msgid)
+    text = _CATALOG.pgettext(context, msgid) if context else _CATALOG.gettext(msgid)
     return text % values if values else text
 
 

@@ -313,7 +313,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0
     startup.get_by_role("button", name=vi("Report the delivery")).click()
     startup.wait_for_load_state()
     officer.goto(live_server(order_path))
-    officer.get_by_role("button", name=vi("Accept"), exact=True).first.click()
+    officer.get_by_role("button", name=vi("Accept", "milestone"), exact=True).first.click()
     officer.wait_for_load_state()
     officer.get_by_role("link", name=vi("Pay"), exact=True).first.click()
     officer.locator("#reference").fill(f"KBNN-{tag}")
