@@ -56,6 +56,7 @@ def server_env(tmp_path_factory):
         "SECRET_KEY": "browser-tests-secret",
         "UPLOAD_DIR": str(base / "uploads"),
         "SEARCH_INDEX_DIR": str(base / "search-index"),
+        "JOBS_URL": f"sqlite:///{base / 'jobs.sqlite3'}",
         "MAIL_BACKEND": "console",
         "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
         "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
@@ -80,6 +81,12 @@ def live_server(server_env, tmp_path_factory):
              "--port", str(port), "--no-reload", "--with-threads"],
             cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT,
         )
+        # The worker beside it, as `make run` and docs/deploy.md run the site: mail, search
+        # updates and the dashboard's figures are its jobs; its mail goes to the same log.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -94,11 +101,12 @@ def live_server(server_env, tmp_path_factory):
                 time.sleep(0.2)
         yield LiveServer(url, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        for proc in (process, worker):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 class LiveServer:
