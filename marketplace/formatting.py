@@ -99,6 +99,18 @@ def deadline(value: datetime | None) -> str:
 AMOUNT_IN_WORDS_LIMIT = 10**15
 
 
+def _words_below_a_billion(number: int, leading: bool) -> str:
+    """0 < number < 10^9 in words, group by group of three digits."""
+    groups = []
+    power = 0
+    while number:
+        number, group = divmod(number, 1000)
+        groups.append((group, power))
+        power += 1
+    return " ".join(_group_words(group, power, leading=leading and index == 0)
+                    for index, (group, power) in enumerate(reversed(groups)) if group)
+
+
 def _group_words(group: int, power: int, leading: bool) -> str:
     words = num2words(group * 1000**power, lang="vi")
     if not leading and group < 100:
@@ -117,16 +129,14 @@ def amount_in_words(amount: int) -> str:
         raise ValueError(f"no words for {amount} đồng")
     if amount == 0:
         return "Không đồng"
-    groups = []
-    rest, power = amount, 0
-    while rest:
-        rest, group = divmod(rest, 1000)
-        groups.append((group, power))
-        power += 1
+    # From a thousand tỷ on, Vietnamese counts in tỷ: 1,500,000,000,000 is "một nghìn năm
+    # trăm tỷ", never num2words' "một nghìn tỷ năm trăm tỷ".
+    billions, rest = divmod(amount, 10**9)
     parts = []
-    for index, (group, power) in enumerate(reversed(groups)):
-        if group:
-            parts.append(_group_words(group, power, leading=index == 0))
+    if billions:
+        parts.append(_words_below_a_billion(billions, leading=True) + " tỷ")
+    if rest:
+        parts.append(_words_below_a_billion(rest, leading=not billions))
     text = " ".join(parts) + " đồng"
     return text[0].upper() + text[1:]
 

@@ -56,6 +56,9 @@ def test_nothing_is_shown_as_none(app):
     (1_021_000, "Một triệu không trăm hai mươi mốt nghìn đồng"),
     (150_000_000, "Một trăm năm mươi triệu đồng"),
     (105_000_000_000, "Một trăm lẻ năm tỷ đồng"),
+    # from a thousand tỷ on, counted in tỷ (num2words: "một nghìn tỷ năm trăm tỷ")
+    (1_500_000_000_000, "Một nghìn năm trăm tỷ đồng"),
+    (2_000_000_500_000, "Hai nghìn tỷ năm trăm nghìn đồng"),
     (0, "Không đồng"),
 ])
 def test_amounts_in_words(amount, words):
