@@ -26,11 +26,20 @@ def attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | 
         flash(error.message, "danger")
 
 
-def get_or_404(model, object_id: int, *, options=()):
-    obj = db.session.get(model, object_id, options=list(options))
-    if obj is None:
+def known_or_404(obj):
+    """`obj`, unless it is None or the current user may not know it exists
+    (`policy.knows`): then 404, exactly like an id that does not exist. Every view asks
+    this (through `get_or_404`) before reading a form or asking any other rule."""
+    if obj is None or not policy.knows(current_user, obj):
         abort(404)
     return obj
+
+
+def get_or_404(model, object_id: int, *, options=()):
+    """The object named in the URL: 404 when there is none, or when its existence is
+    not the current user's to know (a sealed submission, a draft, another user's
+    notification)."""
+    return known_or_404(db.session.get(model, object_id, options=list(options)))
 
 
 def authorize(action: str, obj=None, *, hide: bool = False) -> None:

@@ -34,7 +34,7 @@ from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.taxonomy.services import current_groups
-from marketplace.web import attach_error, authorize, get_or_404, perform
+from marketplace.web import attach_error, authorize, get_or_404, known_or_404, perform
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
 register_filters(bp)
@@ -43,11 +43,8 @@ register_filters(bp)
 def get_challenge_or_404(challenge_id: int, *, for_page: bool = False) -> Challenge:
     """The challenge if the user may see it; 404 otherwise (a draft is not known to exist).
     A challenge found past its deadline is closed first."""
-    challenge = (queries.load_for_page(db.session, challenge_id) if for_page
-                 else db.session.get(Challenge, challenge_id))
-    if challenge is None:
-        abort(404)
-    authorize("challenge.view", challenge, hide=True)
+    challenge = known_or_404(queries.load_for_page(db.session, challenge_id) if for_page
+                             else db.session.get(Challenge, challenge_id))
     if services.close_if_expired(db.session, challenge):
         db.session.commit()
     return challenge

@@ -2,14 +2,12 @@
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort
-from flask_login import current_user
+from flask import Blueprint, Response
 from unidecode import unidecode
 
-from marketplace import policy
-from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.files.storage import storage
+from marketplace.web import get_or_404
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -24,10 +22,8 @@ def content_disposition(name: str) -> str:
 
 @bp.route("/<int:attachment_id>")
 def download(attachment_id: int):
-    attachment = db.session.get(Attachment, attachment_id)
     # 404, not 403: a sealed submission's files must not even be known to exist
-    if attachment is None or not policy.can(current_user, "attachment.download", attachment):
-        abort(404)
+    attachment = get_or_404(Attachment, attachment_id)
     with storage().open(attachment.stored_name) as fh:
         data = fh.read()
     response = Response(data, mimetype=attachment.content_type)

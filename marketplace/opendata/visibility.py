@@ -17,7 +17,6 @@ from sqlalchemy import and_
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.evaluation.models import Award, AwardStatus
 from marketplace.orders.models import (
-    PUBLIC_ORDER_STATUSES,
     MilestoneStatus,
     OrderStatus,
     PilotOrder,
@@ -45,7 +44,8 @@ def public_award():
 
 
 def public_order():
-    return and_(PilotOrder.status.in_(PUBLIC_ORDER_STATUSES), PilotOrder.signed_at.is_not(None))
+    """`PilotOrder.is_public`, the rule the order's page asks too."""
+    return PilotOrder.is_public
 
 
 def public_payment():

@@ -5,7 +5,7 @@ from flask import Blueprint
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.orders.queries import load_order
-from marketplace.web import attach_error, authorize
+from marketplace.web import attach_error, known_or_404
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -13,9 +13,7 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 def get_order_or_404(order_id: int):
     """The order, if the user may see it; 404 otherwise (an unsigned order is not known
     to exist outside its two parties)."""
-    order = load_order(db.session, order_id)
-    authorize("order.view", order, hide=True)
-    return order
+    return known_or_404(load_order(db.session, order_id))
 
 
 def show_error(form, error: DomainError) -> None:

@@ -15,7 +15,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import labels
@@ -95,6 +97,20 @@ class PilotOrder(db.Model):
                                                  cascade="all, delete-orphan")
     amendments: Mapped[list[OrderAmendment]] = relationship(
         back_populates="order", order_by="OrderAmendment.version", cascade="all, delete-orphan")
+
+    @hybrid_property
+    def is_public(self) -> bool:
+        """The one rule of an order's visibility, for the page (`order.view`), the API,
+        the CSV, OCDS, search and the activity stream alike: public once the solver has
+        signed it; an order never signed (a draft, an offer, an offer terminated before
+        anyone signed) is the two parties' business only. In Python on an order, in SQL
+        on the class (`select(PilotOrder).where(PilotOrder.is_public)`)."""
+        return self.status in PUBLIC_ORDER_STATUSES and self.signed_at is not None
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.status.in_(PUBLIC_ORDER_STATUSES), cls.signed_at.is_not(None))
 
     __table_args__ = (
         UniqueConstraint("agency_id", "contract_number"),

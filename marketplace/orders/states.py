@@ -9,7 +9,8 @@ Pilot order:
 | offered | signed     | the solver's owner (order.sign)                  | yes    |
 | signed  | active     | the agency's approver (order.countersign)        | yes    |
 | active  | completed  | the system, when every milestone is paid         | yes    |
-| offered, signed, active | terminated | agency officer, with a reason (order.terminate) | yes |
+| offered | terminated | agency officer, with a reason (order.terminate)  | no     |
+| signed, active | terminated | agency officer, with a reason (order.terminate) | yes |
 
 Milestone (only while the order is active):
 
@@ -33,7 +34,8 @@ ORDER_LIFECYCLE = Lifecycle(
         Transition(O.OFFERED, O.SIGNED, "order.sign", public=True),
         Transition(O.SIGNED, O.ACTIVE, "order.countersign", public=True),
         Transition(O.ACTIVE, O.COMPLETED, "order.complete", public=True),
-        Transition(O.OFFERED, O.TERMINATED, "order.terminate", public=True),
+        # never signed, never public (`PilotOrder.is_public`): its end is not either
+        Transition(O.OFFERED, O.TERMINATED, "order.terminate"),
         Transition(O.SIGNED, O.TERMINATED, "order.terminate", public=True),
         Transition(O.ACTIVE, O.TERMINATED, "order.terminate", public=True),
     ],

@@ -9,6 +9,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     challenges,
     documents,
     evaluation,
+    existence,
     files,
     notifications,
     orders,
@@ -17,5 +18,6 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     transparency,
 )
 from marketplace.policy.core import actions, can, require, rule
+from marketplace.policy.existence import knows
 
-__all__ = ["actions", "can", "require", "rule"]
+__all__ = ["actions", "can", "knows", "require", "rule"]

@@ -7,7 +7,6 @@ The lifecycle table says *when* a step is possible; these rules say *who* may ta
 from marketplace.accounts.models import SOLVER_ROLES, MemberRole
 from marketplace.evaluation.models import AwardStatus
 from marketplace.orders.models import (
-    PUBLIC_ORDER_STATUSES,
     Milestone,
     MilestoneDelivery,
     OrderStatus,
@@ -66,7 +65,7 @@ def view_order(user, order) -> bool:
     """Public once the solver has signed; before that, the parties only."""
     if order is None:
         return False
-    return order.status in PUBLIC_ORDER_STATUSES or is_party(user, order)
+    return order.is_public or is_party(user, order)
 
 
 @rule("order.view_confidential")

@@ -24,11 +24,9 @@ bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 MB = 1024 * 1024
 
 
-def get_submission_or_404(submission_id: int, user) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or not policy.can(user, "submission.view", submission):
-        abort(404)
-    return submission
+def get_submission_or_404(submission_id: int) -> Submission:
+    """The submission, if the current user may see it; 404 otherwise (`get_or_404`)."""
+    return get_or_404(Submission, submission_id)
 
 
 @bp.context_processor
@@ -101,7 +99,7 @@ def new():
 
 @bp.route("/<int:submission_id>")
 def show(submission_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     partner_form = PartnerForm()
     if policy.can(current_user, "consortium.invite", submission):
         partner_form.organization_id.choices = [(0, "—")] + [
@@ -120,7 +118,7 @@ def show(submission_id: int):
 @bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(submission_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     if not policy.can(current_user, "submission.edit", submission):
         flash(_("Only a draft can be changed, by its own organization, before the deadline."),
               "warning")
@@ -145,7 +143,7 @@ def edit(submission_id: int):
 @bp.route("/<int:submission_id>/attachments", methods=["POST"])
 @login_required
 def add_attachments(submission_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     form = AttachmentForm()
     uploads = [f for f in (form.attachments.data or []) if f and f.filename]
     if not form.validate_on_submit() or not uploads:
@@ -167,7 +165,7 @@ def add_attachments(submission_id: int):
 @bp.route("/<int:submission_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
 @login_required
 def remove_attachment(submission_id: int, attachment_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     attachment = get_or_404(Attachment, attachment_id)
     if attachment.submission_id != submission.id:
         abort(404)
@@ -198,7 +196,7 @@ ACTIONS = {
 @bp.route("/<int:submission_id>/<any(submit, withdraw, reopen):action>", methods=["POST"])
 @login_required
 def change(submission_id: int, action: str):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     rule, message = ACTIONS[action]
     if ConfirmForm().validate_on_submit():
         try:
@@ -215,7 +213,7 @@ def change(submission_id: int, action: str):
 @bp.route("/<int:submission_id>/partners", methods=["POST"])
 @login_required
 def invite_partner(submission_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     form = PartnerForm()
     form.organization_id.choices = [(0, "—")] + [
         (org.id, org.name_vi) for org in services.partner_candidates(db.session, submission)]
@@ -242,7 +240,7 @@ def invite_partner(submission_id: int):
 @bp.route("/<int:submission_id>/partners/<int:partner_id>/remove", methods=["POST"])
 @login_required
 def remove_partner(submission_id: int, partner_id: int):
-    submission = get_submission_or_404(submission_id, current_user)
+    submission = get_submission_or_404(submission_id)
     partner = get_or_404(ConsortiumPartner, partner_id)
     if partner.submission_id != submission.id:
         abort(404)

@@ -164,3 +164,97 @@ def login(app, user):
                                 token_from="/login")
     assert response.status_code == 302, response.status_code
     return client
+
+
+# --- secret objects: every route that names one answers an outsider like a missing id ---
+
+MISSING_ID = 2_000_000_000  # within every id column's range, and never a row of the world
+
+
+@dataclass
+class Secret:
+    """An object whose existence is not the outsiders' to know, the URL argument that
+    names it, the other arguments a route may need with it, and its outsiders (paths of
+    the world; None is the visitor)."""
+
+    name: str
+    arg: str
+    values: object  # world -> {argument: value}, the secret's own id included
+    outsiders: tuple
+
+
+def _submission(sub, attachment):
+    return lambda w: {"submission_id": sub(w).id, "attachment_id": attachment(w).id,
+                      "partner_id": w.partner_invite.id, "action": "submit", "number": 1}
+
+
+def _order(order):
+    return lambda w: {"order_id": order(w).id, "milestone_id": order(w).milestones[0].id,
+                      "amendment_id": w.amendment.id}
+
+
+# the other arguments of a route, when the secret does not give them
+COMPANIONS = lambda w: {  # noqa: E731
+    "challenge_id": w.open.id, "submission_id": w.evaluated.id, "order_id": w.active.id,
+    "attachment_id": w.open_attachment.id, "number": 1, "action": "submit",
+    "answer": "accept", "milestone_id": w.active.milestones[0].id}
+
+# the closest outsiders of each kind (the mechanism is one function, `policy.knows`; these
+# are the users most likely to be let through by mistake): the agency that owns the
+# challenge and an administrator for a sealed bid, the other party for an order...
+SUBMISSION_OUTSIDERS = (None, "other_solver_user", "officer", "admin", "partner_owner")
+CHALLENGE_OUTSIDERS = (None, "other_officer", "solver_owner")
+ORDER_OUTSIDERS = (None, "other_solver_user", "admin")
+SECRETS = [
+    Secret("sealed submission", "submission_id", _submission(lambda w: w.sealed,
+                                                             lambda w: w.sealed_attachment),
+           SUBMISSION_OUTSIDERS),
+    Secret("draft submission", "submission_id",
+           _submission(lambda w: w.draft_sub, lambda w: w.draft_sub_attachment),
+           SUBMISSION_OUTSIDERS),
+    Secret("file of a sealed submission", "attachment_id",
+           lambda w: {"attachment_id": w.sealed_attachment.id, "submission_id": w.sealed.id},
+           SUBMISSION_OUTSIDERS),
+    Secret("file of a draft submission", "attachment_id",
+           lambda w: {"attachment_id": w.draft_sub_attachment.id,
+                      "submission_id": w.draft_sub.id}, SUBMISSION_OUTSIDERS),
+    Secret("draft challenge", "challenge_id",
+           lambda w: {"challenge_id": w.draft.id, "attachment_id": w.draft_attachment.id,
+                      "clarification_id": w.clarification.id}, CHALLENGE_OUTSIDERS),
+    Secret("file of a draft challenge", "attachment_id",
+           lambda w: {"attachment_id": w.draft_attachment.id, "challenge_id": w.draft.id},
+           CHALLENGE_OUTSIDERS),
+    Secret("draft order", "order_id", _order(lambda w: w.draft_order),
+           (*ORDER_OUTSIDERS, "draft_order.parties.owner")),  # not yet offered to it
+    Secret("offered order", "order_id", _order(lambda w: w.offered), ORDER_OUTSIDERS),
+    Secret("terminated unsigned order", "order_id", _order(lambda w: w.terminated_unsigned),
+           ORDER_OUTSIDERS),
+    Secret("notification", "notification_id",
+           lambda w: {"notification_id": w.notification.id},
+           (None, "solver_member", "admin")),
+    Secret("subscription", "subscription_id", lambda w: {"subscription_id": w.subscription.id},
+           (None, "solver_member", "admin")),
+    Secret("consortium invitation", "partner_id",
+           lambda w: {"partner_id": w.partner_invite.id, "answer": "accept",
+                      "submission_id": w.draft_sub.id},
+           (None, "other_solver_user", "officer")),
+]
+SECRET_ARGS = {secret.arg for secret in SECRETS}
+
+
+def secret_urls(app, world, secret: Secret):
+    """(rule, method, url naming the secret, url naming a missing id) for every rule of
+    the URL map that takes the secret's argument, GET and POST alike."""
+    values = {**COMPANIONS(world), **secret.values(world)}
+    missing = {**values, secret.arg: MISSING_ID}
+    out = []
+    for rule in app.url_map.iter_rules():
+        if secret.arg not in rule.arguments:
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            with app.test_request_context():
+                out.append((rule, method,
+                            url_for(rule.endpoint, **{k: values[k] for k in rule.arguments}),
+                            url_for(rule.endpoint,
+                                    **{k: missing[k] for k in rule.arguments})))
+    return out

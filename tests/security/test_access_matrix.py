@@ -19,8 +19,13 @@ their files, an invitation or notification of someone else."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import pytest
 
+from marketplace import policy
+from marketplace.extensions import db
 from tests.security.matrix import (
     BAD,
     FORBIDDEN,
@@ -34,12 +39,15 @@ from tests.security.matrix import (
     REDIRECT,
     REFUSALS,
     ROLE_USERS,
+    SECRET_ARGS,
+    SECRETS,
     Case,
     Clients,
     build_url,
     outcome,
     resolve,
     row,
+    secret_urls,
     snapshot,
 )
 from tests.security.world import ROLES, build_world
@@ -166,8 +174,9 @@ TABLE = [
          row(L, F, F, F, F, F, B)),
     Case("evaluation.start", "open", "officer", None, row(L, F, F, F, F, F, R)),
     Case("evaluation.make_chair", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
-    Case("evaluation.disqualify", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
-    Case("evaluation.shortlist", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
+    # a submission is the agency's and its panel's business: 404 for everyone else
+    Case("evaluation.disqualify", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
+    Case("evaluation.shortlist", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
     Case("evaluation.propose", "evaluating", "officer", AGENCY_ONLY, AGENCY_ONLY),
     Case("evaluation.no_award", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
     Case("evaluation.report_page", "evaluating", "officer", AGENCY_ONLY),
@@ -372,3 +381,104 @@ def test_sealed_submission_is_404_even_for_its_agency_and_admins(app, client, se
     assert owner.get(paths[1]).status_code == 200
     # a number that does not exist answers exactly the same
     assert clients.for_user(world.officer).get("/submissions/999999").status_code == 404
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="[^"]+"')
+
+
+def _answer(client, token, method, url, connection, session):
+    """(status, Location, body) of one request in a savepoint rolled back afterwards,
+    with the URL itself (a login redirect carries it in `next`) and the page's fresh
+    CSRF tokens taken out."""
+    with client.session_transaction() as flask_session:  # no message left by the last one
+        flask_session.pop("_flashes", None)
+    savepoint = connection.begin_nested()
+    try:
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        response.close()
+    finally:
+        savepoint.rollback()
+        session.expire_all()
+
+    def clean(text):
+        text = _TOKEN.sub('name="csrf_token" value=""', text)
+        return text.replace(quote(url, safe=""), "URL").replace(url, "URL")
+
+    return (response.status_code, clean(response.headers.get("Location", "")),
+            clean(response.get_data(as_text=True)))
+
+
+def test_secret_objects_answer_like_missing_ids(app, client, session, connection):
+    """Every route of the URL map that names a sealed or draft submission, its files, a
+    draft challenge, an unsigned order, another user's notification, subscription or
+    consortium invitation — GET and POST (with a valid CSRF token and an empty form) —
+    answers each outsider exactly (status, Location, body) what it answers for an id
+    that does not exist."""
+    world = build_world(session)
+    clients = Clients(app, client)
+    problems, covered, compared, tokens, missing = [], set(), 0, {}, {}
+    for secret in SECRETS:
+        for path in secret.outsiders:
+            user = resolve(world, path)
+            obj_values = secret.values(world)
+            assert not policy.knows(user, _secret_object(world, secret, obj_values)), \
+                (secret.name, path)
+            the_client = clients.for_user(user)
+            token = tokens.setdefault(path, the_client.csrf_token("/"))
+            for rule, method, url, missing_url in secret_urls(app, world, secret):
+                covered.add((rule.rule, secret.arg))
+                got = _answer(the_client, token, method, url, connection, session)
+                key = (path, method, missing_url)
+                if key not in missing:
+                    missing[key] = _answer(the_client, token, method, missing_url,
+                                           connection, session)
+                expected = missing[key]
+                compared += 1
+                if got != expected:
+                    problems.append(f"{method} {rule.rule} [{secret.name}] as {path}: "
+                                    f"{got[0]} {got[1]!r}, a missing id: {expected[0]} "
+                                    f"{expected[1]!r}" + _first_difference(got, expected))
+    assert not problems, "\n".join(problems)
+    naming = {(rule.rule, arg) for rule in app.url_map.iter_rules()
+              for arg in SECRET_ARGS & rule.arguments}
+    assert naming == covered
+    print(f"{compared} requests of a secret object, {len(missing)} of a missing id, "
+          f"{len(covered)} (route, argument) pairs")
+
+
+def _first_difference(got, expected) -> str:
+    at = next((i for i, (a, b) in enumerate(zip(got[2], expected[2], strict=False))
+               if a != b), min(len(got[2]), len(expected[2])))
+    return f" (bodies differ at {at}: {got[2][at - 60:at + 60]!r})" if got != expected else ""
+
+
+def _secret_object(world, secret, values):
+    from marketplace.challenges.models import Challenge
+    from marketplace.files.models import Attachment
+    from marketplace.notifications.models import Notification, Subscription
+    from marketplace.orders.models import PilotOrder
+    from marketplace.submissions.models import ConsortiumPartner, Submission
+
+    model = {"submission_id": Submission, "attachment_id": Attachment,
+             "challenge_id": Challenge, "order_id": PilotOrder,
+             "notification_id": Notification, "subscription_id": Subscription,
+             "partner_id": ConsortiumPartner}[secret.arg]
+    return db.session.get(model, values[secret.arg])
+
+
+def test_shortlisting_a_sealed_submission_answers_like_a_missing_one(app, client, session):
+    """The named instance: POST /evaluation/submissions/<id>/shortlist with a valid token,
+    as a competing solver and as the agency's own officer, answered 403 for a sealed
+    submission or another organization's draft and 404 for an id that does not exist."""
+    world = build_world(session)
+    clients = Clients(app, client)
+    for user in (world.other_solver_user, world.officer):
+        the_client = clients.for_user(user)
+        token = the_client.csrf_token("/")
+        answers = {the_client.post(f"/evaluation/submissions/{sid}/shortlist",
+                                   data={"csrf_token": token}).status_code
+                   for sid in (world.sealed.id, world.draft_sub.id, 2_000_000_000)}
+        assert answers == {404}, (user, answers)

@@ -22,6 +22,7 @@ from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMe
 from marketplace.files.services import attach
 from marketplace.notifications.models import Notification, Subscription
 from marketplace.orders import amendments, milestones
+from marketplace.orders import services as order_services
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import MilestonePlan
 from marketplace.payments import services as payments
@@ -155,6 +156,11 @@ def build_world(session) -> SimpleNamespace:
     w.draft_order = orders_factories.make_order(session, parties(), status=OrderStatus.DRAFT)
     w.offered = orders_factories.make_order(session, parties(), status=OrderStatus.OFFERED)
     w.signed = orders_factories.make_order(session, parties(), status=OrderStatus.SIGNED)
+    # offered, then terminated before the solver signed: never public
+    w.terminated_unsigned = orders_factories.make_order(session, parties(),
+                                                        status=OrderStatus.OFFERED)
+    order_services.terminate(session, w.terminated_unsigned.parties.officer,
+                             w.terminated_unsigned, "Ngân sách bị cắt giảm.")
     w.free_item_parties = parties()  # an approved award item without an order yet
     done = parties()
     w.completed = transparency_factories.make_order(session, done.item,

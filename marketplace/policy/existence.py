@@ -1,0 +1,107 @@
+"""Whose business it is that an object exists.
+
+A sealed submission, another organization's draft, a draft challenge, an order not yet
+offered, another user's notification or invitation: for anyone outside, such an object
+must answer exactly like an id that does not exist (404, same body), on every route that
+names it — GET or POST, before any form is read and before any other rule is asked
+(which could only answer 403 and so tell that it exists).
+
+`knows(user, obj)` says whether the user may know the object exists: it asks the rule
+that shows the object (`submission.view`, `challenge.view`, `order.view`, …); an object
+that belongs to another (a milestone to its order, a panel seat to its challenge) is
+known when its owner is. Objects of other kinds are not secret. Views never call this
+directly: `marketplace.web.get_or_404` and `known_or_404` ask it for every object they
+load (source of the rule: issue 14, "secret things answer exactly like things that do
+not exist")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
+from marketplace.evaluation.models import Award, AwardItem, PanelMember
+from marketplace.files.models import Attachment
+from marketplace.notifications.models import Notification, Subscription
+from marketplace.orders.models import (
+    Kpi,
+    Milestone,
+    MilestoneDelivery,
+    OrderAmendment,
+    PilotOrder,
+    Rating,
+)
+from marketplace.payments.models import Payment
+from marketplace.policy.core import can, rule
+from marketplace.policy.submissions import is_agency_member
+from marketplace.submissions.clock import is_sealed
+from marketplace.submissions.models import (
+    IN_EVALUATION,
+    ConsortiumPartner,
+    Submission,
+    SubmissionStatus,
+)
+
+# the submissions that were in the box when the challenge closed
+BIDS = (*IN_EVALUATION, SubmissionStatus.DISQUALIFIED)
+
+# the rule that shows an object of each secret kind
+SHOWN_BY: dict[type, str] = {
+    Challenge: "challenge.view",
+    Submission: "submission.know",
+    PilotOrder: "order.view",
+    Attachment: "attachment.download",
+    Notification: "notification.read",
+    Subscription: "notification.unsubscribe",
+    ConsortiumPartner: "consortium.view_invitation",
+}
+
+# the object another one belongs to: known when that one is
+BELONGS_TO: dict[type, Callable[[Any], Any]] = {
+    Criterion: lambda o: o.challenge,
+    Amendment: lambda o: o.challenge,
+    Clarification: lambda o: o.challenge,
+    PanelMember: lambda o: o.challenge,
+    Award: lambda o: o.challenge,
+    AwardItem: lambda o: o.award,
+    Kpi: lambda o: o.order,
+    Milestone: lambda o: o.order,
+    MilestoneDelivery: lambda o: o.milestone,
+    OrderAmendment: lambda o: o.order,
+    Rating: lambda o: o.order,
+    Payment: lambda o: o.milestone,
+}
+
+
+def knows(user, obj) -> bool:
+    """True when `user` (None: a visitor) may know that `obj` exists. Never raises for
+    an object of a kind that is not secret: such objects are known to everyone."""
+    while type(obj) in BELONGS_TO:
+        obj = BELONGS_TO[type(obj)](obj)
+    action = SHOWN_BY.get(type(obj))
+    return action is None or can(user, action, obj)
+
+
+@rule("submission.know")
+def know_submission(user, submission) -> bool:
+    """Whoever may see the submission; and, once the challenge closed, the agency and
+    the panel of a bid in the evaluation (under blind review the panel reads it only
+    through the evaluation pages, which ask their own rules)."""
+    if submission is None or user is None:
+        return False
+    if can(user, "submission.view", submission):
+        return True
+    if is_sealed(submission.challenge) or submission.status not in BIDS:
+        return False
+    return (is_agency_member(user, submission)
+            or can(user, "evaluation.view_panel", submission.challenge))
+
+
+@rule("consortium.view_invitation")
+def view_invitation(user, partner) -> bool:
+    """An invitation to a consortium: the invited organization's members, and whoever
+    may see the lead's submission."""
+    if partner is None or user is None:
+        return False
+    return (user.membership_in(partner.organization_id) is not None
+            or can(user, "submission.view", partner.submission))
