@@ -1,11 +1,15 @@
 """A small cache for public data, invalidated by a data version.
 
-Every change that affects what the public sees writes an audit event
-(`lifecycle.transition` and `audit.services.record`), so `SELECT max(id) FROM audit_events`
-— one indexed lookup — is a number that moves with every change. Cached entries carry it
-in their key: after any change the next request computes afresh, and the old entries age
-out of the LRU. What also depends on the clock (countdowns, a deadline passing before
-`close-expired` runs) is bounded by a short TTL (`CACHE_PAGE_TTL`, 30 s by default).
+Every change that affects what the public sees writes a *public* audit event
+(`lifecycle.transition` with a public step, `audit.services.record(..., public=True)`), so
+`SELECT max(id) FROM audit_events WHERE public` — one lookup in `ix_audit_events_public_id`
+— is a number that moves with every public change, and only with those: a sealed
+submission saved or a draft edited moves neither the cached pages' keys nor the
+dashboard's "figures as of" time, so a visitor watching them learns nothing of private
+work (issue 14). Cached entries carry it in their key: after a public change the next
+request computes afresh, and the old entries age out of the LRU. What also depends on
+the clock (countdowns, a deadline passing before `close-expired` runs) is bounded by a
+short TTL (`CACHE_PAGE_TTL`, 30 s by default).
 
 Backends (`CACHE_BACKEND`):
 - "simple": an in-process dict with LRU and TTL (the default; one per worker process);
@@ -188,11 +192,11 @@ def get_cache() -> NullCache | SimpleCache | RedisCache:
     return current_app.extensions["cache"]
 
 
-_local_changes = 0  # audit events flushed by this process: see `_count_local_changes`
+_local_changes = 0  # public audit events flushed by this process: `_count_local_changes`
 
 
 def data_version() -> int:
-    """The id of the latest audit event, read at most once per request.
+    """The id of the latest public audit event, read at most once per request.
 
     Each process also keeps the last value it read for `CACHE_VERSION_TTL` seconds (1 by
     default; 0 reads the database on every request): a change recorded by this process
@@ -210,7 +214,8 @@ def data_version() -> int:
             from marketplace.extensions import db
 
             changes = _local_changes
-            version = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+            version = db.session.scalar(select(func.max(AuditEvent.id)).where(
+                AuditEvent.public.is_(True))) or 0
             kept.update(value=version, changes=changes, read_at=now)
         g.data_version = version
     return version
@@ -221,7 +226,7 @@ def _count_local_changes(session, _flush_context, _instances) -> None:
     from marketplace.audit.models import AuditEvent
 
     global _local_changes
-    if any(isinstance(obj, AuditEvent) for obj in session.new):
+    if any(isinstance(obj, AuditEvent) and obj.public for obj in session.new):
         _local_changes += 1
 
 

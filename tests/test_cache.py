@@ -456,3 +456,60 @@ def test_with_a_shared_cache_the_worker_recomputes_the_slow_figures(
         queue.huey.immediate = True
     fresh = client.get("/dashboard")
     assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)
+
+
+# --- public caches are keyed by public events only (issue 14) ---------------------------
+
+AS_OF = re.compile(r'id="figures-as-of">(.*?)</p>', re.S)
+
+
+def _as_of(client) -> str:
+    response = client.get("/dashboard")
+    text = AS_OF.search(response.get_data(as_text=True)).group(1)
+    response.close()
+    return text
+
+
+def test_private_events_move_neither_the_public_caches_nor_the_dashboards_time(
+        client, session, cache_on, monkeypatch):
+    """A sealed submission saved, a draft challenge edited: the data version (every public
+    cache key), the cached pages and the dashboard's "Số liệu tính đến …" stay as they
+    were, so a visitor learns nothing of private work; a public event moves them."""
+    from datetime import timedelta
+
+    from marketplace.challenges.services import ChallengeInput
+    from marketplace.submissions import services as submission_services
+    from marketplace.submissions.models import SubmissionStatus
+    from tests.submissions_factories import make_draft, make_solver
+
+    clock = [utcnow().replace(microsecond=0)]
+    monkeypatch.setattr(cache, "utcnow", lambda: clock[0])
+    officer, agency = officer_and_agency(session)
+    challenge = _publish_new(session, agency, officer, "Công khai")
+    draft = factories.make_challenge(session, agency=agency, creator=officer,
+                                     status=ChallengeStatus.DRAFT)
+    solver, org = make_solver(session)
+    submission = make_draft(session, challenge, org, member=solver)
+    session.flush()
+    g.pop("data_version", None)
+    version, as_of = cache.data_version(), _as_of(client)
+    assert client.get("/dashboard").headers.get("X-Cache") == "hit"
+
+    clock[0] += timedelta(hours=2)  # what the dashboard would show if it recomputed now
+    submission_services.update(session, solver, submission, submission_services.SubmissionContent(
+        summary="Bản nháp mới, niêm phong", technical_approach="Học sâu", trl=6,
+        proposed_price=1_000_000_000, timeline="6 tháng", team="5 kỹ sư"))
+    submission_services.submit(session, solver, submission)
+    assert submission.status is SubmissionStatus.SUBMITTED
+    challenge_services.update(session, officer, draft, ChallengeInput(title="Bản nháp đã sửa"))
+    session.flush()
+    g.pop("data_version", None)
+    assert cache.data_version() == version
+    assert _as_of(client) == as_of
+    assert client.get("/dashboard").headers.get("X-Cache") == "hit"
+
+    record(session, officer, "challenge.amended", challenge, public=True)
+    session.flush()
+    g.pop("data_version", None)
+    assert cache.data_version() > version
+    assert _as_of(client) != as_of
