@@ -11,7 +11,7 @@ attribute of `Config` that carries it into `app.config`, and its row in the READ
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     TEST_DATABASE_URL: str = "sqlite://"
     PUBLIC_BASE_URL: str = ""
     TRUSTED_PROXIES: int = Field(0, ge=0, le=10)
+    TRUSTED_HOSTS: str = ""  # comma-separated; production: the host of PUBLIC_BASE_URL
 
     UPLOAD_DIR: str = str(INSTANCE_DIR / "uploads")
     STORAGE_BACKEND: Literal["local", "s3"] = "local"
@@ -156,6 +157,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PUBLIC_BASE_URL = SETTINGS.PUBLIC_BASE_URL  # absolute links in mail
     TRUSTED_PROXIES = SETTINGS.TRUSTED_PROXIES  # reverse proxies whose X-Forwarded-* count
+    # the host names this site answers to (Flask ≥ 3.1; None: any, outside production)
+    TRUSTED_HOSTS = [h.strip() for h in SETTINGS.TRUSTED_HOSTS.split(",") if h.strip()] or None
     UPLOAD_DIR = SETTINGS.UPLOAD_DIR
     SEARCH_INDEX_DIR = SETTINGS.SEARCH_INDEX_DIR
     SEARCH_LOCK_TIMEOUT = SETTINGS.SEARCH_LOCK_TIMEOUT
@@ -234,6 +237,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = SETTINGS.FLASK_DEBUG
+    # links in mail point to this site (web.absolute_url), never to the request's Host
+    PUBLIC_BASE_URL = SETTINGS.PUBLIC_BASE_URL or "http://127.0.0.1:5000"
 
 
 class TestingConfig(Config):
@@ -246,6 +251,7 @@ class TestingConfig(Config):
     JOBS_IMMEDIATE = True  # a job runs when it is queued: tests stay deterministic
     PASSWORD_HASH_FAST = True
     CACHE_BACKEND = "null"  # a test that needs a cache enables one
+    PUBLIC_BASE_URL = "http://localhost"  # the test client's host
 
 
 class ProductionConfig(Config):
@@ -274,6 +280,10 @@ class ProductionConfig(Config):
         if not settings.get("PUBLIC_BASE_URL"):
             raise RuntimeError("Production needs PUBLIC_BASE_URL (e.g. https://example.gov.vn) "
                                "for the links in mail.")
+        if not settings.get("TRUSTED_HOSTS") and isinstance(settings, MutableMapping):
+            # requests for any other host are refused (400): nothing is built for, or
+            # cached under, a host the sender of a request chose (issue 14)
+            settings["TRUSTED_HOSTS"] = [urlsplit(settings["PUBLIC_BASE_URL"]).hostname]
 
 
 CONFIGS = {

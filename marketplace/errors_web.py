@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -40,6 +41,12 @@ def init_app(app: Flask) -> None:
     def server_error(_error):
         db.session.rollback()
         return _render(500)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error):
+        """A request for a host this site is not (`TRUSTED_HOSTS`): a plain 400, built
+        without the URL map (which has no adapter for that host)."""
+        return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash
+from flask import abort, current_app, flash, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -60,3 +60,26 @@ def perform(change: Callable[[], object], success: str) -> bool:
     db.session.commit()
     flash(success, "success")
     return True
+
+
+def public_base_url() -> str:
+    """This site's address as configured — `PUBLIC_BASE_URL`, else `PREFERRED_URL_SCHEME`
+    and `SERVER_NAME` — never the request's Host or X-Forwarded-Host, which whoever sends
+    the request chooses. RuntimeError when neither is configured."""
+    config = current_app.config
+    base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and config.get("SERVER_NAME"):
+        base = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    if not base:
+        raise RuntimeError("Set PUBLIC_BASE_URL: links in mail are built from it.")
+    return base
+
+
+def absolute_url(endpoint_or_path: str, **values) -> str:
+    """An absolute link to this site for a mail or a notification (a reset link, an
+    invitation): the configured public address (`public_base_url`) and the path of
+    `url_for(endpoint, **values)`, or a path given as is ("/…"). Issue 14: a reset link
+    built from the request's Host handed the token to whoever sent the request."""
+    path = endpoint_or_path if endpoint_or_path.startswith("/") else url_for(
+        endpoint_or_path, **values)
+    return public_base_url() + path

@@ -20,6 +20,7 @@ PRODUCTION_SETTINGS = {
     "ENV_NAME": "production", "SECRET_KEY": "s" * 48, "MAIL_BACKEND": "smtp",
     "MAIL_SERVER": "127.0.0.1", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "OCDS_PREFIX": "ocds-abc123", "PUBLIC_BASE_URL": "https://example.gov.vn",
+    "TRUSTED_HOSTS": ["example.gov.vn", "localhost"],  # and the test client's host
 }
 _seq = itertools.count(1)
 

@@ -86,3 +86,16 @@ def test_oversized_request_is_refused(client, app):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413
+
+
+def test_production_answers_only_for_its_own_host():
+    """Requests for another host (Host, or X-Forwarded-Host once a proxy is trusted) are
+    refused with 400: nothing is built for, or cached under, a host the sender chose."""
+    settings = {k: v for k, v in PRODUCTION_SETTINGS.items() if k != "TRUSTED_HOSTS"}
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "PUBLIC_BASE_URL": "https://marketplace.example.gov.vn"})
+    assert app.config["TRUSTED_HOSTS"] == ["marketplace.example.gov.vn"]
+    client = app.test_client()
+    assert client.get("/healthz", base_url="https://marketplace.example.gov.vn").status_code \
+        == 200
+    assert client.get("/healthz", base_url="https://evil.example").status_code == 400

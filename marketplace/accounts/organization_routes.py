@@ -11,7 +11,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
 from marketplace.notifications import outbox
-from marketplace.web import attach_error, authorize, get_or_404, perform
+from marketplace.web import absolute_url, attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -41,7 +41,7 @@ def members(org_id: int):
             db.session.rollback()
             attach_error(form, error)
         else:
-            link = url_for("organizations.invitation", token=token, _external=True)
+            link = absolute_url("organizations.invitation", token=token)
             outbox.queue(db.session, invitation.email,
                          _("Invitation to join %(org)s", org=org.name_vi),
                          _("%(name)s invites you to join %(org)s on the First Customer "

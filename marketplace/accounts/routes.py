@@ -35,7 +35,7 @@ from marketplace.extensions import db, limiter
 from marketplace.forms import ConfirmForm
 from marketplace.notifications import outbox
 from marketplace.security import safe_next
-from marketplace.web import attach_error
+from marketplace.web import absolute_url, attach_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -172,8 +172,8 @@ def forgot_password():
     if form.validate_on_submit():
         user = services.find_user_by_email(db.session, form.email.data)
         if user is not None and user.active:
-            link = url_for("accounts.reset_password",
-                           token=services.make_reset_token(user), _external=True)
+            link = absolute_url("accounts.reset_password",
+                                token=services.make_reset_token(user))
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
             # to the outbox, sent by the worker: the answer is the same, as fast, whether
             # the account exists or not, and whatever state the mail server is in

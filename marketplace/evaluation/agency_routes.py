@@ -21,7 +21,7 @@ from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.notifications import outbox
 from marketplace.orders.queries import orders_by_award_item
 from marketplace.submissions.models import Submission
-from marketplace.web import attach_error, authorize, get_or_404, perform
+from marketplace.web import absolute_url, attach_error, authorize, get_or_404, perform
 
 
 def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: int = 200):
@@ -55,7 +55,7 @@ def panel(challenge_id: int):
         return _panel_page(challenge, form, 400)
     user = member.user
     if created:
-        link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+        link = absolute_url("accounts.reset_password", token=make_reset_token(user))
         outbox.queue(db.session, user.email,
                      _("You are invited to evaluate “%(title)s”", title=challenge.title),
                      _("%(name)s appoints you as an evaluator of “%(title)s” on the First "

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -29,6 +28,7 @@ from marketplace.notifications.models import (
 )
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.types import utcnow
+from marketplace.web import absolute_url
 
 ONCE_KEYS = "notifications.once"  # keys claimed in this session, not yet flushed
 
@@ -36,9 +36,7 @@ ONCE_KEYS = "notifications.once"  # keys claimed in this session, not yet flushe
 def _absolute(link: str) -> str:
     if not link or link.startswith(("http://", "https://")):
         return link
-    if has_request_context():
-        return request.host_url.rstrip("/") + link
-    return current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + link
+    return absolute_url(link)
 
 
 def _preferences(session, users: list[User], kind: str) -> dict[int, NotificationPreference]:

@@ -179,3 +179,53 @@ def test_a_deactivated_account_cannot_reset_its_password(client, make_user, outb
                                            "password": "back-from-the-dead"},
                                 token_from="/login")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("headers", [{"Host": "evil.example"},
+                                     {"X-Forwarded-Host": "evil.example"}])
+def test_the_reset_link_goes_only_to_this_site(app, make_user, outbox, monkeypatch, headers):
+    """`POST /password/forgot` with a forged Host, or X-Forwarded-Host behind a proxy
+    that is trusted (ProxyFix with x_host), mailed a reset link on evil.example: the
+    link is built from PUBLIC_BASE_URL only, whatever the request says."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1))
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://marketplace.example.gov.vn")
+    user = make_user()
+    client = app.test_client()
+    form = client.get("/password/forgot", headers=headers).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
+    response = client.post("/password/forgot", data={"email": user.email, "csrf_token": token},
+                           headers=headers)
+    assert response.status_code == 302
+    body = outbox[-1].body
+    assert "evil.example" not in body
+    assert re.search(r"https://marketplace\.example\.gov\.vn/password/reset/\S+", body)
+
+
+def test_links_in_invitations_and_notifications_ignore_the_request_host(
+        app, client, make_user, outbox, monkeypatch, session):
+    """The other mails with links (an organization's invitation; notifications, whose
+    links are made absolute) use the configured address too."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from marketplace.accounts.models import MemberRole
+    from tests import factories
+
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1))
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://marketplace.example.gov.vn")
+    owner = make_user()
+    org = factories.make_org(session, members={owner: MemberRole.OWNER})
+    client.post_form("/login", {"email": owner.email, "password": PASSWORD},
+                     token_from="/login")
+    token = client.csrf_token(f"/organizations/{org.id}/members")
+    client.post(f"/organizations/{org.id}/members",
+                data={"email": "moi@example.test", "role": "member", "csrf_token": token},
+                headers={"X-Forwarded-Host": "evil.example"})
+    assert outbox, "no invitation sent"
+    assert "evil.example" not in outbox[-1].body
+    assert "https://marketplace.example.gov.vn/organizations/invitations/" in outbox[-1].body
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        from marketplace.notifications.services import _absolute
+
+        assert _absolute("/challenges/1") == "https://marketplace.example.gov.vn/challenges/1"
