@@ -55,12 +55,14 @@ def create_app(config: str | dict | None = "development") -> Flask:
         jobs,
         mail,
         models,
+        params,
         security,
         templating,
     )
     from marketplace.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     from marketplace.files import storage
 
+    params.init_app(app)  # `<int:…>` bounded to an id column, before any route is added
     database.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(SITE_DIR / "migrations"), render_as_batch=True)

@@ -2,12 +2,13 @@
 
 from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML, never parse it
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 
 from marketplace.activity import services
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.params import query_int
 from marketplace.types import utcnow
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
@@ -16,8 +17,7 @@ FEED_SIZE = 50
 
 
 def _before() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isdigit() else None
+    return query_int("before")
 
 
 @bp.route("")

@@ -29,6 +29,7 @@ from marketplace.opendata.visibility import (
     public_payment,
 )
 from marketplace.orders.models import Kpi, Milestone, PilotOrder
+from marketplace.params import query_int
 from marketplace.payments.models import Payment
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
@@ -46,12 +47,8 @@ def _public_read_only():
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    if value == "":
-        return default
-    if not value.isdigit() or len(value) > 9:
-        abort(400)
-    return int(value)
+    """A number of the query string; 400 when it is not one (`params.query_int`)."""
+    return query_int(name, default, strict=True)
 
 
 def _paginate(stmt, count_stmt, order_by):

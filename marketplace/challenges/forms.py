@@ -32,6 +32,7 @@ from marketplace.challenges.queries import Filters
 from marketplace.challenges.services import ChallengeInput, CriterionInput
 from marketplace.forms import FlaskForm, Form, MoneyField
 from marketplace.labels import label
+from marketplace.params import BIGINT_MAX, parse_int
 from marketplace.provinces import PROVINCES
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -193,8 +194,10 @@ class FilterForm(Form):
     agency = SelectField(_l("Agency"), validators=[Optional()])
     province = SelectField(_l("Province or city"), choices=province_choices,
                            validators=[Optional()])
-    budget_min = MoneyField(_l("Budget from (VND)"), validators=[Optional(), NumberRange(min=0)])
-    budget_max = MoneyField(_l("Budget up to (VND)"), validators=[Optional(), NumberRange(min=0)])
+    budget_min = MoneyField(_l("Budget from (VND)"),
+                            validators=[Optional(), NumberRange(min=0, max=BIGINT_MAX)])
+    budget_max = MoneyField(_l("Budget up to (VND)"),
+                            validators=[Optional(), NumberRange(min=0, max=BIGINT_MAX)])
     open_only = BooleanField(_l("Open for solutions only"))
 
     def setup(self, groups, agencies) -> None:
@@ -216,6 +219,6 @@ class FilterForm(Form):
         return Filters(
             q=(ok(self.q) or "").strip(), group=ok(self.group) or "",
             status=ok(self.status) or "",
-            agency=int(agency) if agency and agency.isdigit() else None,
+            agency=parse_int(agency, min=1),
             province=ok(self.province) or "", budget_min=ok(self.budget_min),
             budget_max=ok(self.budget_max), open_only=bool(self.open_only.data), page=page)

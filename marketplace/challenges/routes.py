@@ -32,6 +32,7 @@ from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
+from marketplace.params import query_int
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.taxonomy.services import current_groups
 from marketplace.web import attach_error, authorize, get_or_404, known_or_404, perform
@@ -70,7 +71,7 @@ def index():
                      lambda: queries.current_group_options(db.session), clock=True)
     form = FilterForm(request.args)
     form.setup(groups, queries.agencies_with_public_challenges(db.session))
-    filters = form.filters(page=request.args.get("page", 1, type=int))
+    filters = form.filters(page=query_int("page", 1, min=1, max=100_000) or 1)
     page = queries.search_public(db.session, filters)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("challenges/index.html", form=form, page=page, filters=filters,

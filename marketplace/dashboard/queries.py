@@ -49,6 +49,7 @@ from marketplace.orders.models import (
     Rating,
     RatingSide,
 )
+from marketplace.params import parse_int
 from marketplace.payments.models import Payment
 from marketplace.provinces import PROVINCES
 from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, Submission
@@ -64,9 +65,7 @@ TOP_AGENCIES = 10
 
 
 def _positive_int(value: str | None) -> int | None:
-    if value and value.isdigit() and len(value) < 10:
-        return int(value) or None
-    return None
+    return parse_int(value, min=1)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from flask import (
 
 from marketplace.extensions import db
 from marketplace.opendata import csv_export, ocds
+from marketplace.params import parse_int
 from marketplace.web import authorize
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
@@ -47,10 +48,11 @@ class _Urls:
 
 
 def _page() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 10**6:
+    """The feed's page: a page that does not parse is a page that does not exist (404)."""
+    page = parse_int(request.args.get("page", "1"), min=1, max=10**6)
+    if page is None:
         abort(404)
-    return int(page)
+    return page
 
 
 @bp.route("/")

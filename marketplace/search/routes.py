@@ -9,6 +9,7 @@ from marketplace import jobs
 from marketplace.cache import anonymous_page
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.params import query_int
 from marketplace.search import events, services
 from marketplace.search.backend import FACETS, MAX_QUERY_LENGTH
 
@@ -30,10 +31,9 @@ def apply_pending_after_commit(response):
 
 
 def _int_arg(name: str, default: int) -> int:
-    try:
-        return max(1, min(int(request.args.get(name, default)), MAX_PAGE))
-    except ValueError:
-        return default
+    """A page number, 1 … MAX_PAGE; what does not parse is the default
+    (`params.query_int`)."""
+    return max(1, min(query_int(name, default) or default, MAX_PAGE))
 
 
 def link_for(fields: dict) -> str | None:

@@ -1,7 +1,7 @@
 """Submission pages. Sealed until the deadline: a submission the user may not see
 answers 404, exactly like one that does not exist."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.forms import ConfirmForm
 from marketplace.i18n import current_language
+from marketplace.params import query_int
 from marketplace.requests import received_at
 from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
@@ -60,7 +61,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    challenge = get_or_404(Challenge, request.args.get("challenge", 0, type=int))
+    challenge = get_or_404(Challenge, query_int("challenge", 0))
     if not challenge.is_public:
         abort(404)
     orgs = services.solver_organizations(current_user)

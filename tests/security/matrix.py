@@ -197,7 +197,7 @@ def _order(order):
 COMPANIONS = lambda w: {  # noqa: E731
     "challenge_id": w.open.id, "submission_id": w.evaluated.id, "order_id": w.active.id,
     "attachment_id": w.open_attachment.id, "number": 1, "action": "submit",
-    "answer": "accept", "milestone_id": w.active.milestones[0].id}
+    "answer": "accept", "milestone_id": w.active.milestones[0].id}  # any other id: 1
 
 # the closest outsiders of each kind (the mechanism is one function, `policy.knows`; these
 # are the users most likely to be let through by mistake): the agency that owns the
@@ -254,7 +254,8 @@ def secret_urls(app, world, secret: Secret):
         for method in sorted(rule.methods & {"GET", "POST"}):
             with app.test_request_context():
                 out.append((rule, method,
-                            url_for(rule.endpoint, **{k: values[k] for k in rule.arguments}),
                             url_for(rule.endpoint,
-                                    **{k: missing[k] for k in rule.arguments})))
+                                    **{k: values.get(k, 1) for k in rule.arguments}),
+                            url_for(rule.endpoint,
+                                    **{k: missing.get(k, 1) for k in rule.arguments})))
     return out
