@@ -35,7 +35,14 @@ from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.params import query_int
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.taxonomy.services import current_groups
-from marketplace.web import attach_error, authorize, get_or_404, known_or_404, perform
+from marketplace.web import (
+    attach_error,
+    authorize,
+    get_or_404,
+    known_or_404,
+    perform,
+    uploads,
+)
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
 register_filters(bp)
@@ -249,11 +256,12 @@ def upload(challenge_id: int):
     challenge = get_challenge_or_404(challenge_id)
     authorize("challenge.edit", challenge)
     form = AttachmentForm()
+    files = uploads(form.files.name)
     if form.validate_on_submit():
-        uploads = [(f.stream, f.filename) for f in request.files.getlist(form.files.name)]
+        streams = [(f.stream, f.filename) for f in files]
         try:
             added = services.add_attachments(
-                db.session, current_user, challenge, uploads,
+                db.session, current_user, challenge, streams,
                 max_total=current_app.config["MAX_SUBMISSION_BYTES"])
         except DomainError as error:
             db.session.rollback()

@@ -2,7 +2,7 @@
 completion (ratings, scale-up recommendation). Calls to the payment provider happen
 here, after the commit, never inside a rule."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,7 +25,7 @@ from marketplace.payments import calls
 from marketplace.payments import services as payments
 from marketplace.payments.gateway import GatewayError, get_gateway
 from marketplace.payments.models import Payment
-from marketplace.web import authorize
+from marketplace.web import authorize, uploads
 
 
 def _milestone_or_404(order, milestone_id: int):
@@ -46,8 +46,9 @@ def deliver(order_id: int, milestone_id: int):
     milestone = _milestone_or_404(order, milestone_id)
     authorize("milestone.deliver", milestone)
     form = DeliveryForm()
+    sent = uploads(form.files.name)
     if form.validate_on_submit():
-        files = [(f.stream, f.filename) for f in request.files.getlist("files") if f.filename]
+        files = [(f.stream, f.filename) for f in sent]
         try:
             rules.deliver(db.session, current_user, milestone, form.notes.data, files)
         except DomainError as error:

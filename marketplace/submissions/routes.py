@@ -19,7 +19,7 @@ from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
 from marketplace.submissions.forms import AttachmentForm, PartnerForm, SubmissionForm
 from marketplace.submissions.models import ConsortiumPartner, Submission
-from marketplace.web import attach_error, get_or_404
+from marketplace.web import attach_error, get_or_404, uploads
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 MB = 1024 * 1024
@@ -146,12 +146,12 @@ def edit(submission_id: int):
 def add_attachments(submission_id: int):
     submission = get_submission_or_404(submission_id)
     form = AttachmentForm()
-    uploads = [f for f in (form.attachments.data or []) if f and f.filename]
-    if not form.validate_on_submit() or not uploads:
+    files = uploads(form.attachments.name)
+    if not form.validate_on_submit() or not files:
         flash(_("Choose at least one file to add."), "warning")
         return _show(submission)
     try:
-        for upload in uploads:
+        for upload in files:
             services.add_attachment(db.session, current_user, submission, upload.stream,
                                     upload.filename, now=received_at())
     except DomainError as error:

@@ -162,3 +162,30 @@ def test_hostile_display_name_cannot_break_the_header(app, client, session, worl
     assert '"' not in plain and ";" not in plain
     header = content_disposition('x"\r\nSet-Cookie: a=1\r\n.pdf')
     assert "\r" not in header and "\n" not in header
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_text_field_where_a_file_is_expected_is_refused_with_400(app, client, session, world,
+                                                                   target):
+    """`attachments=x` as a plain form field (valid token, as the owner) was a 500
+    ("'str' object has no attribute 'filename'"): every upload route answers 400 with
+    a message, and adds nothing."""
+    clients = Clients(app, client)
+    count = _count(session)
+    if target == "challenge":
+        c, path, data = clients.for_user(world.officer), \
+            f"/challenges/{world.draft.id}/attachments", {"files": "x"}
+    elif target == "submission":
+        c, path, data = clients.for_user(world.solver_owner), \
+            f"/submissions/{world.draft_sub.id}/attachments", {"attachments": "x"}
+    else:
+        milestone = world.active.milestones[2]
+        c, path, data = clients.for_user(world.solver_member), \
+            f"/orders/{world.active.id}/milestones/{milestone.id}/deliver", \
+            {"notes": "Bàn giao", "files": "x"}
+    _english(c)
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        response = c.post_form(path, data, token_from="/", content_type=content_type)
+        assert response.status_code == 400, (target, content_type)
+        assert "was sent as text" in response.get_data(as_text=True)
+    assert _count(session) == count
