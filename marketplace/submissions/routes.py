@@ -19,15 +19,19 @@ from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
 from marketplace.submissions.forms import AttachmentForm, PartnerForm, SubmissionForm
 from marketplace.submissions.models import ConsortiumPartner, Submission
-from marketplace.web import attach_error, get_or_404, uploads
+from marketplace.web import attach_error, authorize, get_or_404, uploads
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 MB = 1024 * 1024
 
 
 def get_submission_or_404(submission_id: int) -> Submission:
-    """The submission, if the current user may see it; 404 otherwise (`get_or_404`)."""
-    return get_or_404(Submission, submission_id)
+    """The submission, if the current user may see it here; 404 otherwise, like one that
+    does not exist (an evaluator under blind review knows it exists, from the evaluation
+    pages, but may not see this page, which names the bidder)."""
+    submission = get_or_404(Submission, submission_id)
+    authorize("submission.view", submission, hide=True)
+    return submission
 
 
 @bp.context_processor
