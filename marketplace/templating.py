@@ -14,6 +14,7 @@ from markupsafe import Markup
 from marketplace import policy
 from marketplace.labels import label
 from marketplace.lifecycle import can_transition
+from marketplace.textsafety import isolate
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4",
@@ -69,5 +70,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(can=policy.can, can_transition=can_transition,
                                  nav_links=nav_links)
     app.jinja_env.filters.update(markdown=render_markdown, label=label)
+    app.jinja_env.finalize = isolate  # user text with bidi controls cannot reorder a page
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -16,14 +16,12 @@ from marketplace.evaluation.ranking import Standing, standings
 from marketplace.evaluation.services import panel_of, solution_labels
 from marketplace.labels import label
 from marketplace.submissions.models import Submission
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from marketplace.textsafety import neutral_cell
 
 
 def safe_cell(value) -> str:
-    """A spreadsheet must not run a cell as a formula: prefix those with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """A spreadsheet must not run a cell as a formula (`textsafety.neutral_cell`)."""
+    return neutral_cell("" if value is None else str(value))
 
 
 @dataclass

@@ -7,12 +7,14 @@ from unidecode import unidecode
 
 from marketplace.files.models import Attachment
 from marketplace.files.storage import storage
+from marketplace.textsafety import strip_bidi
 from marketplace.web import get_or_404
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
 
 def content_disposition(name: str) -> str:
+    name = strip_bidi(name) or "file"  # a name stored before bidi controls were stripped
     # the fallback for clients without filename*: transliterated ("Hồ sơ dự thầu.pdf" →
     # "Ho so du thau.pdf"), not stripped of its Vietnamese letters
     ascii_name = unidecode(name)

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from marketplace.errors import DomainError
+from marketplace.textsafety import strip_bidi
 
 # extension -> (content type, how to recognise the content)
 ALLOWED = {
@@ -63,12 +64,13 @@ MAX_NAME = 200  # characters of a stored display name (the column holds 255)
 
 
 def safe_filename(name: str) -> str:
-    """A display name with no path, no control characters, kept readable in Vietnamese, at
-    most MAX_NAME characters: a longer name is shortened before its extension, which the
-    type check reads ("<196 characters>….pdf" stays a .pdf)."""
+    """A display name with no path, no control characters and no bidi controls (which
+    make "rtl\u202efdp.exe.pdf" show as a PDF), kept readable in Vietnamese, at most
+    MAX_NAME characters: a longer name is shortened before its extension, which the type
+    check reads ("<196 characters>….pdf" stays a .pdf)."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*;]", "", name).strip(" .")
+    name = strip_bidi(re.sub(r"[\x00-\x1f\x7f<>:\"|?*;]", "", name)).strip(" .")
     if len(name) > MAX_NAME:
         stem, dot, extension = name.rpartition(".")
         if dot and stem and 0 < len(extension) <= 10:

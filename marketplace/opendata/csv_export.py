@@ -3,8 +3,8 @@
 Streamed in batches of `BATCH` rows by keyset (`id > last id`), so a download of any
 size holds one batch in memory and costs one query per batch. UTF-8 with a byte order
 mark, so that Excel opens Vietnamese text correctly. A text cell that a spreadsheet
-would read as a formula (starting with = + - @, a tab or a carriage return) gets a
-leading apostrophe."""
+would read as a formula (`textsafety.neutral_cell`: = + - @, a tab, a carriage return,
+their full-width forms, or a quote before one) gets a leading apostrophe."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from marketplace.orders.models import Milestone, PilotOrder
 from marketplace.payments.models import Payment
 from marketplace.submissions.models import Submission
 from marketplace.taxonomy.models import TechnologyGroup
+from marketplace.textsafety import neutral_cell
 
 BATCH = 500
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value) -> str | int:
@@ -49,10 +49,7 @@ def safe_cell(value) -> str | int:
         return iso(value) or ""
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return neutral_cell(str(value))
 
 
 def _challenges(session, after: int, limit: int) -> list[tuple]:
