@@ -12,9 +12,11 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    and_,
     false,
     true,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import labels
@@ -119,9 +121,18 @@ class Challenge(db.Model):
         Index("ix_challenges_agency_status", "agency_id", "status"),
     )
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status in PUBLIC_STATUSES
+        """The one rule of a challenge's visibility, for its page (`challenge.view`), the
+        list, search, the API, the CSV and OCDS alike: published once (`published_at`) and
+        in a public status. A draft cancelled before publication never was public. In
+        Python on a challenge, in SQL on the class."""
+        return self.status in PUBLIC_STATUSES and self.published_at is not None
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.status.in_(PUBLIC_STATUSES), cls.published_at.is_not(None))
 
     def __repr__(self) -> str:
         return f"<Challenge {self.id} {self.status} {self.title!r}>"

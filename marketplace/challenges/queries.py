@@ -64,7 +64,7 @@ class Page:
 
 
 def _filtered(filters: Filters, now):
-    query = select(Challenge).where(Challenge.status.in_(PUBLIC_STATUSES))
+    query = select(Challenge).where(Challenge.is_public)
     if filters.q:
         query = query.where(or_(Challenge.title.icontains(filters.q, autoescape=True),
                                 Challenge.problem.icontains(filters.q, autoescape=True)))
@@ -161,7 +161,7 @@ def agencies_with_public_challenges(session) -> list[AgencyOption]:
     published, which writes an audit event)."""
     def compute():
         with_public = (select(Challenge.id).where(Challenge.agency_id == Organization.id,
-                                                  Challenge.status.in_(PUBLIC_STATUSES))
+                                                  Challenge.is_public)
                        .exists())
         return [AgencyOption(*row) for row in session.execute(
             select(Organization.id, Organization.name_vi).where(with_public)

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_
-
-from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
+from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Award, AwardStatus
 from marketplace.orders.models import (
     MilestoneStatus,
@@ -31,7 +29,8 @@ COMMITTED_ORDER_STATUSES = (OrderStatus.SIGNED, OrderStatus.ACTIVE, OrderStatus.
 
 
 def public_challenge():
-    return and_(Challenge.status.in_(PUBLIC_STATUSES), Challenge.published_at.is_not(None))
+    """`Challenge.is_public`, the rule the challenge's page asks too."""
+    return Challenge.is_public
 
 
 def bids_public():

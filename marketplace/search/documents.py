@@ -7,7 +7,7 @@ import re
 
 import nh3
 
-from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
+from marketplace.challenges.models import Challenge
 from marketplace.search.analysis import nfc
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.templating import markdown_to_html
@@ -73,7 +73,7 @@ def _common(challenge: Challenge) -> dict:
 
 
 def is_indexed_challenge(challenge: Challenge | None) -> bool:
-    return challenge is not None and challenge.status in PUBLIC_STATUSES
+    return challenge is not None and challenge.is_public
 
 
 def is_indexed_solution(submission: Submission | None) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization
-from marketplace.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
+from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.labels import label
 from marketplace.search import documents
 from marketplace.search.backend import (
@@ -175,12 +175,12 @@ def rebuild(session, *, timeout: float = 60.0) -> int:
     with _no_cycle_collection(), backend().batch(timeout=timeout, clear=True) as batch:
         last_pending = session.scalar(select(func.max(SearchPending.id)))
         challenge_ids = list(session.scalars(
-            select(Challenge.id).where(Challenge.status.in_(PUBLIC_STATUSES))
+            select(Challenge.id).where(Challenge.is_public)
             .order_by(Challenge.id)))
         submission_ids = list(session.scalars(
             select(Submission.id).join(Challenge).where(
                 Submission.status == SubmissionStatus.AWARDED,
-                Challenge.status.in_(PUBLIC_STATUSES)).order_by(Submission.id)))
+                Challenge.is_public).order_by(Submission.id)))
         # The session holds loaded objects weakly: each chunk's are let go after it.
         for chunk in _chunks(challenge_ids):
             _write(session, batch, _Work(chunk, set()))

@@ -16,6 +16,7 @@ from marketplace.accounts import organizations
 from marketplace.accounts.models import MemberRole, OrgKind, OrgStatus
 from marketplace.accounts.services import make_reset_token
 from marketplace.challenges import clarifications
+from marketplace.challenges import services as challenge_services
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation import services as evaluation
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMember
@@ -79,6 +80,10 @@ def build_world(session) -> SimpleNamespace:
     # --- challenges -----------------------------------------------------------------
     w.draft = factories.make_challenge(session, agency=w.agency, creator=w.officer,
                                        status=ChallengeStatus.DRAFT)
+    # cancelled while a draft: never published, never public
+    w.cancelled_draft = factories.make_challenge(session, agency=w.agency, creator=w.officer,
+                                                 status=ChallengeStatus.DRAFT)
+    challenge_services.cancel(session, w.officer, w.cancelled_draft, "Không còn nhu cầu.")
     w.open = factories.make_challenge(session, agency=w.agency, creator=w.officer)
     w.open_attachment = _attach(session, w.officer, "challenge_id", w.open.id)
     w.draft_attachment = _attach(session, w.officer, "challenge_id", w.draft.id)
