@@ -30,7 +30,10 @@ def index(app, tmp_path):
     app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
     yield app.extensions["search_backend"]
     app.extensions["search_backend"].close()
-    app.extensions["search_backend"] = previous
+    if previous is None:  # made on first use by the next test that searches
+        app.extensions.pop("search_backend")
+    else:
+        app.extensions["search_backend"] = previous
 
 
 def found(text: str, **filters) -> list[str]:
