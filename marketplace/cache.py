@@ -8,8 +8,9 @@ submission saved or a draft edited moves neither the cached pages' keys nor the
 dashboard's "figures as of" time, so a visitor watching them learns nothing of private
 work (issue 14). Cached entries carry it in their key: after a public change the next
 request computes afresh, and the old entries age out of the LRU. What also depends on
-the clock (countdowns, a deadline passing before `close-expired` runs) is bounded by a
-short TTL (`CACHE_PAGE_TTL`, 30 s by default).
+the clock (countdowns, a deadline passing before `close-expired` runs), and the few
+changes of public pages that are not public events (a published challenge's documents,
+the taxonomy's names), are bounded by a short TTL (`CACHE_PAGE_TTL`, 30 s by default).
 
 Backends (`CACHE_BACKEND`):
 - "simple": an in-process dict with LRU and TTL (the default; one per worker process);

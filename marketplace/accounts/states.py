@@ -5,7 +5,7 @@
 | pending  | verified | administrator (organization.verify) | yes |
 | pending  | rejected | administrator (organization.reject) | no  |
 | rejected | pending  | the organization's owner (organization.resubmit) | no |
-| verified | rejected | administrator (organization.reject), e.g. false papers | yes |
+| verified | rejected | administrator (organization.reject), e.g. false papers | no |
 """
 
 from marketplace.accounts.models import OrgStatus
@@ -16,8 +16,7 @@ ORGANIZATION_LIFECYCLE = Lifecycle(
     transitions=[
         Transition(OrgStatus.PENDING, OrgStatus.VERIFIED, "organization.verify", public=True),
         Transition(OrgStatus.PENDING, OrgStatus.REJECTED, "organization.reject"),
-        Transition(OrgStatus.VERIFIED, OrgStatus.REJECTED, "organization.reject",
-                   public=True),
+        Transition(OrgStatus.VERIFIED, OrgStatus.REJECTED, "organization.reject"),
         Transition(OrgStatus.REJECTED, OrgStatus.PENDING, "organization.resubmit"),
     ],
     stamps={OrgStatus.VERIFIED: "verified_at", OrgStatus.REJECTED: "rejected_at"},

@@ -14,7 +14,6 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
-from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.files.models import Attachment
 from marketplace.files.storage import CheckedFile, check_upload, storage
@@ -33,14 +32,6 @@ def total_size(session, owner_field: str, owner_id: int) -> int:
     column = getattr(Attachment, owner_field)
     return session.scalar(select(func.coalesce(func.sum(Attachment.size), 0))
                           .where(column == owner_id))
-
-
-def _public_document(session, attachment: Attachment) -> bool:
-    """A document of a published challenge: adding or removing it changes a public page
-    (so its audit event is public, and moves the public caches' data version)."""
-    if attachment.challenge_id is None:
-        return False
-    return session.get(Challenge, attachment.challenge_id).is_public
 
 
 @dataclass(frozen=True)
@@ -84,15 +75,13 @@ def attach(session, user, *, owner_field: str, owner_id: int, stream: BinaryIO |
     session.flush()
     record(session, user, "attachment.added", attachment,
            after={"owner": owner_field, "owner_id": owner_id, "name": checked.original_name,
-                  "sha256": checked.sha256, "size": checked.size},
-           public=_public_document(session, attachment))
+                  "sha256": checked.sha256, "size": checked.size})
     return attachment
 
 
 def remove(session, user, attachment: Attachment) -> None:
     record(session, user, "attachment.removed", attachment,
-           before={"name": attachment.original_name, "sha256": attachment.sha256},
-           public=_public_document(session, attachment))
+           before={"name": attachment.original_name, "sha256": attachment.sha256})
     stored_name = attachment.stored_name
     session.delete(attachment)
     session.flush()

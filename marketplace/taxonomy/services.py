@@ -69,8 +69,7 @@ def create_version(session, admin, *, decision: str, valid_from: date,
     session.flush()
     record(session, admin, "taxonomy.version_created", version,
            after={"decision": decision, "valid_from": valid_from, "valid_to": valid_to,
-                  "copied_from": copy_from.id if copy_from else None},
-           public=True)  # the groups are public: filters, the dashboard
+                  "copied_from": copy_from.id if copy_from else None})
     return version
 
 
@@ -97,5 +96,5 @@ def save_group(session, admin, version: TaxonomyVersion, *, code: str, name_vi: 
     session.flush()
     record(session, admin, "taxonomy.group_saved", group, before=before,
            after={"code": code, "name_vi": group.name_vi, "name_en": group.name_en,
-                  "confirmed": confirmed, "version_id": version.id}, public=True)
+                  "confirmed": confirmed, "version_id": version.id})
     return group
