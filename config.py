@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     JOBS_WORKERS: int = Field(2, gt=0)  # threads of `flask worker`
     # files no row references are removed by `flask files sweep` once older than this
     FILES_SWEEP_GRACE: int = Field(3600, ge=0)  # seconds
+    LOG_FORMAT: Literal["", "text", "json"] = ""  # marketplace/logs.py; "": json in production
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT: str = "5 per 15 minutes"
@@ -200,6 +202,8 @@ class Config:
     JOBS_IMMEDIATE = SETTINGS.JOBS_IMMEDIATE
     JOBS_WORKERS = SETTINGS.JOBS_WORKERS
     FILES_SWEEP_GRACE = SETTINGS.FILES_SWEEP_GRACE
+    LOG_FORMAT = SETTINGS.LOG_FORMAT or "text"
+    LOG_LEVEL = SETTINGS.LOG_LEVEL
 
     RATELIMIT_STORAGE_URI = SETTINGS.RATELIMIT_STORAGE_URI
     RATELIMIT_HEADERS_ENABLED = True
@@ -255,6 +259,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = SETTINGS.LOG_FORMAT or "json"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True

@@ -53,6 +53,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
         database,
         i18n,
         jobs,
+        logs,
         mail,
         models,
         params,
@@ -63,6 +64,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
     from marketplace.files import storage
 
     params.init_app(app)  # `<int:…>` bounded to an id column, before any route is added
+    logs.init_app(app)
     database.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(SITE_DIR / "migrations"), render_as_batch=True)
@@ -132,10 +134,11 @@ def _register_cli(app: Flask) -> None:
     from marketplace.backup import db_backup_command
     from marketplace.challenges.cli import cli as challenges_cli
     from marketplace.demo import demo_command
+    from marketplace.files.cli import cli as files_cli
     from marketplace.notifications.cli import cli as mail_cli
     from marketplace.search.cli import cli as search_cli
     from marketplace.worker import worker_command
 
     for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli,
-                    db_backup_command, worker_command):
+                    db_backup_command, worker_command, files_cli):
         app.cli.add_command(command)

@@ -8,10 +8,11 @@
 - The web process only *queues* jobs, after its commit (`enqueue`); a queue that cannot
   be reached is logged and the request goes on — the periodic jobs catch up, since
   everything a job does is read from the database (the outbox, the pending search rows).
-- Jobs: `send_mail` (the due outbox mail), `apply_search` (pending search updates) and
-  `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`); the first
-  two also run every minute, so retries with backoff and a queue lost with its host are
-  covered.
+- Jobs: `send_mail` (the due outbox mail), `apply_search` (pending search updates),
+  `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
+  `sweep_files` (stored files no row references, `files.services.sweep`); the first two
+  also run every minute, the sweep every hour, so retries with backoff and a queue lost
+  with its host are covered.
 
 Each job runs in an application context of the worker's own app, with its own database
 session, removed at the end."""
@@ -92,9 +93,18 @@ def refresh_figures(name: str, parts) -> None:
     cache.run_refresh(name, parts)
 
 
+def sweep_files() -> int:
+    """Remove stored files that no row references, past the grace period."""
+    from marketplace.extensions import db
+    from marketplace.files import services
+
+    return services.sweep(db.session).removed
+
+
 JOBS = {"send_mail": send_mail, "apply_search": apply_search,
-        "refresh_figures": refresh_figures}
-PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*")}
+        "refresh_figures": refresh_figures, "sweep_files": sweep_files}
+PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*"),
+            "sweep_files": crontab(minute="17")}
 
 
 class Jobs:

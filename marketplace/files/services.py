@@ -1,11 +1,15 @@
 """Attaching uploaded files to challenges, submissions and milestone deliveries.
 
 A file is written to storage before its row; if the transaction then rolls back, the
-file is removed again, so a failed upload leaves no row and no file behind."""
+file is removed again, so a failed upload leaves no row and no file behind. A process
+killed in between (SIGKILL, gunicorn's timeout, a power cut) cannot clean up: what it
+leaves — a `.part` file, or a whole file with no committed row — is removed by `sweep`
+(`flask files sweep`, and the worker every hour) once older than `FILES_SWEEP_GRACE`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app
@@ -17,6 +21,7 @@ from marketplace.audit.services import record
 from marketplace.errors import DomainError
 from marketplace.files.models import Attachment
 from marketplace.files.storage import CheckedFile, check_upload, storage
+from marketplace.types import utcnow
 
 OWNER_FIELDS = ("challenge_id", "submission_id", "delivery_id")
 _PENDING_KEY = "files_written_in_this_transaction"
@@ -109,3 +114,45 @@ def _quietly_delete(stored_name: str) -> None:
         storage().delete(stored_name)
     except (OSError, RuntimeError, KeyError):  # no app context, or already gone
         current_app.logger.warning("could not remove stored file %s", stored_name)
+
+
+@dataclass
+class SweepReport:
+    removed: int = 0  # files (and `.part` files) no row references, deleted
+    kept: int = 0  # old enough to be looked at, and referenced by a row
+
+
+SWEEP_BATCH = 500
+
+
+def referenced(session, stored_names: list[str]) -> set[str]:
+    """Which of `stored_names` a committed row refers to. Every kind of row that points
+    at stored files must be counted here (today: attachments)."""
+    return set(session.scalars(select(Attachment.stored_name).where(
+        Attachment.stored_name.in_(stored_names))))
+
+
+def sweep(session, *, grace: float | None = None, now: datetime | None = None) -> SweepReport:
+    """Remove stored files that no row references and that were last written more than
+    `grace` seconds ago (`FILES_SWEEP_GRACE`, an hour: longer than any upload's
+    transaction, so a file whose row is about to be committed is never taken), on the
+    configured storage (local disk or S3). The files are listed before the rows are read,
+    so a row committed meanwhile keeps its file. Commits nothing."""
+    if grace is None:
+        grace = float(current_app.config.get("FILES_SWEEP_GRACE", 3600))
+    before = (now or utcnow()) - timedelta(seconds=grace)
+    backend, report = storage(), SweepReport()
+    entries = list(backend.stale(before))
+    session.rollback()  # read the rows as committed now, after the listing
+    for start in range(0, len(entries), SWEEP_BATCH):
+        batch = entries[start:start + SWEEP_BATCH]
+        keep = referenced(session, sorted({entry.stored_name for entry in batch}))
+        for entry in batch:
+            if entry.stored_name in keep and not entry.handle.endswith(".part"):
+                report.kept += 1
+            else:
+                backend.discard(entry)
+                report.removed += 1
+    if report.removed:
+        current_app.logger.info("files sweep: removed %s unreferenced files", report.removed)
+    return report

@@ -10,7 +10,9 @@ import re
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +22,9 @@ from flask_babel import gettext as _
 
 from marketplace.errors import DomainError
 from marketplace.textsafety import strip_bidi
+
+STORED_NAME = re.compile(r"[A-Za-z0-9_-]{20,64}")
+PART = ".part"  # a local file being written: renamed to its stored name once whole
 
 # extension -> (content type, how to recognise the content)
 ALLOWED = {
@@ -114,12 +119,26 @@ def check_upload(stream: BinaryIO, filename: str, *, max_bytes: int | None = Non
                        sha256=hashlib.sha256(data).hexdigest())
 
 
+@dataclass(frozen=True)
+class StoredEntry:
+    """Something in storage found by `stale`: the stored name it belongs to, and the
+    backend's own handle for it (a path, a key)."""
+
+    stored_name: str
+    handle: str
+
+
 class LocalStorage:
+    """Files under `root`/<2 chars>/<stored name>. A file is written whole under
+    `<name>.part`, flushed to disk, then renamed (atomic on one filesystem): a crash at any
+    instant leaves either the whole file or a `.part` that `files.services.sweep`
+    removes, never a truncated file under a stored name."""
+
     def __init__(self, root: str) -> None:
         self.root = Path(root)
 
     def _path(self, stored_name: str) -> Path:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", stored_name):
+        if not STORED_NAME.fullmatch(stored_name):
             raise ValueError("bad stored name")
         return self.root / stored_name[:2] / stored_name
 
@@ -127,10 +146,37 @@ class LocalStorage:
         stored_name = secrets.token_urlsafe(32)
         path = self._path(stored_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
+        tmp = path.with_name(path.name + PART)
+        with tmp.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
         return stored_name
+
+    def stale(self, before: datetime) -> Iterator[StoredEntry]:
+        """Stored files and `.part` files last modified before `before` (aware UTC);
+        anything else in the directory is never touched."""
+        cutoff = before.timestamp()
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("??/*"):
+            name = path.name.removesuffix(PART)
+            if not STORED_NAME.fullmatch(name) or path.parent.name != name[:2]:
+                continue
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    yield StoredEntry(name, str(path))
+            except FileNotFoundError:
+                continue
+
+    def discard(self, entry: StoredEntry) -> None:
+        Path(entry.handle).unlink(missing_ok=True)
 
     def open(self, stored_name: str) -> BinaryIO:
         return self._path(stored_name).open("rb")
@@ -157,9 +203,24 @@ class S3Storage:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
 
     def _key(self, stored_name: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", stored_name):
+        if not STORED_NAME.fullmatch(stored_name):
             raise ValueError("bad stored name")
         return f"{self.prefix}{stored_name[:2]}/{stored_name}"
+
+    def stale(self, before: datetime) -> Iterator[StoredEntry]:
+        """Objects under the prefix last modified before `before` (aware UTC). A PUT is
+        atomic: there is no partial object to find."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                name = key.rsplit("/", 1)[-1]
+                if (STORED_NAME.fullmatch(name) and key == self._key(name)
+                        and item["LastModified"] < before):
+                    yield StoredEntry(name, key)
+
+    def discard(self, entry: StoredEntry) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=entry.handle)
 
     def save(self, data: bytes) -> str:
         stored_name = secrets.token_urlsafe(32)
