@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     FILES_SWEEP_GRACE: int = Field(3600, ge=0)  # seconds
     LOG_FORMAT: Literal["", "text", "json"] = ""  # marketplace/logs.py; "": json in production
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    METRICS_ENABLED: bool = False  # GET /metrics (Prometheus)
+    # /readyz: not ready when the oldest due outbox mail waits longer than this (seconds)
+    READY_OUTBOX_MAX_AGE: int = Field(900, gt=0)
 
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT: str = "5 per 15 minutes"
@@ -204,6 +207,8 @@ class Config:
     FILES_SWEEP_GRACE = SETTINGS.FILES_SWEEP_GRACE
     LOG_FORMAT = SETTINGS.LOG_FORMAT or "text"
     LOG_LEVEL = SETTINGS.LOG_LEVEL
+    METRICS_ENABLED = SETTINGS.METRICS_ENABLED
+    READY_OUTBOX_MAX_AGE = SETTINGS.READY_OUTBOX_MAX_AGE
 
     RATELIMIT_STORAGE_URI = SETTINGS.RATELIMIT_STORAGE_URI
     RATELIMIT_HEADERS_ENABLED = True

@@ -55,6 +55,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
         jobs,
         logs,
         mail,
+        metrics,
         models,
         params,
         security,
@@ -65,6 +66,7 @@ def create_app(config: str | dict | None = "development") -> Flask:
 
     params.init_app(app)  # `<int:…>` bounded to an id column, before any route is added
     logs.init_app(app)
+    metrics.init_app(app)
     database.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(SITE_DIR / "migrations"), render_as_batch=True)

@@ -1,4 +1,4 @@
-"""The home page, the language switch and the health check."""
+"""The home page, the language switch and the health checks."""
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from sqlalchemy import text
@@ -33,3 +33,14 @@ def healthz():
         db.session.rollback()
         return jsonify({"status": "error", "database": "unavailable"}), 503
     return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.route("/readyz")
+@csrf.exempt
+def readyz():
+    """Readiness (`marketplace.readiness`): 200 when every check passes, 503 otherwise."""
+    from marketplace import readiness
+
+    ready, results = readiness.checks(db.session)
+    return jsonify({"status": "ok" if ready else "error", "checks": results}), (
+        200 if ready else 503)

@@ -97,6 +97,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def document_ids(self) -> set[str]: ...
 
+    def check(self) -> None:
+        """Raise when the index cannot be read (`/readyz`); cheap. By default, a search."""
+        self.search(SearchRequest(text=""))
+
 
 # --- Whoosh ------------------------------------------------------------------------
 
@@ -282,6 +286,10 @@ class WhooshBackend(SearchBackend):
             elif not committer.is_closed:
                 committer.cancel()
             raise
+
+    def check(self) -> None:
+        with self._open().reader() as reader:
+            reader.doc_count()
 
     def document_ids(self) -> set[str]:
         with self._open().searcher() as searcher:
