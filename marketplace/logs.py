@@ -36,6 +36,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class _TextFormatter(logging.Formatter):
+    """The readable line, with a request's route, status and duration after its message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if hasattr(record, "route"):
+            line += (f" {record.method} {record.route} {record.status}"
+                     f" {record.duration_ms} ms")
+        return line
+
+
 class _StreamHandler(logging.StreamHandler):
     """Writes to the `sys.stderr` of the moment (which test runners and daemons replace),
     unless given a stream of its own."""
@@ -56,7 +67,7 @@ def make_handler(log_format: str, stream=None) -> logging.Handler:
         handler.setFormatter(JsonFormatter(JSON_FIELDS, rename_fields={
             "asctime": "time", "levelname": "level", "name": "logger"}))
     elif log_format == "text":
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(_TextFormatter(TEXT_FORMAT))
     else:
         raise ValueError(f"LOG_FORMAT: {log_format!r} is not json or text")
     handler.marketplace_handler = True  # replaced, not added again, by the next app

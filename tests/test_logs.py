@@ -61,5 +61,10 @@ def test_text_format_in_development_and_json_in_production():
     handler.handle(logging.LogRecord("marketplace.x", logging.INFO, __file__, 1, "hello",
                                      None, None))
     assert "INFO [-] marketplace.x: hello" in buffer.getvalue()
+    record = logging.LogRecord("marketplace.request", logging.INFO, __file__, 1, "request",
+                               None, None)
+    record.__dict__.update(route="/healthz", method="GET", status=200, duration_ms=1.5)
+    handler.handle(record)
+    assert "marketplace.request: request GET /healthz 200 1.5 ms" in buffer.getvalue()
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logs.make_handler("xml")
