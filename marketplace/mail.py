@@ -9,6 +9,7 @@ STARTTLS (`MAIL_USE_TLS`) or SMTPS (`MAIL_USE_SSL`), `MAIL_TIMEOUT` seconds per 
 
 from __future__ import annotations
 
+import smtplib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from flask_mailman import EmailMessage
 from flask_mailman import Mail as Mailman
+from flask_mailman.backends.smtp import EmailBackend
 
 
 @dataclass
@@ -47,6 +49,33 @@ class MemoryBackend(ConsoleBackend):
         self.outbox.append(mail)
 
 
+class _ClosingConnect:
+    """smtplib leaves its socket open when the server accepts the connection and then
+    fails to greet (a silent or dying server): close it at once rather than leave it to
+    the garbage collector."""
+
+    def connect(self, host="localhost", port=0, source_address=None):
+        try:
+            return super().connect(host, port, source_address)
+        except BaseException:
+            self.close()
+            raise
+
+
+class _SMTP(_ClosingConnect, smtplib.SMTP):
+    pass
+
+
+class _SMTPS(_ClosingConnect, smtplib.SMTP_SSL):
+    pass
+
+
+class _Connection(EmailBackend):
+    @property
+    def connection_class(self):
+        return _SMTPS if self.use_ssl else _SMTP
+
+
 class SMTPBackend:
     """Flask-Mailman's SMTP backend: `connection()` opens one SMTP session for a batch
     (raising the connection's error when the server refuses or does not answer)."""
@@ -56,7 +85,7 @@ class SMTPBackend:
         self.mailman.init_app(app)
 
     def _open(self):
-        connection = self.mailman.get_connection(backend="smtp", fail_silently=False)
+        connection = self.mailman.get_connection(backend=_Connection, fail_silently=False)
         connection.open()
         return connection
 
