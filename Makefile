@@ -23,7 +23,9 @@ run: install translations
 	$(FLASK) demo
 	@echo "Demo data loaded: accounts use the password 'demo-password' (for a local machine only)."
 	@echo "Serving http://127.0.0.1:5000 (and the job worker: mail, search, dashboard figures)"
-	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host 127.0.0.1 --port 5000
+	@# the job worker beside the web server, stopped with it (`; true`: dash would exec the
+	@# last command and skip the trap)
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host 127.0.0.1 --port 5000; true
 
 # The whole suite on SQLite (with the browser tests when Chromium is present), then
 # again without the browser tests on PostgreSQL when TEST_DATABASE_URL is set.
