@@ -112,6 +112,7 @@ def test_killed_uploads_leave_nothing_after_the_sweep(own_database, tmp_path):
         user = factories.make_user(db.session)
         db.session.commit()
         owner, user_id = challenge.id, user.id
+        db.session.remove()
         db.engine.dispose()
     child = CHILD.format(root=str(ROOT), url=own_database, uploads=uploads,
                          size=len(PDF) - 9, user_id=user_id, owner=owner)
@@ -130,6 +131,7 @@ def test_killed_uploads_leave_nothing_after_the_sweep(own_database, tmp_path):
     assert f"removed {orphans} unreferenced files" in result.output
     assert _orphans(app) == (0, [])
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -187,6 +189,7 @@ def test_sweep_on_s3(tmp_path):
             assert (report.removed, report.kept) == (1, 1)
             assert not storage().exists(orphan) and storage().exists(kept.stored_name)
             storage().client.head_object(Bucket="uploads", Key=other)
+            db.session.remove()
             db.engine.dispose()
     finally:
         server.stop()

@@ -29,6 +29,7 @@ def metrics_app(app, tmp_path):
     from marketplace.extensions import db
 
     with metered.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
