@@ -193,3 +193,19 @@ def test_sweep_on_s3(tmp_path):
             db.engine.dispose()
     finally:
         server.stop()
+
+
+def test_sweep_keeps_the_files_of_every_kind_of_row(app, session):
+    """Issued documents (and any table with a `stored_name`) keep their files too."""
+    from marketplace.documents.models import DocumentKind, IssuedDocument
+
+    data = b"%PDF-1.7 issued"
+    name = storage().save(data)
+    session.add(IssuedDocument(kind=DocumentKind.RECEIPT, subject_id=1, key="k",
+                               filename="bien-nhan.pdf", stored_name=name, size=len(data),
+                               sha256=hashlib.sha256(data).hexdigest()))
+    session.commit()
+    services.sweep(session, now=utcnow() + timedelta(hours=2))
+    assert storage().exists(name)
+    columns = {f"{c.table.name}.{c.name}" for c in services.stored_name_columns()}
+    assert {"attachments.stored_name", "issued_documents.stored_name"} <= columns

@@ -125,11 +125,22 @@ class SweepReport:
 SWEEP_BATCH = 500
 
 
+def stored_name_columns() -> list:
+    """Every column that points at a stored file: any table's `stored_name` (today the
+    attachments and the issued documents), so that a new kind of stored file is never
+    taken for an orphan."""
+    from marketplace.extensions import db
+
+    return [table.c.stored_name for table in db.metadata.sorted_tables
+            if "stored_name" in table.c]
+
+
 def referenced(session, stored_names: list[str]) -> set[str]:
-    """Which of `stored_names` a committed row refers to. Every kind of row that points
-    at stored files must be counted here (today: attachments)."""
-    return set(session.scalars(select(Attachment.stored_name).where(
-        Attachment.stored_name.in_(stored_names))))
+    """Which of `stored_names` a committed row refers to, in any table."""
+    found: set[str] = set()
+    for column in stored_name_columns():
+        found.update(session.scalars(select(column).where(column.in_(stored_names))))
+    return found
 
 
 def sweep(session, *, grace: float | None = None, now: datetime | None = None) -> SweepReport:
