@@ -84,7 +84,8 @@ def _switch(client, login, user):
 def _listing_pages(world, role):
     challenge = world["challenge"]
     pages = [f"/challenges/{challenge.id}", "/challenges/", "/", "/dashboard", "/activity",
-             f"/search?q={SEARCH_WORD}", "/api/v1/challenges", "/opendata/ocds.json"]
+             f"/search?q={SEARCH_WORD}", "/api/v1/challenges", "/opendata/ocds.json",
+             f"/api/v1/challenges/{challenge.id}/opening-record"]
     if role != "anonymous":
         pages += ["/submissions/", "/submissions/invitations", "/notifications/"]
     if role == "admin":
@@ -110,7 +111,8 @@ def test_sealed_before_the_deadline(client, login, session, world, role):
     for action in ("edit", "submit", "withdraw", "reopen"):
         method = client.get if action == "edit" else client.post
         assert method(f"/submissions/{submission.id}/{action}").status_code in (302, 400, 404)
-    leak = (SECRET, FILE_NAME, f"/submissions/{submission.id}", f"/files/{attachment.id}")
+    leak = (SECRET, FILE_NAME, f"/submissions/{submission.id}", f"/files/{attachment.id}",
+            submission.receipt_digest)  # the opening record's line: only after the close
     for path in _listing_pages(world, role):
         html = client.get(path).get_data(as_text=True)
         for secret in leak:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Organization
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges.models import Challenge, Clarification
+from marketplace.complaints.models import Complaint
 from marketplace.evaluation.models import Award
 from marketplace.formatting import score, vnd
 from marketplace.i18n import current_language
@@ -53,7 +54,7 @@ FOLDED = {"payment.recorded": "milestone.paid", "payment.succeeded": "milestone.
 
 MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
           "milestones": Milestone, "payments": Payment, "organizations": Organization,
-          "clarifications": Clarification}
+          "clarifications": Clarification, "complaints": Complaint}
 
 
 def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
@@ -79,6 +80,11 @@ def _challenge(event, c: Challenge, locale, external):
                                        **values),
         "challenge.closed": lambda: _("The challenge “%(title)s” closed for solutions.",
                                       **values),
+        "challenge.opening_record": lambda: _("The opening record of “%(title)s” was "
+                                              "published.", **values),
+        "challenge.evaluation_reopened": lambda: _(
+            "After an upheld complaint, the solutions to “%(title)s” are evaluated again.",
+            **values),
         "challenge.evaluating": lambda: _("%(agency)s started evaluating the solutions to "
                                           "“%(title)s”.", **values),
         "challenge.awarded": lambda: _("The challenge “%(title)s” was awarded.", **values),
@@ -155,12 +161,42 @@ def _organization(event, org: Organization, locale, external):
               organization=org.display_name(locale), kind=label(org.kind)), None)
 
 
+def _complaint(event, complaint: Complaint, locale, external):
+    """Issue 19: the register's events, never naming the complainant before the decision."""
+    title = complaint.challenge.title
+    sentences = {
+        "complaint.filed": lambda: _("A bidder filed a complaint about “%(title)s”.",
+                                     title=title),
+        "complaint.under_review": lambda: _("A complaint about “%(title)s” is under review.",
+                                            title=title),
+        "complaint.withdrawn": lambda: _("A complaint about “%(title)s” was withdrawn.",
+                                         title=title),
+        "complaint.upheld": lambda: _("A complaint about “%(title)s” was upheld.",
+                                      title=title),
+        "complaint.dismissed": lambda: _("A complaint about “%(title)s” was dismissed.",
+                                         title=title),
+    }
+    return sentences[event.action](), _url("complaints.register", external,
+                                           challenge=complaint.challenge_id)
+
+
+def _award_annulled(event, award: Award, locale, external):
+    return (_("The award on “%(title)s” was annulled after a complaint.",
+              title=award.challenge.title),
+            _url("challenges.show", external, challenge_id=award.challenge_id))
+
+
 # Each public event kind → (the model of its object, the function telling it). A public
 # kind missing here is told by a generic sentence, which tests/test_activity.py refuses.
 SENTENCES = {
     **{kind: (Challenge, _challenge) for kind in (
         "challenge.published", "challenge.amended", "challenge.closed",
-        "challenge.evaluating", "challenge.awarded", "challenge.cancelled")},
+        "challenge.evaluating", "challenge.awarded", "challenge.cancelled",
+        "challenge.opening_record", "challenge.evaluation_reopened")},
+    **{kind: (Complaint, _complaint) for kind in (
+        "complaint.filed", "complaint.under_review", "complaint.withdrawn",
+        "complaint.upheld", "complaint.dismissed")},
+    "award.annulled": (Award, _award_annulled),
     "clarification.answered": (Clarification, _clarification),
     "award.approved": (Award, _award),
     **{kind: (PilotOrder, _order) for kind in (

@@ -19,6 +19,7 @@ from marketplace.challenges.models import (
     Clarification,
     Criterion,
 )
+from marketplace.challenges.services import close_if_expired
 from marketplace.evaluation.models import Award, AwardItem
 from marketplace.extensions import db
 from marketplace.opendata.visibility import (
@@ -31,6 +32,7 @@ from marketplace.opendata.visibility import (
 from marketplace.orders.models import Kpi, Milestone, PilotOrder
 from marketplace.params import query_int
 from marketplace.payments.models import Payment
+from marketplace.submissions import opening
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.web import authorize
@@ -129,6 +131,22 @@ def challenge(challenge_id: int):
     return jsonify(serializers.challenge_detail(
         *row, criteria=criteria, clarifications=clarifications, bids=bids,
         award_ids=list(award_ids), order_ids=list(order_ids)))
+
+
+@bp.route("/challenges/<int:challenge_id>/opening-record")
+def opening_record(challenge_id: int):
+    """The opening record: 404 until the challenge has closed (the first request after
+    the deadline closes it, as the challenge page does)."""
+    challenge = db.session.scalar(select(Challenge).where(Challenge.id == challenge_id,
+                                                          public_challenge()))
+    if challenge is None:
+        abort(404)
+    if close_if_expired(db.session, challenge):
+        db.session.commit()
+    record = opening.opening_record(db.session, challenge)
+    if record is None:
+        abort(404)
+    return jsonify(serializers.opening_record(record))
 
 
 # --- awards -------------------------------------------------------------------------

@@ -123,3 +123,20 @@ def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments) -> 
                       "succeeded_at": iso(p.succeeded_at)} for p in payments],
     })
     return data
+
+
+def opening_record(record: dict) -> dict:
+    """The opening record (`submissions.opening.opening_record`) with ISO times."""
+    return {
+        "challenge_id": record["challenge_id"],
+        "closed_at": iso(record["closed_at"]),
+        "submission_deadline": iso(record["deadline"]),
+        "count": record["count"],
+        "names_disclosed": record["names_disclosed"],
+        "prices_disclosed": record["prices_disclosed"],
+        "currency": "VND",
+        "entries": [{"number": e["number"], "receipt_digest": e["receipt_digest"],
+                     "submitted_at": iso(e["submitted_at"]),
+                     "organizations": e["organizations"],
+                     "proposed_price": e["proposed_price"]} for e in record["entries"]],
+    }

@@ -33,6 +33,8 @@ from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.params import query_int
+from marketplace.submissions import opening
+from marketplace.submissions.opening import opening_record
 from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.taxonomy.services import current_groups
 from marketplace.web import (
@@ -97,6 +99,8 @@ def _render_show(challenge: Challenge, question_form: QuestionForm, status: int 
         mine=mine, question_form=question_form,
         questions_open=clarifications.questions_open(challenge),
         questions_deadline=clarifications.questions_deadline(challenge),
+        opening=opening_record(db.session, challenge),
+        own_digests=opening.own_digests(db.session, current_user, challenge),
         confirm=ConfirmForm()), status
 
 

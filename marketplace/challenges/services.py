@@ -23,6 +23,7 @@ from marketplace.files.models import Attachment
 from marketplace.lifecycle import transition
 from marketplace.notifications.services import notify
 from marketplace.submissions.models import PartnerStatus, Submission, SubmissionStatus
+from marketplace.submissions.opening import record_opening
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
 
@@ -399,6 +400,7 @@ def _close(session, challenge: Challenge) -> None:
     for submission in sealed:
         transition(session, submission, SubmissionStatus.OPENED, None,
                    lifecycle=SUBMISSION_LIFECYCLE, by_system=True)
+    record_opening(session, challenge)  # the opening record, in the same transaction
 
 
 def close_if_expired(session, challenge: Challenge, now: datetime | None = None) -> bool:

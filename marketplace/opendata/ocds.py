@@ -15,7 +15,9 @@ that is stable while the data it carries does not change, and a new id when it d
 
 Only public data (see `visibility`): no submission content ever, bid counts
 (`tender.numberOfTenderers` and `bids.statistics`, the bid extension) only once the
-challenge closed, approved awards only, orders once signed (never their terms),
+challenge closed, with the opening record as `bids.details` (receipt digest and time of
+each bid; the lead organization and the price as `submissions.opening` discloses them),
+approved awards only, orders once signed (never their terms),
 succeeded payments only.
 
 A page holds `PAGE_SIZE` processes and costs a fixed number of queries (`QUERIES`),
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
@@ -131,14 +133,20 @@ class _Page:
         self.processes = rows[:page_size]
         ids = [challenge.id for challenge, _agency, _group in self.processes]
 
+        # the opening record: every submission in the box at the close, in order of arrival
         self.bids: dict[int, dict] = defaultdict(dict)
-        for challenge_id, status, count in session.execute(  # 2
-                select(Submission.challenge_id, Submission.status, func.count())
+        self.opened: dict[int, list] = defaultdict(list)
+        for submission, lead in session.execute(  # 2
+                select(Submission, Organization)
                 .join(Challenge, Challenge.id == Submission.challenge_id)
+                .join(Organization, Organization.id == Submission.organization_id)
                 .where(Submission.challenge_id.in_(ids), Submission.status.in_(BID_STATUSES),
                        Challenge.closed_at.is_not(None))
-                .group_by(Submission.challenge_id, Submission.status)):
-            self.bids[challenge_id][status] = count
+                .order_by(Submission.challenge_id, Submission.submitted_at, Submission.id)):
+            counts = self.bids[submission.challenge_id]
+            counts[submission.status] = counts.get(submission.status, 0) + 1
+            if submission.opened_at is not None and submission.receipt_digest:
+                self.opened[submission.challenge_id].append((submission, lead))
 
         self.criteria: dict[int, list] = defaultdict(list)
         for criterion in session.scalars(  # 3
@@ -237,6 +245,9 @@ def _tender_release(ocid, challenge, agency, group, page: _Page, urls) -> dict:
             {"id": "2", "measure": "disqualifiedBids", "date": iso(challenge.closed_at),
              "value": counts.get(SubmissionStatus.DISQUALIFIED, 0)},
         ]}
+        details = _opening_details(challenge, page, parties)
+        if details:
+            release["bids"]["details"] = details
     if challenge.status is ChallengeStatus.CANCELLED:
         tag = "tenderCancellation"
         tender["statusDetails"] = challenge.cancel_reason
@@ -249,6 +260,21 @@ def _tender_release(ocid, challenge, agency, group, page: _Page, urls) -> dict:
                               challenge.cancelled_at) if d is not None)
     return {"id": f"{ocid}-tender-{_stamp(updated)}", "date": iso(updated), "tag": [tag],
             "parties": parties, "buyer": agency_ref, **release}
+
+
+def _opening_details(challenge, page: _Page, parties: Parties) -> list[dict]:
+    """The opening record as bid details: each bid's id is its receipt digest and its
+    date the time it was submitted; the lead organization (as tenderer) once names are
+    disclosed, the proposed price once the award is public (`submissions.opening`)."""
+    award_public = bool(page.awards.get(challenge.id))
+    names, prices = award_public or not challenge.blind_review, award_public
+    return [_compact({
+        "id": submission.receipt_digest,
+        "date": iso(submission.submitted_at),
+        "tenderers": [parties.add(lead, "tenderer")] if names else None,
+        "value": _money(submission.proposed_price)
+        if prices and submission.proposed_price else None,
+    }) for submission, lead in page.opened.get(challenge.id, [])]
 
 
 def _award_id(award_id: int, item_id: int) -> str:

@@ -76,6 +76,9 @@ TABLE = [
     Case("opendata.ocds", "none", None, PUBLIC),
     Case("api.challenges", "none", None, PUBLIC),
     Case("api.challenge", "open", None, PUBLIC),
+    # the opening record: nothing before the close (not even that it will exist), then public
+    Case("api.opening_record", "open", None, row(N, N, N, N, N, N, N)),
+    Case("api.opening_record", "evaluating", None, PUBLIC),
     Case("api.awards", "none", None, PUBLIC),
     Case("api.award", "awarded", None, PUBLIC),
     Case("api.orders", "none", None, PUBLIC),
