@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     SIGNATURE_TRUST_LIST: str = ""  # CA certificates (a PEM file or a folder, with CRLs)
     SIGNATURE_FETCH_REVOCATION: bool = False
     OCDS_PREFIX: str = Field(PLACEHOLDER_OCDS_PREFIX, pattern=r"^ocds-[a-z0-9]{6}$")
+    # issue 19: the standstill after an award and the agency's time to answer a complaint,
+    # in Viet Nam's working days
+    STANDSTILL_WORKING_DAYS: int = Field(5, ge=0, le=60)
+    COMPLAINT_ANSWER_WORKING_DAYS: int = Field(5, ge=1, le=60)
 
     MAIL_BACKEND: Literal["console", "smtp", "memory"] = "console"
     MAIL_SERVER: str = ""
@@ -189,6 +193,8 @@ class Config:
     SIGNATURE_TRUST_LIST = SETTINGS.SIGNATURE_TRUST_LIST
     SIGNATURE_FETCH_REVOCATION = SETTINGS.SIGNATURE_FETCH_REVOCATION
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
+    STANDSTILL_WORKING_DAYS = SETTINGS.STANDSTILL_WORKING_DAYS
+    COMPLAINT_ANSWER_WORKING_DAYS = SETTINGS.COMPLAINT_ANSWER_WORKING_DAYS
 
     MAIL_BACKEND = SETTINGS.MAIL_BACKEND
     MAIL_SERVER = SETTINGS.MAIL_SERVER

@@ -4,6 +4,7 @@ Alembic's autogenerate see the whole schema."""
 from marketplace.accounts.models import Invitation, Membership, Organization, User
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
+from marketplace.complaints.models import Complaint
 from marketplace.documents.models import DocumentSignature, IssuedDocument
 from marketplace.evaluation.models import (
     Award,
@@ -31,8 +32,8 @@ from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 
 __all__ = [
     "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "Challenge", "Clarification",
-    "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature", "Evaluation",
-    "IssuedDocument", "Invitation", "Kpi",
+    "Complaint", "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature",
+    "Evaluation", "IssuedDocument", "Invitation", "Kpi",
     "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",
     "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating", "Score",
     "StripeEvent", "Submission", "TaxonomyVersion", "TechnologyGroup", "User",

@@ -27,6 +27,7 @@ from marketplace.challenges.forms import (
     QuestionForm,
 )
 from marketplace.challenges.models import Challenge, ChallengeStatus, Clarification
+from marketplace.complaints import services as complaints
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.files.models import Attachment
@@ -101,6 +102,7 @@ def _render_show(challenge: Challenge, question_form: QuestionForm, status: int 
         questions_deadline=clarifications.questions_deadline(challenge),
         opening=opening_record(db.session, challenge),
         own_digests=opening.own_digests(db.session, current_user, challenge),
+        protections=complaints.protections(db.session, challenge),
         confirm=ConfirmForm()), status
 
 

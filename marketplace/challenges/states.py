@@ -10,6 +10,7 @@
 | published  | cancelled  | agency officer (challenge.cancel)        | yes    |
 | closed     | cancelled  | agency officer (challenge.cancel)        | yes    |
 | evaluating | cancelled  | agency officer (challenge.cancel), e.g. "no suitable solution" | yes |
+| awarded    | evaluating | officer, upheld complaint (challenge.reopen_evaluation) | yes |
 
 `published → closed` is guarded by the policy action `challenge.close`, which no user
 holds: only `transition(..., by_system=True)` performs it, at the deadline.
@@ -29,6 +30,8 @@ CHALLENGE_LIFECYCLE = Lifecycle(
         Transition(S.PUBLISHED, S.CANCELLED, "challenge.cancel", public=True),
         Transition(S.CLOSED, S.CANCELLED, "challenge.cancel", public=True),
         Transition(S.EVALUATING, S.CANCELLED, "challenge.cancel", public=True),
+        Transition(S.AWARDED, S.EVALUATING, "challenge.reopen_evaluation", public=True,
+                   event="challenge.evaluation_reopened"),
     ],
     stamps={S.PUBLISHED: "published_at", S.CLOSED: "closed_at",
             S.EVALUATING: "evaluating_at", S.AWARDED: "awarded_at",

@@ -32,6 +32,8 @@ from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization, OrgKind
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
+from marketplace.complaints.models import OPEN_STATUSES as OPEN_COMPLAINT
+from marketplace.complaints.models import Complaint, ComplaintStatus
 from marketplace.dashboard.sql import days_between, days_since_local_date, local_month
 from marketplace.opendata.visibility import (
     BID_STATUSES,
@@ -236,6 +238,11 @@ def headline(session, filters: Filters) -> dict:
                 .where(*conditions, public_order(), Rating.side == side)
                 .scalar_subquery())
 
+    def complaints(*where):  # issue 19: the public register's counts
+        return (select(func.count()).select_from(Complaint)
+                .join(Challenge, Challenge.id == Complaint.challenge_id)
+                .where(*conditions, *where).scalar_subquery())
+
     years = select(func.min(Challenge.published_at)).where(public_challenge()).scalar_subquery()
     last = select(func.max(Challenge.published_at)).where(public_challenge()).scalar_subquery()
     row = session.execute(select(
@@ -249,6 +256,9 @@ def headline(session, filters: Filters) -> dict:
         rating(func.avg(Rating.average), RatingSide.SOLVER).label("solver_avg"),
         rating(func.count(), RatingSide.SOLVER).label("solver_n"),
         years.label("first"), last.label("last"),
+        complaints().label("complaints"),
+        complaints(Complaint.status.in_(OPEN_COMPLAINT)).label("complaints_open"),
+        complaints(Complaint.status == ComplaintStatus.UPHELD).label("complaints_upheld"),
     )).one()
     return row._asdict()
 

@@ -211,6 +211,9 @@ def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
             "agency": {"average": _round(head["agency_avg"], "0.01"), "count": head["agency_n"]},
             "solver": {"average": _round(head["solver_avg"], "0.01"), "count": head["solver_n"]},
         },
+        "complaints": {"total": head.get("complaints") or 0,
+                       "open": head.get("complaints_open") or 0,
+                       "upheld": head.get("complaints_upheld") or 0},
         "top_agencies": top,
         "top_chart": charts.horizontal_bars(
             [(row["name"], row["pilots"], number(row["pilots"])) for row in top]),

@@ -18,6 +18,7 @@ from marketplace.accounts.models import SOLVER_ROLES, MemberRole, Membership, Us
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+from marketplace.complaints import standstill
 from marketplace.documents import services as documents
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus
@@ -172,6 +173,7 @@ def _take_effect(session, award: Award) -> None:
     """Challenge awarded; chosen submissions awarded, the others not; bidders told."""
     challenge = award.challenge
     chosen = {item.submission_id for item in award.items}
+    standstill.start(award)  # issue 19: the bidders may complain before any order
     transition(session, challenge, ChallengeStatus.AWARDED, SYSTEM,
                lifecycle=CHALLENGE_LIFECYCLE, by_system=True, data={"award_id": award.id})
     decide_all(session, challenge, chosen)

@@ -174,11 +174,13 @@ class AwardStatus(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"  # in effect
     REJECTED = "rejected"  # the approver sent it back; a new proposal may follow
+    ANNULLED = "annulled"  # undone by an upheld complaint (complaints.services.decide)
 
 
 labels.register(AwardStatus, {
     AwardStatus.PROPOSED: _l("Waiting for approval"), AwardStatus.APPROVED: _l("Approved"),
     AwardStatus.REJECTED: _l("Sent back by the approver"),
+    AwardStatus.ANNULLED: _l("Annulled after a complaint"),
 })
 
 
@@ -201,6 +203,9 @@ class Award(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the end of the standstill that follows the approval (complaints.standstill); NULL for
+    # awards approved before the standstill existed
+    standstill_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     challenge: Mapped[Challenge] = relationship()
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
@@ -211,8 +216,8 @@ class Award(db.Model):
 
     __table_args__ = (
         Index("uq_awards_one_live_per_challenge", "challenge_id", unique=True,
-              sqlite_where=text("status <> 'rejected'"),
-              postgresql_where=text("status <> 'rejected'")),
+              sqlite_where=text("status NOT IN ('rejected', 'annulled')"),
+              postgresql_where=text("status NOT IN ('rejected', 'annulled')")),
         CheckConstraint("total_amount > 0", name="total_positive"),
         CheckConstraint("justification <> ''", name="has_justification"),
         CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id",

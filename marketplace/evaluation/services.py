@@ -109,8 +109,9 @@ def assignments(session, challenge: Challenge) -> list[Assignment]:
 
 def live_award(session, challenge: Challenge) -> Award | None:
     """The proposed or approved award of a challenge (at most one: a unique index)."""
-    return session.scalar(select(Award).where(Award.challenge_id == challenge.id,
-                                              Award.status != AwardStatus.REJECTED))
+    return session.scalar(select(Award).where(
+        Award.challenge_id == challenge.id,
+        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))))
 
 
 # --- the panel -----------------------------------------------------------------------

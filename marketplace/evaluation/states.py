@@ -5,6 +5,7 @@
 | proposed | approved | an agency approver other than the proposer (award.approve), | yes    |
 |          |          | or the system at once when the total is within the threshold |       |
 | proposed | rejected | an agency approver other than the proposer (award.reject)   | no     |
+| approved | annulled | agency officer deciding an upheld complaint (award.annul)    | yes    |
 
 Evaluation (one evaluator × one submission):
 
@@ -23,6 +24,7 @@ AWARD_LIFECYCLE = Lifecycle(
     transitions=[
         Transition(S.PROPOSED, S.APPROVED, "award.approve", public=True),
         Transition(S.PROPOSED, S.REJECTED, "award.reject"),
+        Transition(S.APPROVED, S.ANNULLED, "award.annul", public=True),
     ],
     stamps={S.APPROVED: "decided_at", S.REJECTED: "decided_at"},
 )

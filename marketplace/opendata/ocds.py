@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
 from marketplace.challenges.models import Challenge, ChallengeStatus, Criterion
+from marketplace.complaints.models import Complaint
 from marketplace.evaluation.models import Award, AwardItem
 from marketplace.files.models import Attachment
 from marketplace.opendata.visibility import (
@@ -136,13 +137,23 @@ class _Page:
         # the opening record: every submission in the box at the close, in order of arrival
         self.bids: dict[int, dict] = defaultdict(dict)
         self.opened: dict[int, list] = defaultdict(list)
-        for submission, lead in session.execute(  # 2
-                select(Submission, Organization)
+        # and the complaints, which only bidders file: one row per bid and complaint
+        self.complaints: dict[int, list] = defaultdict(list)
+        seen = set()
+        for submission, lead, complaint in session.execute(  # 2
+                select(Submission, Organization, Complaint)
                 .join(Challenge, Challenge.id == Submission.challenge_id)
                 .join(Organization, Organization.id == Submission.organization_id)
+                .outerjoin(Complaint, Complaint.submission_id == Submission.id)
                 .where(Submission.challenge_id.in_(ids), Submission.status.in_(BID_STATUSES),
                        Challenge.closed_at.is_not(None))
-                .order_by(Submission.challenge_id, Submission.submitted_at, Submission.id)):
+                .order_by(Submission.challenge_id, Submission.submitted_at, Submission.id,
+                          Complaint.id)):
+            if complaint is not None:
+                self.complaints[submission.challenge_id].append((complaint, lead))
+            if submission.id in seen:
+                continue
+            seen.add(submission.id)
             counts = self.bids[submission.challenge_id]
             counts[submission.status] = counts.get(submission.status, 0) + 1
             if submission.opened_at is not None and submission.receipt_digest:
@@ -233,7 +244,8 @@ def _tender_release(ocid, challenge, agency, group, page: _Page, urls) -> dict:
             _compact({"id": f"attachment-{a.id}", "documentType": "biddingDocuments",
                       "title": a.original_name, "url": urls.attachment(a.id),
                       "datePublished": iso(a.created_at), "format": a.content_type})
-            for a in page.documents.get(challenge.id, [])],
+            for a in page.documents.get(challenge.id, [])] + _complaint_documents(
+                challenge, page, urls),
     })
     release = {"tender": tender}
     if challenge.closed_at is not None:  # bid counts only once the box is opened
@@ -255,11 +267,38 @@ def _tender_release(ocid, challenge, agency, group, page: _Page, urls) -> dict:
         tag = "tender"
     else:
         tag = "tenderUpdate"
+    complaint_dates = [d for complaint, _lead in page.complaints.get(challenge.id, [])
+                       for d in (complaint.filed_at, complaint.under_review_at,
+                                 complaint.decided_at, complaint.withdrawn_at)]
     updated = max(d for d in (challenge.updated_at, challenge.published_at, challenge.closed_at,
                               challenge.evaluating_at, challenge.awarded_at,
-                              challenge.cancelled_at) if d is not None)
+                              challenge.cancelled_at, *complaint_dates) if d is not None)
     return {"id": f"{ocid}-tender-{_stamp(updated)}", "date": iso(updated), "tag": [tag],
             "parties": parties, "buyer": agency_ref, **release}
+
+
+def _complaint_documents(challenge, page: _Page, urls) -> list[dict]:
+    """The complaints (kiến nghị) as documents of type `complaints` (OCDS has no core
+    complaints object): what the public register shows — dates, the decision contested,
+    the status, and once decided the complainant and the agency's reasons; never the
+    grounds or the evidence."""
+    documents = []
+    for complaint, lead in sorted(page.complaints.get(challenge.id, []),
+                                  key=lambda row: row[0].id):
+        decided = complaint.is_decided
+        description = f"{complaint.status.value}; contested: {complaint.contested.value}"
+        if decided:
+            description += f"; complainant: {lead.name_vi}; reasons: {complaint.reasoning}"
+            if complaint.remedy is not None:
+                description += f"; remedy: {complaint.remedy.value}"
+        changed = complaint.decided_at or complaint.withdrawn_at or complaint.under_review_at
+        documents.append(_compact({
+            "id": f"complaint-{complaint.id}", "documentType": "complaints",
+            "title": f"Kiến nghị số {complaint.id}", "description": description,
+            "url": f"{urls.challenge(challenge.id)}#complaints",
+            "datePublished": iso(complaint.filed_at), "dateModified": iso(changed),
+            "format": "text/html", "language": "vi"}))
+    return documents
 
 
 def _opening_details(challenge, page: _Page, parties: Parties) -> list[dict]:

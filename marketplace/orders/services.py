@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from marketplace import policy
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge
+from marketplace.complaints import standstill
 from marketplace.documents import services as documents
 from marketplace.documents.signatures import certificates_required
 from marketplace.errors import DomainError
@@ -162,6 +163,7 @@ def update_draft(session, user, order: PilotOrder, terms: OrderTerms) -> PilotOr
 
 
 def offer(session, user, order: PilotOrder) -> None:
+    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
     transition(session, order, OrderStatus.OFFERED, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": terms_sha256(order)})
     documents.order_offered(session, user, order)
@@ -217,6 +219,7 @@ def sign(session, user, order: PilotOrder, *, full_name: str = "", confirmed: bo
     """The solver's owner signs the offered terms (typed name, or `certificate`: a
     verified digital signature with `.signer_name` and `.terms_sha256`)."""
     _may(user, order, OrderStatus.SIGNED)
+    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
     digest = terms_sha256(order)
     name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)
@@ -234,6 +237,7 @@ def countersign(session, user, order: PilotOrder, *, full_name: str = "",
     """The agency's approver countersigns the terms the solver signed; the order is then
     active. `certificate` as for `sign`."""
     _may(user, order, OrderStatus.ACTIVE)
+    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
     digest = terms_sha256(order)
     name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)

@@ -7,6 +7,7 @@ else decides who may do what."""
 from marketplace.policy import (  # noqa: F401  (each module registers its rules)
     accounts,
     challenges,
+    complaints,
     documents,
     evaluation,
     existence,

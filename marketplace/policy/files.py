@@ -1,6 +1,7 @@
 """Who may download an attachment: whoever may see what it belongs to."""
 
 from marketplace.challenges.models import Challenge
+from marketplace.complaints.models import Complaint
 from marketplace.extensions import db
 from marketplace.orders.models import MilestoneDelivery
 from marketplace.policy.core import can, rule
@@ -14,6 +15,8 @@ def download_attachment(user, attachment) -> bool:
     if attachment.submission_id is not None:
         return can(user, "submission.view",
                    db.session.get(Submission, attachment.submission_id))
+    if attachment.complaint_id is not None:  # the evidence: never public
+        return can(user, "complaint.view", db.session.get(Complaint, attachment.complaint_id))
     if attachment.delivery_id is not None:
         return can(user, "delivery.view",
                    db.session.get(MilestoneDelivery, attachment.delivery_id))

@@ -19,6 +19,7 @@ After the deadline (the agency and its panel; none of these is public):
 | scored              | disqualified | agency officer, with a reason (submission.disqualify) |
 | scored              | shortlisted  | agency officer (submission.shortlist)    |
 | opened, scored, shortlisted | awarded / not_awarded | system, when the award takes effect |
+| awarded, not_awarded | scored | system, when an upheld complaint annuls the award |
 
 Consortium partner (an organization invited to bid with the lead; while the lead's
 submission is a draft):
@@ -49,6 +50,9 @@ SUBMISSION_LIFECYCLE = Lifecycle(
         *[Transition(source, target, "submission.decide")
           for source in (S.OPENED, S.SCORED, S.SHORTLISTED)
           for target in (S.AWARDED, S.NOT_AWARDED)],
+        Transition(S.AWARDED, S.SCORED, "submission.reconsider", event="submission.reconsidered"),
+        Transition(S.NOT_AWARDED, S.SCORED, "submission.reconsider",
+                   event="submission.reconsidered"),
     ],
     stamps={S.SUBMITTED: "submitted_at", S.WITHDRAWN: "withdrawn_at", S.OPENED: "opened_at",
             S.DISQUALIFIED: "disqualified_at", S.SCORED: "scored_at",

@@ -92,6 +92,10 @@ OBJECTS = {
     "file_evaluated": lambda w: {"attachment_id": w.evaluated_attachment.id},
     "file_delivery": lambda w: {"attachment_id": w.delivery_attachment.id},
     "notification": lambda w: {"notification_id": w.notification.id},
+    "complaint": lambda w: {"complaint_id": w.complaint.id,
+                            "challenge_id": w.protest.challenge.id},
+    "decided_complaint": lambda w: {"complaint_id": w.decided_complaint.id},
+    "file_complaint": lambda w: {"attachment_id": w.complaint_attachment.id},
     "subscription": lambda w: {"subscription_id": w.subscription.id},
 }
 

@@ -259,6 +259,19 @@ TABLE = [
     Case("files.download", "file_delivery", "active.parties.officer",
          row(N, N, N, N, N, N, OK)),
 
+    # --- complaints: the register and decided summaries are public; a complaint, its
+    # grounds and its evidence are the agency's and the complainant's only -----------
+    Case("complaints.register", "none", None, PUBLIC),
+    Case("complaints.show", "complaint", "protest.loser_user", row(N, N, N, N, N, N, OK)),
+    Case("complaints.show", "decided_complaint", None, PUBLIC),
+    Case("complaints.file", "complaint", "protest.loser_user", row(L, F, F, F, F, F, OK),
+         row(L, F, F, F, F, F, B)),
+    Case("complaints.review", "complaint", "protest.officer", None, row(L, N, N, N, N, N, R)),
+    Case("complaints.withdraw", "complaint", "protest.loser_user", None,
+         row(L, N, N, N, N, N, R)),
+    Case("complaints.decide", "complaint", "protest.officer", None, row(L, N, N, N, N, N, B)),
+    Case("files.download", "file_complaint", "protest.loser_user", row(N, N, N, N, N, N, OK)),
+
     # --- notifications: each user their own ------------------------------------------
     Case("notifications.index", "none", "solver_owner", MEMBERS),
     Case("notifications.mark_read", "notification", "solver_owner", None,

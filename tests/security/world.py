@@ -12,14 +12,18 @@ from datetime import timedelta
 from io import BytesIO
 from types import SimpleNamespace
 
+from sqlalchemy import select
+
 from marketplace.accounts import organizations
 from marketplace.accounts.models import MemberRole, OrgKind, OrgStatus
 from marketplace.accounts.services import make_reset_token
 from marketplace.challenges import clarifications
 from marketplace.challenges import services as challenge_services
 from marketplace.challenges.models import ChallengeStatus
+from marketplace.complaints import services as complaint_services
 from marketplace.evaluation import services as evaluation
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMember
+from marketplace.files.models import Attachment
 from marketplace.files.services import attach
 from marketplace.notifications.models import Notification, Subscription
 from marketplace.orders import amendments, milestones
@@ -30,7 +34,7 @@ from marketplace.payments import services as payments
 from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, SubmissionStatus
 from marketplace.taxonomy.services import current_version
 from marketplace.types import utcnow
-from tests import factories, orders_factories, transparency_factories
+from tests import complaints_factories, factories, orders_factories, transparency_factories
 from tests.submissions_factories import PDF
 
 ROLES = ("anonymous", "other_solver", "other_officer", "unassigned_evaluator",
@@ -173,6 +177,17 @@ def build_world(session) -> SimpleNamespace:
     transparency_factories.make_paid_milestone(session, w.completed,
                                                amount=w.completed.value)
     w.completed.parties = done
+
+    # --- complaints: an award in its standstill, one open complaint, one decided ---------
+    w.protest = complaints_factories.make_awarded(session)
+    w.complaint = complaints_factories.file(session, w.protest)
+    w.complaint_attachment = session.scalar(select(Attachment).where(
+        Attachment.complaint_id == w.complaint.id))
+    w.decided_complaint = complaints_factories.file(session, w.protest,
+                                                    user=w.protest.winner_user, evidence=False)
+    complaint_services.review(session, w.protest.officer, w.decided_complaint)
+    complaint_services.decide(session, w.protest.officer, w.decided_complaint, upheld=False,
+                              reasoning="Không có căn cứ.")
 
     # --- accounts, notifications ----------------------------------------------------
     w.member_membership = next(m for m in w.solver.memberships if m.user_id == w.solver_member.id)
