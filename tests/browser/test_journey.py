@@ -1,10 +1,12 @@
 """The whole story in a real browser, through the UI only, as new users would live it:
 an agency officer publishes a challenge with a near deadline; a new startup and a new
 university-led consortium (its enterprise partner accepts) submit; the deadline passes
-and the challenge closes by itself; two evaluators declare no conflict and score; the
-officer proposes an award above the agency's approval threshold and the approver
-approves it; the pilot order is drafted, offered, signed and countersigned; a milestone
-is delivered, accepted and paid; then a visitor finds all of it on the public pages, in
+and the challenge closes by itself, publishing its opening record, where the university
+finds its receipt; two evaluators declare no conflict and score; the officer proposes an
+award above the agency's approval threshold and the approver approves it; the losing
+consortium files a complaint, which the agency dismisses with reasons; once the
+standstill is over the pilot order is drafted, offered, signed and countersigned; a
+milestone is delivered, accepted and paid; then a visitor finds all of it on the public pages, in
 search and in the OCDS download.
 
 The deadline is real: the challenge is published about two minutes ahead (entered in
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 import time
-from datetime import datetime, timedelta
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.browser.conftest import vi
@@ -103,7 +107,19 @@ def _paid_on_dashboard(page, live_server) -> int:
     raise AssertionError("no 'Paid' figure on the dashboard")
 
 
-def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0915
+def _end_standstill(server_env, title: str) -> None:
+    """Five working days pass: the award's standstill ends (written in the live server's
+    database, the one thing this journey cannot wait for)."""
+    path = server_env["DATABASE_URL"].removeprefix("sqlite:///")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with closing(sqlite3.connect(path, timeout=15)) as conn, conn:
+        updated = conn.execute(
+            "UPDATE awards SET standstill_ends_at = ? WHERE status = 'approved' AND "
+            "challenge_id = (SELECT id FROM challenges WHERE title = ?)", (past, title))
+        assert updated.rowcount == 1
+
+
+def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  # noqa: PLR0915
     started = time.monotonic()
     tag = secrets.token_hex(3)
     title = f"Cảnh báo sớm ngập úng đô thị bằng cảm biến mực nước {tag}"
@@ -213,6 +229,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0
     university.get_by_role("button", name=vi("Submit the solution")).click()
     university.wait_for_load_state()
     assert university.locator("#receipt-digest").count(), _flash(university)
+    university_digest = university.locator("#receipt-digest").inner_text().strip()
 
     # sealed: the officer's page of the challenge says nothing of the two bids
     officer.goto(live_server(challenge_path))
@@ -225,6 +242,13 @@ def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0
         time.sleep(wait)
     officer.goto(live_server(challenge_path))
     assert vi("closed") in officer.locator("aside").inner_text()
+    # the opening record is published: the university finds its own receipt, unchanged
+    university.goto(live_server(challenge_path))
+    record = university.locator("#opening-record")
+    assert university_digest in record.inner_text()
+    assert university_org not in record.inner_text()  # blind review: no names yet
+    assert record.locator("tr", has_text=university_digest).locator(".badge").count() == 1
+    screenshot(university, "journey-03b-opening-record")
     officer.locator("main").get_by_role("button", name=vi("Start the evaluation")).click()
     officer.wait_for_load_state()
     officer.get_by_role("link", name=vi("Evaluation panel")).click()
@@ -277,6 +301,32 @@ def test_whole_journey(browser, as_user, live_server, screenshot):  # noqa: PLR0
     approver.wait_for_load_state()
     assert vi("The award has been approved and published.") in _flash(approver)
     screenshot(approver, "journey-05-award")
+
+    # -- the losing bidder files a complaint; the agency dismisses it with reasons -------
+    university.goto(live_server(challenge_path))
+    university.get_by_role("link", name=vi("File a complaint")).click()
+    university.locator("#contested").select_option("ranking")
+    university.locator("#grounds").fill("Điểm khả thi kỹ thuật của chúng tôi chưa tính kết quả "
+                                        "thử nghiệm thực địa đã nộp kèm hồ sơ.")
+    _submit(university)
+    assert re.search(r"/complaints/\d+$", university.url), _flash(university)
+    complaint_path = university.url.removeprefix(live_server.url)
+    officer.goto(live_server(complaint_path))
+    officer.get_by_role("button", name=vi("Take up the complaint")).click()
+    officer.wait_for_load_state()
+    officer.locator("input[name=outcome][value=dismissed]").check()
+    officer.locator("#reasoning").fill("Tổ chuyên gia đã xem kết quả thử nghiệm thực địa; điểm "
+                                       "được chấm đúng tiêu chí đã công bố.")
+    officer.get_by_role("button", name=vi("Record the decision")).click()
+    officer.wait_for_load_state()
+    assert vi("The decision is recorded and published; the bidders are told.") in \
+        _flash(officer)
+    visitor.goto(live_server(f"/complaints/?challenge={challenge_path.rsplit('/', 1)[-1]}"))
+    register = visitor.locator("main table").inner_text()
+    assert university_org in register and "thử nghiệm thực địa; điểm" in register
+    assert "nộp kèm hồ sơ" not in register  # the grounds stay between the two sides
+    screenshot(visitor, "journey-05b-complaints-register")
+    _end_standstill(server_env, title)  # five working days later
 
     # -- the pilot order: drafted, offered, signed, countersigned ------------------------
     officer.goto(approver.url)
