@@ -96,10 +96,14 @@ class ConflictDeclaration(db.Model):
 class EvaluationStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    # kept on record, out of the ranking: the evaluator was removed from the panel, or
+    # declared a conflict after scoring (evaluation.panel_changes)
+    SET_ASIDE = "set_aside"
 
 
 labels.register(EvaluationStatus, {
     EvaluationStatus.DRAFT: _l("In progress"), EvaluationStatus.SUBMITTED: _l("Submitted"),
+    EvaluationStatus.SET_ASIDE: _l("Set aside"),
 })
 
 
@@ -118,6 +122,8 @@ class Evaluation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    set_aside_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     submission: Mapped[Submission] = relationship()
     evaluator: Mapped[User] = relationship()
@@ -129,6 +135,8 @@ class Evaluation(db.Model):
         CheckConstraint("total IS NULL OR (total >= 0 AND total <= 100)", name="total_range"),
         CheckConstraint("status <> 'submitted' OR (total IS NOT NULL AND submitted_at IS NOT NULL)",
                         name="submitted_has_total"),
+        CheckConstraint("status <> 'set_aside' OR (set_aside_reason <> '' AND "
+                        "set_aside_at IS NOT NULL)", name="set_aside_has_reason"),
     )
 
 

@@ -83,7 +83,7 @@ def rows(report: Report) -> list[list]:
                     "", "", d.kind.value, d.note, d.declared_at.isoformat()])
     for e in report.evaluations:
         out.append(["evaluation", *who(e.submission), e.evaluator.full_name, "", "", "",
-                    e.total, "", "", e.status.value, "",
+                    e.total, "", "", e.status.value, e.set_aside_reason,
                     e.submitted_at.isoformat() if e.submitted_at else ""])
         for score in sorted(e.scores, key=lambda s: s.criterion.position):
             out.append(["score", *who(e.submission), e.evaluator.full_name,

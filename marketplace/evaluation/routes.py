@@ -14,6 +14,7 @@ from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.errors import DomainError
 from marketplace.evaluation import (
     agency_routes,  # noqa: F401  (registers the agency's pages)
+    panel_routes,  # noqa: F401  (registers the panel changes of issue 19)
     services,
 )
 from marketplace.evaluation.blueprint import bp

@@ -246,7 +246,9 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     university.goto(live_server(challenge_path))
     record = university.locator("#opening-record")
     assert university_digest in record.inner_text()
-    assert university_org not in record.inner_text()  # blind review: no names yet
+    # the review is open: the bidders are named at the close, their prices not yet
+    assert university_org in record.inner_text()
+    assert "1.400.000.000" not in record.inner_text()
     assert record.locator("tr", has_text=university_digest).locator(".badge").count() == 1
     screenshot(university, "journey-03b-opening-record")
     officer.locator("main").get_by_role("button", name=vi("Start the evaluation")).click()

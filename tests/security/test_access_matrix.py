@@ -181,6 +181,10 @@ TABLE = [
     # a submission is the agency's and its panel's business: 404 for everyone else
     Case("evaluation.disqualify", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
     Case("evaluation.shortlist", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
+    # (an empty form is refused with a message, back to the panel or the submission)
+    Case("evaluation.remove_member", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
+    Case("evaluation.amend_declaration", "evaluating", "evaluator", None,
+         row(L, N, N, N, R, N, R)),
     Case("evaluation.propose", "evaluating", "officer", AGENCY_ONLY, AGENCY_ONLY),
     Case("evaluation.no_award", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
     Case("evaluation.report_page", "evaluating", "officer", AGENCY_ONLY),
