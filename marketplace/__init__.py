@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.complaints.routes import bp as complaints_bp
     from marketplace.dashboard.routes import bp as dashboard_bp
     from marketplace.documents.routes import bp as documents_bp
+    from marketplace.draft_routes import bp as drafts_bp
     from marketplace.evaluation.routes import bp as evaluation_bp
     from marketplace.files.routes import bp as files_bp
     from marketplace.notifications.routes import bp as notifications_bp
@@ -127,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp, challenges_bp,
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
-                      activity_bp, documents_bp, complaints_bp):
+                      activity_bp, documents_bp, complaints_bp, drafts_bp):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     challenges,
     complaints,
     documents,
+    drafts,
     evaluation,
     existence,
     files,

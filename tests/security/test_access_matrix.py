@@ -276,6 +276,13 @@ TABLE = [
     Case("complaints.decide", "complaint", "protest.officer", None, row(L, N, N, N, N, N, B)),
     Case("files.download", "file_complaint", "protest.loser_user", row(N, N, N, N, N, N, OK)),
 
+    # --- drafts: deleted by their authors; 404 for everyone else ----------------------
+    Case("drafts.delete_challenge", "draft", "officer", None, row(L, N, N, N, N, N, R)),
+    Case("drafts.delete_submission", "draft_sub", "solver_owner", None,
+         row(L, N, N, N, N, N, R)),
+    Case("drafts.delete_order", "draft_order", "draft_order.parties.officer", None,
+         row(L, N, N, N, N, N, R)),
+
     # --- notifications: each user their own ------------------------------------------
     Case("notifications.index", "none", "solver_owner", MEMBERS),
     Case("notifications.mark_read", "notification", "solver_owner", None,
