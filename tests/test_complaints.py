@@ -22,6 +22,7 @@ from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import terms_sha256
 from marketplace.submissions.models import SubmissionStatus
 from marketplace.types import utcnow
+from tests import test_opendata_ocds as ocds_tests
 from tests.complaints_factories import draft_order, end_standstill, file, make_awarded
 from tests.factories import make_user
 
@@ -379,6 +380,8 @@ def test_the_open_data_publishes_complaints_as_documents(client, session):
 
     def documents():
         package = client.get("/opendata/ocds.json").get_json()
+        if ocds_tests.SCHEMA_DIR.joinpath("release-package-schema.json").exists():
+            assert not list(ocds_tests.validator().iter_errors(package))
         tender = next(r["tender"] for r in package["releases"]
                       if r["ocid"].endswith(f"-{world.challenge.id}") and "tender" in r)
         return [d for d in tender.get("documents", []) if d["documentType"] == "complaints"]
