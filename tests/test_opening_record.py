@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges import services as challenges
+from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus
 from marketplace.submissions import opening
 from marketplace.submissions import services as submissions
@@ -88,7 +89,8 @@ def test_names_and_prices_once_the_award_is_public(session, box):
     session.add(award)
     session.flush()
     assert not opening.opening_record(session, challenge)["names_disclosed"]  # proposed only
-    award.status = AwardStatus.APPROVED
+    award.status = AwardStatus.APPROVED  # in effect: the challenge is awarded
+    challenge.status = ChallengeStatus.AWARDED
     session.flush()
     record = opening.opening_record(session, challenge)
     assert record["names_disclosed"] and record["prices_disclosed"]

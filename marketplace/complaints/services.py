@@ -265,15 +265,21 @@ def require_party(user, complaint: Complaint) -> None:
 def protections(session, challenge: Challenge) -> dict | None:
     """What the challenge page shows of the standstill and the complaints, as plain data:
     {"standstill_ends_at": aware UTC datetime | None, "in_standstill": bool,
-    "complaints": int, "open": int}; None before the challenge is awarded and when it has
-    never had a complaint."""
-    count, open_count = session.execute(
-        select(func.count(), func.count().filter(Complaint.status.in_(OPEN_STATUSES)))
-        .where(Complaint.challenge_id == challenge.id)).one()
-    award = approved_award(session, challenge) \
-        if challenge.status is ChallengeStatus.AWARDED else None
-    if award is None and not count:
+    "complaints": int, "open": int}; None for a challenge never awarded (no query) and
+    when there is neither a standstill nor a complaint. One query."""
+    if challenge.awarded_at is None:  # never awarded: no standstill, no complaint
         return None
-    return {"standstill_ends_at": award.standstill_ends_at if award else None,
-            "in_standstill": standstill.in_standstill(award), "complaints": count,
-            "open": open_count}
+    complaints = select(Complaint.id).where(Complaint.challenge_id == challenge.id)
+    ends_at, count, open_count = session.execute(select(
+        select(Award.standstill_ends_at).where(Award.challenge_id == challenge.id,
+                                               Award.status == AwardStatus.APPROVED)
+        .scalar_subquery(),
+        select(func.count()).select_from(complaints.subquery()).scalar_subquery(),
+        select(func.count()).select_from(
+            complaints.where(Complaint.status.in_(OPEN_STATUSES)).subquery())
+        .scalar_subquery())).one()
+    if ends_at is None and not count:
+        return None
+    return {"standstill_ends_at": ends_at,
+            "in_standstill": ends_at is not None and utcnow() < ends_at,
+            "complaints": count, "open": open_count}

@@ -28,11 +28,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace.audit.services import record
-from marketplace.challenges.models import Challenge
-from marketplace.evaluation.models import Award, AwardStatus
-from marketplace.submissions.models import PartnerStatus, Submission
+from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, Submission
 
 EVENT = "challenge.opening_record"
 
@@ -46,11 +46,12 @@ def _in_the_box(session, challenge_id: int) -> list[Submission]:
         .order_by(Submission.submitted_at, Submission.id)))
 
 
-def disclosure(session, challenge: Challenge) -> tuple[bool, bool]:
-    """(names disclosed, prices disclosed) for a closed challenge; see the module's table."""
-    award_public = session.scalar(select(Award.id).where(
-        Award.challenge_id == challenge.id, Award.status == AwardStatus.APPROVED).limit(1)
-    ) is not None
+def disclosure(challenge: Challenge) -> tuple[bool, bool]:
+    """(names disclosed, prices disclosed) for a closed challenge; see the module's table.
+    An award is public once approved, and the challenge is `awarded` exactly while its
+    approved award is in effect (`evaluation.awards`; an annulled award sends it back to
+    evaluation or to cancelled), so the status answers without a query."""
+    award_public = challenge.status is ChallengeStatus.AWARDED
     return award_public or not challenge.blind_review, award_public
 
 
@@ -71,14 +72,22 @@ def opening_record(session, challenge: Challenge) -> dict | None:
     Raises nothing; the caller decides who may see the challenge (`challenge.view`)."""
     if challenge.closed_at is None:
         return None
-    names, prices = disclosure(session, challenge)
+    names, prices = disclosure(challenge)
+    # one query: the submissions with their lead and accepted partners, joined
+    rows = session.scalars(
+        select(Submission)
+        .where(Submission.challenge_id == challenge.id, Submission.opened_at.is_not(None),
+               Submission.receipt_digest.is_not(None))
+        .options(joinedload(Submission.organization),
+                 joinedload(Submission.partners).joinedload(ConsortiumPartner.organization))
+        .order_by(Submission.submitted_at, Submission.id)).unique().all()
     entries = [{
         "number": number,
         "receipt_digest": submission.receipt_digest,
         "submitted_at": submission.submitted_at,
         "organizations": _names(submission) if names else None,
         "proposed_price": submission.proposed_price if prices else None,
-    } for number, submission in enumerate(_in_the_box(session, challenge.id), start=1)]
+    } for number, submission in enumerate(rows, start=1)]
     return {"challenge_id": challenge.id, "title": challenge.title,
             "agency": challenge.agency.name_vi, "closed_at": challenge.closed_at,
             "deadline": challenge.submission_deadline, "count": len(entries),
