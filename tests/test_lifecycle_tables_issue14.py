@@ -22,7 +22,9 @@ from tests.evaluation_factories import make_evaluation, score
 from tests.factories import make_challenge, make_user
 from tests.submissions_factories import make_draft, make_solver
 
-EVALUATION_ALLOWED = {(E.DRAFT, E.SUBMITTED)}
+EVALUATION_ALLOWED = {(E.DRAFT, E.SUBMITTED),
+                      # issue 19: by the system (tests/test_evaluation_panel_changes.py)
+                      (E.DRAFT, E.SET_ASIDE), (E.SUBMITTED, E.SET_ASIDE)}
 PARTNER_ALLOWED = {(P.INVITED, P.ACCEPTED), (P.INVITED, P.DECLINED), (P.DECLINED, P.INVITED)}
 
 

@@ -29,6 +29,8 @@ from marketplace.evaluation.models import (
     PanelMember,
 )
 from marketplace.evaluation.services import appoint, mark_scored_if_complete
+from marketplace.evaluation.states import EVALUATION_LIFECYCLE
+from marketplace.lifecycle import SYSTEM, transition
 from marketplace.notifications.services import notify
 from marketplace.policy.challenges import OFFICER_ROLES
 from marketplace.submissions.models import Submission
@@ -36,16 +38,15 @@ from marketplace.types import utcnow
 
 
 def _set_aside(session, evaluation: Evaluation, reason: str) -> None:
-    before = evaluation.status.value
-    evaluation.status = EvaluationStatus.SET_ASIDE
-    evaluation.set_aside_at = utcnow()
+    """draft/submitted → set_aside, by the system, as the consequence of a change recorded
+    with its author; the scores stay, and go into the audit event too."""
     evaluation.set_aside_reason = reason
-    session.flush()
-    record(session, None, "evaluation.set_aside", evaluation.submission,
-           before={"status": before},
-           after={"evaluation_id": evaluation.id, "evaluator_id": evaluation.evaluator_id,
-                  "total": evaluation.total, "reason": reason,
-                  "scores": {s.criterion_id: s.score for s in evaluation.scores}})
+    transition(session, evaluation, EvaluationStatus.SET_ASIDE, SYSTEM,
+               lifecycle=EVALUATION_LIFECYCLE, by_system=True,
+               data={"submission_id": evaluation.submission_id,
+                     "evaluator_id": evaluation.evaluator_id, "total": evaluation.total,
+                     "reason": reason,
+                     "scores": {s.criterion_id: s.score for s in evaluation.scores}})
 
 
 def remove_evaluator(session, officer: User, member: PanelMember, reason: str, *,

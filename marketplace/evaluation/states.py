@@ -13,6 +13,9 @@ Evaluation (one evaluator × one submission):
 | ----- | --------- | --------------------------------------------------------------- | ------ |
 | draft | submitted | the evaluator, while they may score it (evaluation.submit); the | no     |
 |       |           | scores are locked from then on                                  |        |
+| draft, submitted | set_aside | the system (evaluation.set_aside), when the evaluator is | no |
+|       |           | removed from the panel or declares a conflict after all (issue 19); |    |
+|       |           | kept with the reason, out of the ranking (`panel_changes`)      |        |
 """
 
 from marketplace.evaluation.models import AwardStatus as S
@@ -33,6 +36,8 @@ EVALUATION_LIFECYCLE = Lifecycle(
     name="evaluation",
     transitions=[
         Transition(E.DRAFT, E.SUBMITTED, "evaluation.submit", event="evaluation.submitted"),
+        Transition(E.DRAFT, E.SET_ASIDE, "evaluation.set_aside"),
+        Transition(E.SUBMITTED, E.SET_ASIDE, "evaluation.set_aside"),
     ],
-    stamps={E.SUBMITTED: "submitted_at"},
+    stamps={E.SUBMITTED: "submitted_at", E.SET_ASIDE: "set_aside_at"},
 )

@@ -230,3 +230,9 @@ def feedback(user, submission) -> bool:
             and submission.status is not SubmissionStatus.DRAFT
             and belongs_to_bidder(user, submission))
 
+
+@rule("evaluation.set_aside")
+def set_aside(_user, _evaluation) -> bool:
+    """Nobody: the system sets an evaluation aside when its evaluator leaves the panel or
+    declares a conflict after scoring (`evaluation.panel_changes`, by_system)."""
+    return False
