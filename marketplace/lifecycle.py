@@ -65,6 +65,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     from marketplace.accounts.states import ORGANIZATION_LIFECYCLE
     from marketplace.challenges.models import Challenge
     from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+    from marketplace.complaints.models import Complaint
+    from marketplace.complaints.states import COMPLAINT_LIFECYCLE
     from marketplace.evaluation.models import Award, Evaluation
     from marketplace.evaluation.states import AWARD_LIFECYCLE, EVALUATION_LIFECYCLE
     from marketplace.orders.models import Milestone, PilotOrder
@@ -78,7 +80,7 @@ def _tables() -> list[tuple[type, Lifecycle]]:
             (Award, AWARD_LIFECYCLE), (Evaluation, EVALUATION_LIFECYCLE),
             (PilotOrder, ORDER_LIFECYCLE), (Milestone, MILESTONE_LIFECYCLE),
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
-            (ConsortiumPartner, PARTNER_LIFECYCLE)]
+            (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE)]
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:
