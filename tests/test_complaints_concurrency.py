@@ -56,6 +56,7 @@ def test_a_complaint_and_an_order_at_the_end_of_the_standstill(own_database, tmp
             session = db.session
             try:
                 loaded = work(session, prepare=True)
+                session.commit()  # end the reading transaction (on SQLite: the write lock)
                 barrier.wait()
                 time.sleep(max((end - utcnow()).total_seconds(), 0))  # at the very moment
                 work(session, loaded=loaded)
