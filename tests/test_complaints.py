@@ -406,3 +406,15 @@ def test_the_dashboard_counts_complaints(client, session):
     assert (head["complaints"], head["complaints_open"], head["complaints_upheld"]) == (2, 1, 1)
     html = client.get("/dashboard").get_data(as_text=True)
     assert "/complaints/" in html
+
+
+def test_the_activity_stream_tells_the_register_without_names(client, session):
+    world = make_awarded(session)
+    complaint = _at(session, world, S.UNDER_REVIEW)
+    html = client.get("/activity").get_data(as_text=True)
+    assert world.challenge.title in html and world.loser.organization.name_vi not in html
+    assert "complaint.filed" not in html  # told by a sentence, not the generic one
+    services.decide(session, world.officer, complaint, upheld=True, reasoning="Có căn cứ.",
+                    remedy="reevaluate")
+    html = client.get("/activity").get_data(as_text=True)
+    assert "award.annulled" not in html and "challenge.evaluation_reopened" not in html
