@@ -104,7 +104,8 @@ def record_opening(session, challenge: Challenge) -> None:
     entries = [{"number": number, "receipt_digest": s.receipt_digest,
                 "submitted_at": _iso(s.submitted_at)}
                for number, s in enumerate(_in_the_box(session, challenge.id), start=1)]
-    record(session, None, EVENT, challenge, after={"count": len(entries), "entries": entries},
+    record(session, None, "challenge.opening_record", challenge,
+           after={"count": len(entries), "entries": entries},
            public=True)
 
 
