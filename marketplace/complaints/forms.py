@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.complaints.models import Contested, Remedy
+from marketplace.forms import FlaskForm
 from marketplace.labels import label
 
 

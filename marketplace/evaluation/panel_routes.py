@@ -8,7 +8,6 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -17,6 +16,7 @@ from marketplace.evaluation import panel_changes
 from marketplace.evaluation.blueprint import bp
 from marketplace.evaluation.models import ConflictKind, PanelMember
 from marketplace.extensions import db
+from marketplace.forms import FlaskForm
 from marketplace.labels import label
 from marketplace.submissions.models import Submission
 from marketplace.web import authorize, get_or_404
