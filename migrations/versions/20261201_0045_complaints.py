@@ -2,7 +2,7 @@
 standstill's end on each award, and an award annulled by an upheld complaint.
 
 Revision ID: 20261201_0045_complaints
-Revises: 20261201_0037_payment_statuses
+Revises: 20261201_0040_documents
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261201_0045_complaints"
-down_revision = "20261201_0037_payment_statuses"
+down_revision = "20261201_0040_documents"
 branch_labels = None
 depends_on = None
 
