@@ -112,3 +112,15 @@ def accept_milestone(session, order: PilotOrder, milestone) -> None:
     milestones.deliver(session, parties.member, milestone, "Đã bàn giao.",
                        [(BytesIO(b"%PDF-1.4 bien ban"), "bien-ban.pdf")])
     milestones.accept(session, parties.officer, milestone)
+
+
+def treasury_payment(milestone, number: str = "", **changes):
+    """A well-formed State Treasury payment order for exactly the milestone's amount."""
+    from dataclasses import replace
+
+    from marketplace.payments.treasury import TreasuryPayment
+
+    record = TreasuryPayment(treasury="Kho bạc Nhà nước Đà Nẵng", budget_unit_code="1012345",
+                             order_number=number or f"UNC-{next(_seq)}",
+                             order_date=local_today(), amount=milestone.amount)
+    return replace(record, **changes)

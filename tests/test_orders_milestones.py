@@ -16,7 +16,7 @@ from marketplace.orders.models import MilestoneStatus, OrderStatus, RatingSide
 from marketplace.orders.queries import summarize
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
-from tests.orders_factories import accept_milestone, make_order
+from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,8 @@ PDF = b"%PDF-1.4 bien ban nghiem thu"
 
 def pay(session, order, milestone):
     return payments.record_offline(session, order.parties.officer, milestone,
-                                   reference=f"KBNN-{milestone.id}", paid_on=local_today())
+                                   treasury=treasury_payment(milestone, f"KBNN-{milestone.id}"),
+                                   paid_on=local_today())
 
 
 def test_delivery_through_the_form_with_evidence(session, client, login):

@@ -7,7 +7,7 @@ from marketplace.orders import milestones
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
-from tests.orders_factories import make_order
+from tests.orders_factories import make_order, treasury_payment
 
 
 def kinds_for(session, user) -> list[str]:
@@ -44,7 +44,8 @@ def test_milestone_steps_reach_the_other_side(session):
     milestones.deliver(session, parties.member, first, "Bản đầy đủ.")
     milestones.accept(session, parties.officer, first)
     assert "milestone.accepted" in kinds_for(session, parties.owner)
-    payments.record_offline(session, parties.officer, first, reference="KBNN-1",
+    payments.record_offline(session, parties.officer, first,
+                            treasury=treasury_payment(first, "KBNN-1"),
                             paid_on=local_today())
     assert "milestone.paid" in kinds_for(session, parties.owner)
     assert "milestone.paid" not in kinds_for(session, parties.officer)

@@ -8,7 +8,7 @@ from marketplace.files.models import Attachment
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
-from tests.orders_factories import accept_milestone, make_order
+from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 SECRET_TERMS = "không rời khỏi"
 
@@ -33,7 +33,8 @@ def test_public_page_hides_confidential(session, client, login):
     order = make_order(session)
     milestone = order.milestones[0]
     accept_milestone(session, order, milestone)
-    payments.record_offline(session, order.parties.officer, milestone, reference="KBNN-77",
+    payments.record_offline(session, order.parties.officer, milestone,
+                            treasury=treasury_payment(milestone, "KBNN-77"),
                             paid_on=local_today())
     session.commit()
     attachment = session.scalar(select(Attachment).where(

@@ -16,7 +16,7 @@ from marketplace.orders.models import Milestone, MilestoneStatus
 from marketplace.orders.terms import local_today
 from marketplace.payments import services
 from marketplace.payments.models import Payment
-from tests.orders_factories import accept_milestone, make_order
+from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 
 def test_two_concurrent_payments_make_one(own_database, tmp_path):
@@ -44,7 +44,8 @@ def test_two_concurrent_payments_make_one(own_database, tmp_path):
                 # (BEGIN IMMEDIATE), and the other thread must reach the barrier too
                 db.session.commit()
                 barrier.wait()  # both have seen the milestone accepted
-                services.record_offline(db.session, user, target, reference=f"KB-{n}",
+                services.record_offline(db.session, user, target,
+                                        treasury=treasury_payment(target, f"KB-{n}"),
                                         paid_on=local_today())
                 db.session.commit()
                 outcomes.append("paid")

@@ -13,7 +13,7 @@ from marketplace.orders.terms import local_today
 from marketplace.payments import services
 from marketplace.payments.gateway import OfflineGateway, StripeGateway, get_gateway
 from marketplace.payments.models import Payment, PaymentMethod, PaymentStatus
-from tests.orders_factories import accept_milestone, make_order
+from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,10 @@ def test_offline_transfer_through_the_page(session, client, login):
     session.commit()
     login(order.parties.officer)
     url = f"/orders/{order.id}/milestones/{milestone.id}/pay"
-    data = {"reference": "KBNN-2026-000123", "paid_on": local_today().isoformat()}
+    data = {"treasury": "Kho bạc Nhà nước Đà Nẵng", "budget_unit_code": "1012345",
+            "order_number": "KBNN-2026-000123", "order_date": local_today().isoformat(),
+            "amount": f"{milestone.amount:,}".replace(",", "."),
+            "paid_on": local_today().isoformat()}
     assert client.post_form(url, data).status_code == 302
     session.expire_all()
     payment = session.scalar(select(Payment).where(Payment.milestone_id == milestone.id))
@@ -58,7 +61,8 @@ def test_only_accepted_milestones_are_paid(session, status):
 
         milestones.deliver(session, order.parties.member, milestone, "x")
     with pytest.raises(DomainError, match="accepted"):
-        services.record_offline(session, order.parties.officer, milestone, reference="R",
+        services.record_offline(session, order.parties.officer, milestone,
+                                treasury=treasury_payment(milestone, "R"),
                                 paid_on=local_today())
     assert session.scalar(select(func.count()).select_from(Payment)
                           .where(Payment.milestone_id == milestone.id)) == 0
@@ -68,11 +72,13 @@ def test_recorded_twice_is_stored_once(session):
     order = make_order(session)
     milestone = order.milestones[0]
     accept_milestone(session, order, milestone)
-    services.record_offline(session, order.parties.officer, milestone, reference="A",
+    services.record_offline(session, order.parties.officer, milestone,
+                            treasury=treasury_payment(milestone, "A"),
                             paid_on=local_today())
     milestone.status = MilestoneStatus.ACCEPTED  # even if a stale page thought so
     with pytest.raises(DomainError, match="already paid"):
-        services.record_offline(session, order.parties.officer, milestone, reference="B",
+        services.record_offline(session, order.parties.officer, milestone,
+                                treasury=treasury_payment(milestone, "B"),
                                 paid_on=local_today())
     assert session.scalar(select(func.count()).select_from(Payment)
                           .where(Payment.milestone_id == milestone.id)) == 1
@@ -90,7 +96,8 @@ def test_total_paid_never_exceeds_value(session):
                         succeeded_at=milestone.accepted_at))
     session.flush()
     with pytest.raises(DomainError, match="exceed"):
-        services.record_offline(session, order.parties.officer, milestone, reference="A",
+        services.record_offline(session, order.parties.officer, milestone,
+                                treasury=treasury_payment(milestone, "A"),
                                 paid_on=local_today())
 
 
@@ -100,12 +107,16 @@ def test_transfer_details_required(session):
     accept_milestone(session, order, milestone)
     officer = order.parties.officer
     with pytest.raises(DomainError) as refused:
-        services.record_offline(session, officer, milestone, reference=" ", paid_on=local_today())
-    assert refused.value.field == "reference"
+        services.record_offline(session, officer, milestone,
+                                treasury=treasury_payment(milestone, order_number=" "),
+                                paid_on=local_today())
+    assert refused.value.field == "order_number"
     with pytest.raises(DomainError) as refused:
-        services.record_offline(session, officer, milestone, reference="A",
+        services.record_offline(session, officer, milestone,
+                                treasury=treasury_payment(milestone, "A"),
                                 paid_on=local_today() + timedelta(days=1))
     assert refused.value.field == "paid_on"
     with pytest.raises(NotAllowed):
-        services.record_offline(session, order.parties.owner, milestone, reference="A",
+        services.record_offline(session, order.parties.owner, milestone,
+                                treasury=treasury_payment(milestone, "A"),
                                 paid_on=local_today())

@@ -108,6 +108,15 @@ def order(o, ch, agency, solver, paid: int) -> dict:
     }
 
 
+def _treasury_order(p) -> dict | None:
+    """A State Treasury payment's order, without bank details (none are stored)."""
+    if not p.payment_order_number:
+        return None
+    return {"treasury": p.treasury_name, "budget_unit_code": p.budget_unit_code,
+            "number": p.payment_order_number,
+            "date": p.payment_order_date.isoformat() if p.payment_order_date else None}
+
+
 def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments) -> dict:
     data = order(o, ch, agency, solver, paid)
     data.update({
@@ -120,7 +129,8 @@ def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments) -> 
         "payments": [{"id": p.id, "milestone_id": p.milestone_id, "amount": p.amount,
                       "currency": p.currency, "method": p.method.value,
                       "paid_on": p.paid_on.isoformat() if p.paid_on else None,
-                      "succeeded_at": iso(p.succeeded_at)} for p in payments],
+                      "succeeded_at": iso(p.succeeded_at),
+                      "treasury_payment_order": _treasury_order(p)} for p in payments],
     })
     return data
 

@@ -31,12 +31,19 @@ from marketplace.orders.terms import (
     terms_sha256,
 )
 from marketplace.payments.services import record_offline
+from marketplace.payments.treasury import TreasuryPayment
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 from marketplace.types import utcnow
 
 MARKER = "01/2026/HĐ-TNCN"
+
+
+def _treasury(milestone, number: str, order_date) -> TreasuryPayment:
+    """The Department's payment order, executed by the Treasury of Đà Nẵng."""
+    return TreasuryPayment(treasury="Kho bạc Nhà nước Đà Nẵng", budget_unit_code="1045678",
+                           order_number=number, order_date=order_date, amount=milestone.amount)
 
 
 def _move(session, obj, target, actor, lifecycle) -> None:
@@ -180,8 +187,9 @@ def load(session) -> str:
         milestones.deliver(session, startup_owner, milestone,
                            "Đã bàn giao theo hợp đồng, kèm biên bản hiện trường.")
         milestones.accept(session, officer, milestone)
-    record_offline(session, officer, first, reference="KBNN-DN-2026-004512",
-                   paid_on=first.due_date + timedelta(days=10))
+    paid_on = first.due_date + timedelta(days=10)
+    record_offline(session, officer, first, paid_on=paid_on,
+                   treasury=_treasury(first, "KBNN-DN-2026-004512", paid_on - timedelta(days=1)))
     _backdate(item, active, start)
 
     # 2. a completed order, rated and recommended for scale-up
@@ -203,8 +211,10 @@ def load(session) -> str:
     for n, milestone in enumerate(done.milestones, start=1):
         milestones.deliver(session, professor, milestone, "Đã hoàn thành, có số liệu kèm theo.")
         milestones.accept(session, officer, milestone)
-        record_offline(session, officer, milestone, reference=f"KBNN-DN-2026-00{7000 + n}",
-                       paid_on=milestone.due_date + timedelta(days=10))
+        paid_on = milestone.due_date + timedelta(days=10)
+        record_offline(session, officer, milestone, paid_on=paid_on,
+                       treasury=_treasury(milestone, f"KBNN-DN-2026-00{7000 + n}",
+                                          paid_on - timedelta(days=2)))
     _backdate(item, done, start)
     milestones.rate_pilot(session, officer, done, {k.id: 5 - i for i, k in enumerate(done.kpis)},
                           "Số liệu đủ tin cậy để đưa vào cảnh báo cho phụ huynh.")

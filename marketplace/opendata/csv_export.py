@@ -126,7 +126,9 @@ def _payments(session, after: int, limit: int) -> list[tuple]:
     return session.execute(
         select(Payment.id, Payment.order_id, PilotOrder.contract_number, Payment.milestone_id,
                Milestone.position, Milestone.deliverable, Payment.amount, Payment.currency,
-               Payment.method, Payment.paid_on, Payment.succeeded_at)
+               Payment.method, Payment.paid_on, Payment.succeeded_at, Payment.treasury_name,
+               Payment.budget_unit_code, Payment.payment_order_number,
+               Payment.payment_order_date)
         .join(PilotOrder, PilotOrder.id == Payment.order_id)
         .join(Milestone, Milestone.id == Payment.milestone_id)
         .where(public_order(), public_payment(), Payment.id > after)
@@ -135,7 +137,8 @@ def _payments(session, after: int, limit: int) -> list[tuple]:
 
 PAYMENT_HEADER = ["id", "order_id", "contract_number", "milestone_id", "milestone_position",
                   "milestone_deliverable", "amount", "currency", "method", "paid_on",
-                  "succeeded_at"]
+                  "succeeded_at", "treasury", "budget_unit_code", "payment_order_number",
+                  "payment_order_date"]  # a State Treasury payment's order; no bank details
 
 DATASETS: dict[str, tuple[list[str], Callable]] = {
     "challenges": (CHALLENGE_HEADER, _challenges),

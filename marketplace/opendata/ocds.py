@@ -18,7 +18,8 @@ Only public data (see `visibility`): no submission content ever, bid counts
 challenge closed, with the opening record as `bids.details` (receipt digest and time of
 each bid; the lead organization and the price as `submissions.opening` discloses them),
 approved awards only, orders once signed (never their terms),
-succeeded payments only.
+succeeded payments only (a State Treasury payment with its payment order's number and
+date, the Treasury and the budget unit code in `treasuryPaymentOrder`, no bank details).
 
 A page holds `PAGE_SIZE` processes and costs a fixed number of queries (`QUERIES`),
 whatever the page: the processes, then each kind of related row for all of them at once
@@ -365,6 +366,17 @@ def _contract_release(ocid, order, item, agency, solver) -> dict:
             "contracts": [_contract(order, item)]}
 
 
+def _treasury_order(payment) -> dict | None:
+    """A State Treasury payment's order (a field of this site's own, beside OCDS's): the
+    Treasury office, the paying budget unit's code (mã ĐVQHNS), the order's number and
+    date. Never the bank details, which the site does not ask for."""
+    if not payment.payment_order_number:
+        return None
+    return {"treasury": payment.treasury_name, "budgetUnitCode": payment.budget_unit_code,
+            "number": payment.payment_order_number,
+            "date": iso(payment.payment_order_date)}
+
+
 def _implementation_release(ocid, order, item, agency, solver, milestones, payments
                             ) -> dict | None:
     done = [m for m in milestones if m.accepted_at is not None
@@ -392,6 +404,7 @@ def _implementation_release(ocid, order, item, agency, solver, milestones, payme
         "transactions": [_compact({
             "id": str(p.id), "date": iso(p.succeeded_at), "value": _money(p.amount),
             "payer": buyer, "payee": payee,
+            "treasuryPaymentOrder": _treasury_order(p),
         }) for p in payments],
     })
     tag = "contractTermination" if ended is not None else "implementation"

@@ -20,7 +20,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from marketplace.formatting import thousands
 from marketplace.forms import FlaskForm, Form, MoneyField
 from marketplace.orders.milestones import SOLVER_CRITERIA
-from marketplace.orders.terms import MilestonePlan, OrderTerms
+from marketplace.orders.terms import MilestonePlan, OrderTerms, local_today
+from marketplace.payments.treasury import TreasuryPayment
+from marketplace.payments.treasury import problems as treasury_problems
 
 KPI_ROWS = 5
 MILESTONE_ROWS = 6
@@ -158,9 +160,33 @@ class DeliveryForm(FlaskForm):
 
 
 class OfflinePaymentForm(FlaskForm):
-    reference = StringField(_l("Transfer reference (e.g. State Treasury payment order no.)"),
-                            validators=[DataRequired(), Length(max=120)])
-    paid_on = DateField(_l("Date of the transfer"), validators=[DataRequired()])
+    """A State Treasury payment as its payment order shows it (`payments.treasury`). The
+    view sets `amount_due` (the milestone's amount); every wrong field is shown at once."""
+
+    treasury = StringField(_l("State Treasury office that executed the payment"))
+    budget_unit_code = StringField(_l("Budget unit code (mã ĐVQHNS, 7 digits)"))
+    order_number = StringField(_l("Payment order number"))
+    order_date = DateField(_l("Payment order date"), validators=[Optional()])
+    amount = MoneyField(_l("Amount on the payment order (đồng)"))
+    paid_on = DateField(_l("Date the Treasury paid"), validators=[Optional()])
+
+    amount_due: int = 0
+
+    def treasury_payment(self) -> TreasuryPayment:
+        return TreasuryPayment(treasury=self.treasury.data or "",
+                               budget_unit_code=self.budget_unit_code.data or "",
+                               order_number=self.order_number.data or "",
+                               order_date=self.order_date.data, amount=self.amount.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for problem in treasury_problems(self.treasury_payment(), amount_due=self.amount_due,
+                                         paid_on=self.paid_on.data, today=local_today()):
+            field = getattr(self, problem.field)
+            if not field.errors:  # a date or amount that did not parse says so already
+                field.errors = [*field.errors, problem.message]
+            valid = False
+        return valid
 
 
 class AgencyRatingForm(FlaskForm):

@@ -110,12 +110,13 @@ def pay(order_id: int, milestone_id: int):
     gateway = get_gateway()
     if gateway.confirms_at_once:
         form = OfflinePaymentForm()
+        form.amount_due = milestone.amount
         if not form.is_submitted():
             form.paid_on.data = local_today()
         if form.validate_on_submit():
             try:
                 payments.record_offline(db.session, current_user, milestone,
-                                        reference=form.reference.data,
+                                        treasury=form.treasury_payment(),
                                         paid_on=form.paid_on.data)
             except DomainError as error:
                 db.session.rollback()
@@ -125,7 +126,7 @@ def pay(order_id: int, milestone_id: int):
                 flash(_("The transfer is recorded; the milestone is paid."), "success")
                 return _back(order)
         return render_template("orders/pay.html", order=order, milestone=milestone,
-                               form=form, offline=True)
+                               form=form, offline=True), (400 if form.errors else 200)
     form = ConfirmForm()
     if form.validate_on_submit():
         return _pay_with_stripe(gateway, order, milestone)

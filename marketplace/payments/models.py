@@ -59,6 +59,12 @@ class Payment(db.Model):
     paid_on: Mapped[date | None] = mapped_column(Date)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # a State Treasury payment (offline): what its payment order says (payments.treasury)
+    treasury_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    budget_unit_code: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    payment_order_number: Mapped[str] = mapped_column(String(50), default="",
+                                                      server_default="")
+    payment_order_date: Mapped[date | None] = mapped_column(Date)
     failure_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

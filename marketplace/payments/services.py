@@ -43,6 +43,8 @@ from marketplace.orders.terms import local_today
 from marketplace.payments.gateway import STRIPE_CURRENCY, Intent
 from marketplace.payments.models import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from marketplace.payments.states import PAYMENT_LIFECYCLE
+from marketplace.payments.treasury import TreasuryPayment
+from marketplace.payments.treasury import check as check_treasury
 from marketplace.types import utcnow
 
 LIVE = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
@@ -85,25 +87,31 @@ def _insert_once(session, payment: Payment) -> Payment:
     return payment
 
 
-def record_offline(session, user, milestone: Milestone, *, reference: str,
+def record_offline(session, user, milestone: Milestone, *, treasury: TreasuryPayment,
                    paid_on: date) -> Payment:
-    """The agency records a transfer it made (e.g. through the State Treasury); the
-    milestone is paid at once."""
-    reference = (reference or "").strip()
-    if not reference:
-        raise DomainError(_("Please enter the transfer's reference."), field="reference")
-    if paid_on is None or paid_on > local_today():
-        raise DomainError(_("The transfer date may not be in the future."), field="paid_on")
+    """The agency records a State Treasury payment it made; the milestone is paid at once.
+    `treasury` carries what the Treasury's payment order says (office, budget unit code,
+    number, date, amount in đồng — the amount must be the milestone's); `paid_on` is the
+    day the Treasury paid. Raises `DomainError` naming the wrong field (`treasury.problems`)."""
+    treasury = check_treasury(treasury, amount_due=milestone.amount, paid_on=paid_on,
+                              today=local_today())
     _check_payable(session, user, milestone)
     now = utcnow()
     payment = _insert_once(session, Payment(
         milestone_id=milestone.id, order_id=milestone.order_id, amount=milestone.amount,
         currency="VND", method=PaymentMethod.OFFLINE, status=PaymentStatus.SUCCEEDED,
-        reference=reference, paid_on=paid_on, idempotency_key=f"offline-{uuid.uuid4().hex}",
+        reference=treasury.order_number, paid_on=paid_on,
+        treasury_name=treasury.treasury, budget_unit_code=treasury.budget_unit_code,
+        payment_order_number=treasury.order_number,
+        payment_order_date=treasury.order_date,
+        idempotency_key=f"offline-{uuid.uuid4().hex}",
         created_by_id=user.id, created_at=now, succeeded_at=now))
     record(session, user, "payment.recorded", payment, public=True,
            after={"milestone_id": milestone.id, "amount": payment.amount, "method": "offline",
-                  "reference": reference, "paid_on": paid_on.isoformat()})
+                  "reference": payment.reference, "paid_on": paid_on.isoformat(),
+                  "treasury": treasury.treasury, "budget_unit_code": treasury.budget_unit_code,
+                  "payment_order_number": treasury.order_number,
+                  "payment_order_date": treasury.order_date.isoformat()})
     mark_paid(session, user, milestone, by_system=False,
               data={"payment_id": payment.id, "amount": payment.amount})
     return payment

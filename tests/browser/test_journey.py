@@ -368,8 +368,12 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     officer.get_by_role("button", name=vi("Accept", "milestone"), exact=True).first.click()
     officer.wait_for_load_state()
     officer.get_by_role("link", name=vi("Pay"), exact=True).first.click()
-    officer.locator("#reference").fill(f"KBNN-{tag}")
-    officer.get_by_role("button", name=vi("Record the transfer")).click()
+    officer.locator("#treasury").fill("Kho bạc Nhà nước Đà Nẵng")
+    officer.locator("#budget_unit_code").fill("1045678")
+    officer.locator("#order_number").fill(f"KBNN-{tag}")
+    officer.locator("#order_date").fill(datetime.now(LOCAL).date().isoformat())
+    officer.locator("#amount").fill("600.000.000")
+    officer.get_by_role("button", name=vi("Record the Treasury payment")).click()
     officer.wait_for_load_state()
     assert vi("The transfer is recorded; the milestone is paid.") in _flash(officer)
 
@@ -387,7 +391,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     assert visitor.url.endswith(order_path)
     details = visitor.locator("main dl").first.inner_text()
     assert startup_org in details and "1.200.000.000" in details and "600.000.000" in details
-    assert "KBNN" not in visitor.content()  # the transfer reference is the parties' business
+    assert "KBNN" not in visitor.content()  # the payment order is in the open data, not here
     screenshot(visitor, "journey-06-order")
 
     assert _paid_on_dashboard(visitor, live_server) == paid_before + 600_000_000
@@ -419,6 +423,10 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
                for a in awards)
     contracts = [c for r in releases for c in r.get("contracts", [])]
     assert any(c["value"]["amount"] == 1_200_000_000 for c in contracts)
-    assert "KBNN" not in text and "Phương án khả thi" not in text
+    transactions = [t for c in contracts for t in c.get("implementation", {}).get(
+        "transactions", [])]  # the Treasury's payment order is public, no bank details
+    assert any(t.get("treasuryPaymentOrder", {}).get("number") == f"KBNN-{tag}"
+               for t in transactions)
+    assert "Phương án khả thi" not in text
 
     assert time.monotonic() - started < 300
