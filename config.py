@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # in Viet Nam's working days
     STANDSTILL_WORKING_DAYS: int = Field(5, ge=0, le=60)
     COMPLAINT_ANSWER_WORKING_DAYS: int = Field(5, ge=1, le=60)
+    # sign-in with a national identity provider (OpenID Connect, marketplace/accounts/oidc.py);
+    # off while the issuer is unset; the app refuses to start when it is half configured
+    OIDC_ISSUER: str = ""
+    OIDC_CLIENT_ID: str = ""
+    OIDC_CLIENT_SECRET: str = ""
+    OIDC_DISPLAY_NAME: str = ""  # e.g. VNeID
 
     MAIL_BACKEND: Literal["console", "smtp", "memory"] = "console"
     MAIL_SERVER: str = ""
@@ -195,6 +201,10 @@ class Config:
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
     STANDSTILL_WORKING_DAYS = SETTINGS.STANDSTILL_WORKING_DAYS
     COMPLAINT_ANSWER_WORKING_DAYS = SETTINGS.COMPLAINT_ANSWER_WORKING_DAYS
+    OIDC_ISSUER = SETTINGS.OIDC_ISSUER
+    OIDC_CLIENT_ID = SETTINGS.OIDC_CLIENT_ID
+    OIDC_CLIENT_SECRET = SETTINGS.OIDC_CLIENT_SECRET
+    OIDC_DISPLAY_NAME = SETTINGS.OIDC_DISPLAY_NAME
 
     MAIL_BACKEND = SETTINGS.MAIL_BACKEND
     MAIL_SERVER = SETTINGS.MAIL_SERVER

@@ -81,9 +81,10 @@ def create_app(config: str | dict | None = "development") -> Flask:
     storage.init_app(app)
     cache.init_app(app)
 
-    from marketplace.accounts import auth
+    from marketplace.accounts import auth, oidc
 
     auth.init_app(app, login_manager)
+    oidc.init_app(app)
 
     _register_blueprints(app)
     _register_cli(app)
@@ -105,6 +106,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.oidc_routes import bp as oidc_bp
     from marketplace.accounts.organization_routes import bp as organizations_bp
     from marketplace.accounts.routes import bp as accounts_bp
     from marketplace.activity.routes import bp as activity_bp
@@ -128,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp, challenges_bp,
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
-                      activity_bp, documents_bp, complaints_bp, drafts_bp):
+                      activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,7 +1,13 @@
 """Every domain's models, imported in one place so that the mapper registry and
 Alembic's autogenerate see the whole schema."""
 
-from marketplace.accounts.models import Invitation, Membership, Organization, User
+from marketplace.accounts.models import (
+    ExternalIdentity,
+    Invitation,
+    Membership,
+    Organization,
+    User,
+)
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
 from marketplace.complaints.models import Complaint
@@ -33,7 +39,7 @@ from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 __all__ = [
     "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "Challenge", "Clarification",
     "Complaint", "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature",
-    "Evaluation", "IssuedDocument", "Invitation", "Kpi",
+    "Evaluation", "ExternalIdentity", "IssuedDocument", "Invitation", "Kpi",
     "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",
     "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating", "Score",
     "StripeEvent", "Submission", "TaxonomyVersion", "TechnologyGroup", "User",

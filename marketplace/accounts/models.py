@@ -204,3 +204,25 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
+
+
+class ExternalIdentity(db.Model):
+    """A person's account at an OpenID Connect provider — the pair (issuer, subject) of its
+    ID tokens — linked to one user here (`accounts.oidc`): signing in there signs in here.
+    A user has at most one identity per provider."""
+
+    __tablename__ = "external_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),
+                      UniqueConstraint("user_id", "issuer"))
