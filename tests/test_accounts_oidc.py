@@ -196,6 +196,14 @@ def test_a_replayed_code_is_refused(session, client, national_id):
     assert national_id.token_answers == [200, 400]
 
 
+def test_a_stray_callback_leaves_a_signed_in_user_alone(session, client, national_id):
+    callback = at_provider(start(client, national_id))
+    assert client.get(callback).status_code == 302
+    signed_in = logged_in_user_id(client)
+    assert client.get("/login/oidc/callback?code=x&state=y").status_code == 302
+    assert logged_in_user_id(client) == signed_in
+
+
 def test_a_forged_state_is_refused(client, national_id):
     callback = at_provider(start(client, national_id))
     code = parse_qs(urlsplit(callback).query)["code"][0]

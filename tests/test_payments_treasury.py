@@ -73,8 +73,8 @@ def test_dates_in_order(app):
 def test_a_well_formed_record_is_normalized(app):
     with app.test_request_context():
         clean = treasury.check(
-            record(treasury="  Kho bạc   Nhà nước\tĐà Nẵng ", budget_unit_code="1 012 345",
-                   order_number=" UNC-15 "), amount_due=AMOUNT, paid_on=local_today(),
+            record(treasury="  Kho bạc   Nhà nước\tĐà Nẵng\u202e ", budget_unit_code="1 012 345",
+                   order_number=" UNC-\x0015 "), amount_due=AMOUNT, paid_on=local_today(),
             today=local_today())
     assert (clean.treasury, clean.budget_unit_code, clean.order_number) == (
         "Kho bạc Nhà nước Đà Nẵng", "1012345", "UNC-15")

@@ -66,6 +66,8 @@ def callback():
     found = oidc.settings()
     if found is None:
         abort(404)
+    if current_user.is_authenticated:  # a stray link logs nobody out
+        return redirect(url_for("public.home"))
     next_url = session.get(NEXT_KEY) or url_for("public.home")
     try:
         remote = oidc.client()

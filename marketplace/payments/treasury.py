@@ -40,13 +40,17 @@ class TreasuryPayment:
     amount: int | None
 
     def normalized(self) -> TreasuryPayment:
-        """Blanks collapsed, text in NFC; the code without spaces (`1 234 567`)."""
+        """Blanks collapsed, control and format characters (NUL, bidi overrides) dropped,
+        text in NFC; the code without spaces (`1 234 567`)."""
 
         def clean(text: str | None) -> str:
-            return _SPACES.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+            text = unicodedata.normalize("NFC", text or "")
+            text = "".join(" " if char.isspace() else char for char in text
+                           if char.isspace() or unicodedata.category(char)[0] != "C")
+            return _SPACES.sub(" ", text).strip()
 
         return replace(self, treasury=clean(self.treasury),
-                       budget_unit_code=_SPACES.sub("", self.budget_unit_code or ""),
+                       budget_unit_code=_SPACES.sub("", clean(self.budget_unit_code)),
                        order_number=clean(self.order_number))
 
 

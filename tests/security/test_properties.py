@@ -19,6 +19,7 @@ from marketplace.evaluation import awards
 from marketplace.evaluation.awards import Choice
 from marketplace.evaluation.models import Award, AwardStatus, Evaluation
 from marketplace.orders.models import PilotOrder
+from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.submissions.models import Submission
@@ -209,14 +210,16 @@ def test_payments_never_exceed_the_order_value(session):
 
     @BOUNDED
     @given(picks=st.lists(st.integers(0, 2), min_size=1, max_size=6),
-           reference=st.text(min_size=1, max_size=60))
-    def run(picks, reference):
+           number=st.text(min_size=1, max_size=50))
+    def run(picks, number):
         savepoint = session.begin_nested()
         for index in picks:
             try:
                 with session.begin_nested():
-                    payments.record_offline(session, officer, order.milestones[index],
-                                            reference=reference, paid_on=utcnow().date())
+                    milestone = order.milestones[index]
+                    payments.record_offline(session, officer, milestone, paid_on=local_today(),
+                                            treasury=orders_factories.treasury_payment(
+                                                milestone, order_number=number))
             except DomainError:
                 pass
             paid = session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(

@@ -22,12 +22,11 @@ from marketplace.challenges import services as challenge_services
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import AwardStatus
 from marketplace.orders import milestones, services
-from marketplace.orders.terms import MilestonePlan, terms_sha256
+from marketplace.orders.terms import MilestonePlan, local_today, terms_sha256
 from marketplace.payments import services as payments
 from marketplace.search import services as search
 from marketplace.search.backend import WhooshBackend
 from marketplace.submissions.models import SubmissionStatus
-from marketplace.types import utcnow
 from tests import factories, orders_factories
 from tests.evaluation_factories import make_evaluation, score
 from tests.security.matrix import Clients
@@ -135,8 +134,9 @@ def hostile_world(session) -> SimpleNamespace:
     milestones.reject(session, p.officer, first, HOSTILE)
     milestones.deliver(session, p.member, second, MARKDOWN[:2000], [])
     milestones.accept(session, p.officer, second)
-    payments.record_offline(session, p.officer, second, reference=HOSTILE[:60],
-                            paid_on=utcnow().date())
+    payments.record_offline(session, p.officer, second, paid_on=local_today(),
+                            treasury=orders_factories.treasury_payment(
+                                second, treasury=HOSTILE[:200], order_number=HOSTILE[:50]))
     w.order, w.parties = order, p
     session.flush()
     search.apply_pending(session)
