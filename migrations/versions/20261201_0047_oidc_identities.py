@@ -1,13 +1,13 @@
 """Accounts: identities at an OpenID Connect provider (issuer, subject) linked to users.
 
-Revision ID: 20261201_0047_external_identities
+Revision ID: 20261201_0047_oidc_identities
 Revises: 20261201_0032_treasury_payments
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_0047_external_identities"
+revision = "20261201_0047_oidc_identities"
 down_revision = "20261201_0032_treasury_payments"
 branch_labels = None
 depends_on = None
