@@ -218,3 +218,15 @@ def test_discovery_naming_another_issuer_is_refused(client, national_id):
     assert "Không kết nối được nhà cung cấp định danh" in client.get("/login").get_data(
         as_text=True)
     assert logged_in_user_id(client) is None
+
+
+def test_refused_callbacks_are_rate_limited_per_address(client, national_id, app):
+    assert sign_in(client, national_id).status_code == 302  # a success does not count
+    client.post_form("/logout", token_from="/profile")
+    limit = int(app.config["LOGIN_LIMIT_PER_ADDRESS"].split()[0])
+    for _ in range(limit):
+        assert client.get("/login/oidc/callback?code=x&state=forged").status_code == 302
+    assert client.get("/login/oidc/callback?code=x&state=forged").status_code == 429
+    other_address = client.get("/login/oidc/callback?code=x&state=forged",
+                               environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other_address.status_code == 302

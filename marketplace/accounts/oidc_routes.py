@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import Blueprint, abort, current_app, flash, redirect, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from joserfc.errors import JoseError
@@ -30,8 +30,14 @@ def _address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
+def _refused(response) -> bool:
+    """Only refused answers count against the address's login limit."""
+    return bool(g.get("oidc_refused"))
+
+
 def _refuse(message: str):
     """No session: whatever the flow left behind is dropped, the language kept."""
+    g.oidc_refused = True
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -41,7 +47,6 @@ def _refuse(message: str):
 
 
 @bp.route("", methods=["POST"])
-@limiter.limit(_address_limit)
 def start():
     if oidc.settings() is None:
         abort(404)
@@ -61,7 +66,7 @@ def start():
 
 
 @bp.route("/callback")
-@limiter.limit(_address_limit)
+@limiter.limit(_address_limit, deduct_when=_refused, error_message="login-address")
 def callback():
     found = oidc.settings()
     if found is None:
