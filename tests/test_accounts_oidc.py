@@ -230,3 +230,10 @@ def test_refused_callbacks_are_rate_limited_per_address(client, national_id, app
     other_address = client.get("/login/oidc/callback?code=x&state=forged",
                                environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other_address.status_code == 302
+
+
+def test_the_redirect_uri_is_on_the_public_address(client, national_id, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://thitruong.example.gov.vn")
+    location = start(client, national_id)
+    assert parse_qs(urlsplit(location).query)["redirect_uri"] == [
+        "https://thitruong.example.gov.vn/login/oidc/callback"]

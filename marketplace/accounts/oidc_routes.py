@@ -46,6 +46,14 @@ def _refuse(message: str):
     return redirect(url_for("accounts.login"))
 
 
+def redirect_uri() -> str:
+    """The callback's absolute URL, as registered with the provider: on `PUBLIC_BASE_URL`
+    when set (never on whatever Host a request claims), else on the request's host."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return base + url_for("oidc.callback") if base else url_for("oidc.callback",
+                                                                 _external=True)
+
+
 @bp.route("", methods=["POST"])
 def start():
     if oidc.settings() is None:
@@ -57,7 +65,7 @@ def start():
     try:
         remote = oidc.client()
         session[NEXT_KEY] = safe_next(url_for("public.home"))
-        return remote.authorize_redirect(url_for("oidc.callback", _external=True))
+        return remote.authorize_redirect(redirect_uri())
     except (oidc.ProviderError, AuthlibBaseError, JoseError, requests.RequestException,
             ValueError) as error:
         current_app.logger.warning("OpenID Connect provider unusable: %s", error)
