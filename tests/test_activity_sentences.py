@@ -16,7 +16,7 @@ from marketplace.lifecycle import Lifecycle
 from marketplace.orders.models import RatingSide
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
-from tests.orders_factories import accept_milestone, make_order
+from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 ROOT = Path(marketplace.__file__).resolve().parent
 GENERIC = "A public record was updated"
@@ -73,8 +73,8 @@ def test_a_payment_is_told_once_and_every_event_speaks(app, session):
     order = make_order(session)
     milestone = order.milestones[0]
     accept_milestone(session, order, milestone)
-    payments.record_offline(session, order.parties.officer, milestone, reference="KB-1",
-                            paid_on=local_today())
+    payments.record_offline(session, order.parties.officer, milestone,
+                            treasury=treasury_payment(milestone, "KB-1"), paid_on=local_today())
     session.flush()
     with app.test_request_context():
         items = services.activity_page(session, limit=200).items

@@ -2,14 +2,14 @@
 order's number and date).
 
 Revision ID: 20261201_0032_treasury_payments
-Revises: 20261201_0037_payment_statuses
+Revises: 20261201_0040_documents
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "20261201_0032_treasury_payments"
-down_revision = "20261201_0037_payment_statuses"
+down_revision = "20261201_0040_documents"
 branch_labels = None
 depends_on = None
 
