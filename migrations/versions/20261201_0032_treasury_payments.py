@@ -2,14 +2,14 @@
 order's number and date).
 
 Revision ID: 20261201_0032_treasury_payments
-Revises: 20261201_0040_documents
+Revises: 20261201_0105_panel_changes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "20261201_0032_treasury_payments"
-down_revision = "20261201_0040_documents"
+down_revision = "20261201_0105_panel_changes"
 branch_labels = None
 depends_on = None
 
