@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, PasswordField
 from wtforms.validators import Length
+
+from marketplace.forms import FlaskForm
 
 
 class CertificateSignForm(FlaskForm):
