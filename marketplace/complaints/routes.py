@@ -17,24 +17,17 @@ from marketplace.complaints.models import Complaint
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
+from marketplace.params import query_int
 from marketplace.web import attach_error, authorize, get_or_404, perform
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if value == "":
-        return None
-    if not value.isdigit() or len(value) > 9:
-        abort(400)
-    return int(value)
-
-
 @bp.route("/")
 def register():
     """The public register, for one challenge (`challenge`), one agency (`agency`) or all."""
-    challenge_id, agency_id = _int_arg("challenge"), _int_arg("agency")
+    challenge_id = query_int("challenge", strict=True)
+    agency_id = query_int("agency", strict=True)
     challenge = agency = None
     if challenge_id is not None:
         challenge = get_or_404(Challenge, challenge_id)
