@@ -269,3 +269,15 @@ def refused_amendment(session, user, change, **kwargs) -> str:
     with pytest.raises(DomainError) as error:
         signing.sign_amendment(session, user, change, **kwargs)
     return error.value.message
+
+
+def test_signing_inside_a_running_event_loop(session, trust_list):
+    """A process that already runs an event loop (the browser tests keep Playwright's loop
+    running in the test process) can still sign and verify: pyHanko's synchronous calls use
+    `asyncio.run`, which refuses to run inside a loop."""
+    import asyncio
+
+    async def inside():
+        test_owner_signs_and_approver_countersigns_with_certificates(session, trust_list)
+
+    asyncio.run(inside())

@@ -26,8 +26,10 @@ raises a DomainError whose message is the reason shown to the user:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -183,7 +185,7 @@ def _check_one(embedded, context, *, number: int, last: bool, have_crls: bool
                                 "valid from %(start)s to %(end)s only.", n=number,
                                 name=_signer_name(cert), start=start, end=end))
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = _outside_event_loop(validate_pdf_signature, embedded, context)
     except (SignatureValidationError, ValueError, KeyError) as error:
         raise DomainError(_("Signature %(n)d is refused: it could not be checked (%(error)s).",
                             n=number, error=str(error)[:200])) from error
@@ -211,6 +213,18 @@ def _check_one(embedded, context, *, number: int, last: bool, have_crls: bool
         issuer=cert.issuer.human_friendly, serial=format(cert.serial_number, "x"),
         certificate_sha256=hashlib.sha256(cert.dump()).hexdigest(),
         signed_at=claimed, result=result)
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which run their own event loop with
+    `asyncio.run`: in a thread of its own when this thread already runs a loop (a caller
+    driven by an async framework), directly otherwise."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def verify(data: bytes, *, base: bytes, expected: int, organization) -> list[VerifiedSignature]:
@@ -264,7 +278,7 @@ def sign_with_pkcs12(data: bytes, pkcs12: bytes, passphrase: str, *, field_name:
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES)
     try:
-        output = signers.sign_pdf(writer, meta, signer=signer)
+        output = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
     except (SigningError, ValueError) as error:
         raise DomainError(_("The PDF could not be signed: %(error)s", error=str(error)[:200]),
                           field="pkcs12") from error
