@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     MAX_SUBMISSION_BYTES: int = Field(100 * 1024 * 1024, gt=0)
     MAX_CONTENT_LENGTH: int = Field(110 * 1024 * 1024, gt=0)
 
+    # the search engine: "whoosh" (a folder of this host) or "postgresql" (the database)
+    SEARCH_BACKEND: Literal["whoosh", "postgresql"] = "whoosh"
     SEARCH_INDEX_DIR: str = str(INSTANCE_DIR / "search-index")
     SEARCH_LOCK_TIMEOUT: float = Field(0.5, ge=0)
     SEARCH_POSTINGS_CACHE: int = Field(2_000_000, ge=0)
@@ -175,6 +177,7 @@ class Config:
     # the host names this site answers to (Flask ≥ 3.1; None: any, outside production)
     TRUSTED_HOSTS = [h.strip() for h in SETTINGS.TRUSTED_HOSTS.split(",") if h.strip()] or None
     UPLOAD_DIR = SETTINGS.UPLOAD_DIR
+    SEARCH_BACKEND = SETTINGS.SEARCH_BACKEND
     SEARCH_INDEX_DIR = SETTINGS.SEARCH_INDEX_DIR
     SEARCH_LOCK_TIMEOUT = SETTINGS.SEARCH_LOCK_TIMEOUT
     # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)

@@ -169,3 +169,28 @@ def login(client):
         return response
 
     return do_login
+
+
+@pytest.fixture(params=["whoosh", "postgresql"])
+def search_engine(request, app, tmp_path):
+    """Each search engine in turn, fresh and empty, as the application's: Whoosh in a
+    folder of the test's own; PostgreSQL's table (rolled back with the test) when the
+    tests run on PostgreSQL (TEST_DATABASE_URL), skipped otherwise."""
+    from marketplace.search.backend import WhooshBackend
+    from marketplace.search.postgres import PostgresBackend
+
+    previous = app.extensions.get("search_backend")
+    if request.param == "whoosh":
+        backend = WhooshBackend(str(tmp_path / "index"))
+    elif not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL search engine is not tested")
+    else:
+        backend = PostgresBackend(lambda: db.session)
+    app.extensions["search_backend"] = backend
+    yield backend
+    if isinstance(backend, WhooshBackend):
+        backend.close()
+    if previous is None:  # made on first use by the next test that searches
+        app.extensions.pop("search_backend")
+    else:
+        app.extensions["search_backend"] = previous

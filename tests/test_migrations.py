@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.search.postgres import include_object
 
 
 def test_upgrade_downgrade_upgrade(own_database):
@@ -18,7 +19,8 @@ def test_upgrade_downgrade_upgrade(own_database):
         assert {"users", "organizations", "memberships", "audit_events", "technology_groups",
                 "challenges", "submissions", "awards", "pilot_orders", "payments"} <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

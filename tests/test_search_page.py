@@ -6,17 +6,12 @@ from __future__ import annotations
 import pytest
 
 from marketplace.search import services
-from marketplace.search.backend import WhooshBackend
 from tests import factories
 
 
 @pytest.fixture
-def index(app, tmp_path):
-    previous = app.extensions.get("search_backend")
-    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
-    yield
-    app.extensions["search_backend"].close()
-    app.extensions["search_backend"] = previous
+def index(search_engine):
+    return search_engine
 
 
 def test_results_page_shows_highlighted_hits_and_facets(client, session, index):

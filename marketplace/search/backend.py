@@ -85,6 +85,10 @@ class IndexBatch(ABC):
 
 
 class SearchBackend(ABC):
+    # True: the engine writes in the database transaction of the change itself
+    # (`events.py` applies pending rows before each commit); False: after it, by a worker
+    transactional = False
+
     @abstractmethod
     @contextmanager
     def batch(self, *, timeout: float, clear: bool = False) -> Iterator[IndexBatch]:
@@ -457,7 +461,17 @@ class WhooshBackend(SearchBackend):
 
 
 def make_backend(config) -> SearchBackend:
+    """The engine `SEARCH_BACKEND` names: "whoosh" (the default, a folder of this host) or
+    "postgresql" (tables of the shared database; needs a PostgreSQL `DATABASE_URL`).
+    Raises RuntimeError for any other name, or for "postgresql" over another database."""
     name = config.get("SEARCH_BACKEND", "whoosh")
+    if name == "postgresql":
+        if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+            raise RuntimeError("SEARCH_BACKEND=postgresql needs a PostgreSQL DATABASE_URL")
+        from marketplace.extensions import db
+        from marketplace.search.postgres import PostgresBackend
+
+        return PostgresBackend(lambda: db.session)
     if name != "whoosh":
         raise RuntimeError(f"unknown SEARCH_BACKEND {name!r}")
     procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)

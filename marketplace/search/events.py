@@ -2,13 +2,16 @@
 
 An `after_flush` listener on every Session writes a `SearchPending` row for each
 challenge, clarification, awarded (or status-changed) submission and renamed
-organization in the flush, in the same transaction. Flags in `session.info` tell the
+organization in the flush, in the same transaction. With an engine that lives in the
+database (`SEARCH_BACKEND=postgresql`) the rows are applied and deleted before the same
+transaction commits. Flags in `session.info` tell the
 after-request hook that a commit carried pending rows and that nothing is left unsaved."""
 
 from __future__ import annotations
 
 from itertools import chain
 
+from flask import has_app_context
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
@@ -56,6 +59,21 @@ def _queue_changes(session, _flush_context) -> None:
         {"object_type": kind, "object_id": object_id, "created_at": now}
         for kind, object_id in sorted(keys)])
     session.info[QUEUED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _index_in_transaction(session) -> None:
+    """An engine in the database (PostgreSQL) takes the changes in their own transaction:
+    nothing is left pending, for no worker, and every host sees them at the commit."""
+    if not has_app_context():
+        return
+    from marketplace.search import services
+
+    if not services.backend().transactional:
+        return
+    session.flush()  # before_commit runs before the commit's own flush
+    if session.info.pop(QUEUED, False):
+        services.apply_in_transaction(session)
 
 
 @event.listens_for(Session, "after_commit")

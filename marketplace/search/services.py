@@ -90,15 +90,20 @@ def _expand(session, rows) -> _Work:
 
 
 def _write(session, batch, work: _Work) -> None:
+    # populate_existing: objects the session holds are read again, collections included
+    # (inside the change's own transaction they are flushed but not expired)
+    fresh = {"populate_existing": True}
     challenges = {c.id: c for c in session.scalars(
         select(Challenge).where(Challenge.id.in_(work.challenge_ids))
         .options(selectinload(Challenge.clarifications), selectinload(Challenge.agency),
-                 selectinload(Challenge.technology_group)))} if work.challenge_ids else {}
+                 selectinload(Challenge.technology_group)).execution_options(**fresh))
+    } if work.challenge_ids else {}
     submissions = {s.id: s for s in session.scalars(
         select(Submission).where(Submission.id.in_(work.submission_ids))
         .options(selectinload(Submission.organization),
                  selectinload(Submission.challenge).selectinload(Challenge.agency),
-                 selectinload(Submission.challenge).selectinload(Challenge.technology_group)))
+                 selectinload(Submission.challenge).selectinload(Challenge.technology_group))
+        .execution_options(**fresh))
     } if work.submission_ids else {}
     for challenge_id in sorted(work.challenge_ids):
         challenge = challenges.get(challenge_id)
@@ -112,6 +117,22 @@ def _write(session, batch, work: _Work) -> None:
             batch.upsert(documents.solution_doc(submission))
         else:
             batch.delete(documents.solution_doc_id(submission_id))
+
+
+def apply_in_transaction(session) -> int:
+    """For an engine that writes in the database (`backend().transactional`): apply every
+    pending row inside the current transaction, before it commits, and delete the rows
+    (`events.py` calls it before each commit). The number applied."""
+    rows = session.execute(
+        select(SearchPending.id, SearchPending.object_type, SearchPending.object_id)
+        .order_by(SearchPending.id)).all()
+    if not rows:
+        return 0
+    batch = backend().writer(session)
+    _write(session, batch, _expand(session, rows))
+    batch.flush()
+    session.execute(delete(SearchPending).where(SearchPending.id.in_([r.id for r in rows])))
+    return len(rows)
 
 
 def _lock_timeout(timeout: float | None) -> float:
