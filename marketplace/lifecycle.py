@@ -71,6 +71,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     from marketplace.evaluation.states import AWARD_LIFECYCLE, EVALUATION_LIFECYCLE
     from marketplace.orders.models import Milestone, PilotOrder
     from marketplace.orders.states import MILESTONE_LIFECYCLE, ORDER_LIFECYCLE
+    from marketplace.outcomes.models import CatalogueEntry, PilotOutcome
+    from marketplace.outcomes.states import CATALOGUE_LIFECYCLE, OUTCOME_LIFECYCLE
     from marketplace.payments.models import Payment
     from marketplace.payments.states import PAYMENT_LIFECYCLE
     from marketplace.submissions.models import ConsortiumPartner, Submission
@@ -80,7 +82,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
             (Award, AWARD_LIFECYCLE), (Evaluation, EVALUATION_LIFECYCLE),
             (PilotOrder, ORDER_LIFECYCLE), (Milestone, MILESTONE_LIFECYCLE),
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
-            (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE)]
+            (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE),
+            (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE)]
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:

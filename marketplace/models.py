@@ -31,13 +31,15 @@ from marketplace.orders.models import (
     PilotOrder,
     Rating,
 )
+from marketplace.outcomes.models import CatalogueEntry, KpiResult, PilotOutcome
 from marketplace.payments.models import Payment, StripeEvent
 from marketplace.search.models import SearchPending  # noqa: F401
 from marketplace.submissions.models import ConsortiumPartner, Submission
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 
 __all__ = [
-    "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "Challenge", "Clarification",
+    "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "CatalogueEntry",
+    "Challenge", "Clarification", "KpiResult", "PilotOutcome",
     "Complaint", "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature",
     "Evaluation", "ExternalIdentity", "IssuedDocument", "Invitation", "Kpi",
     "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",

@@ -77,6 +77,11 @@ class Challenge(db.Model):
         server_default=ChallengeStatus.DRAFT.value,
     )
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # issue 17: published although highly similar to proven catalogue entries (their ids,
+    # no foreign key: the entries point back to orders of challenges); the officer's
+    # justification is public on the challenge page and counted on the dashboard
+    similar_entry_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    similarity_justification: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

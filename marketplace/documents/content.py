@@ -143,12 +143,18 @@ def pilot_order(order, terms: OrderTerms, *, confidential: bool, issued_at: date
     the digest printed is always the digest of the whole terms."""
     challenge = order.challenge
     digest = terms_sha256(terms)
-    award = order.award_item.award
+    if order.award_item is None:  # a follow-on order (issue 17) cites the proven pilot
+        basis = [f"Căn cứ kết quả thí điểm đã được chứng minh của hợp đồng số "
+                 f"{order.follows.contract_number} (bài toán đặt hàng “{challenge.title}”) "
+                 f"và danh mục giải pháp đã được chứng minh;",
+                 "Hai bên thống nhất ký kết đơn đặt hàng mở rộng với các điều khoản sau:"]
+    else:
+        basis = [f"Căn cứ Quyết định số {decision_number(order.award_item.award)} phê duyệt "
+                 f"kết quả lựa chọn giải pháp cho bài toán đặt hàng “{challenge.title}”;",
+                 "Hai bên thống nhất ký kết hợp đồng thí điểm (đơn đặt hàng thí điểm) với các "
+                 "điều khoản sau:"]
     body: list = [
-        f"Căn cứ Quyết định số {decision_number(award)} phê duyệt kết quả lựa chọn giải pháp "
-        f"cho bài toán đặt hàng “{challenge.title}”;",
-        "Hai bên thống nhất ký kết hợp đồng thí điểm (đơn đặt hàng thí điểm) với các điều "
-        "khoản sau:",
+        *basis,
         *_parties(order),
         "## Điều 1. Giá trị hợp đồng",
         f"Giá trị hợp đồng: {dong(terms.value)} đồng "

@@ -11,7 +11,8 @@ from marketplace.types import UTCDateTime, utcnow
 
 class Attachment(db.Model):
     """An uploaded file, stored under a random name outside the web root, belonging to
-    exactly one challenge, submission, milestone delivery or complaint. Served only through a view
+    exactly one challenge, submission, milestone delivery, complaint or KPI result (the
+    evidence of a pilot's outcome). Served only through a view
     that asks the policy about its owner."""
 
     __tablename__ = "attachments"
@@ -25,6 +26,8 @@ class Attachment(db.Model):
         ForeignKey("milestone_deliveries.id", ondelete="CASCADE"), index=True)
     complaint_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    kpi_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kpi_results.id", ondelete="CASCADE"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(120))
@@ -38,7 +41,8 @@ class Attachment(db.Model):
             "(CASE WHEN challenge_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN submission_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN delivery_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN complaint_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN complaint_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN kpi_result_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="exactly_one_owner",
         ),
         CheckConstraint("size > 0", name="size_positive"),

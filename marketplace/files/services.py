@@ -23,7 +23,7 @@ from marketplace.files.models import Attachment
 from marketplace.files.storage import CheckedFile, check_upload, storage
 from marketplace.types import utcnow
 
-OWNER_FIELDS = ("challenge_id", "submission_id", "delivery_id", "complaint_id")
+OWNER_FIELDS = ("challenge_id", "submission_id", "delivery_id", "complaint_id", "kpi_result_id")
 _PENDING_KEY = "files_written_in_this_transaction"
 
 

@@ -43,6 +43,14 @@ labels.register(OrderStatus, {
     OrderStatus.COMPLETED: _l("Completed"), OrderStatus.TERMINATED: _l("Terminated"),
 })
 
+class OrderKind(StrEnum):
+    PILOT = "pilot"  # carries out an award of a challenge
+    FOLLOW_ON = "follow_on"  # bought again from a catalogue entry (issue 17)
+
+
+labels.register(OrderKind, {OrderKind.PILOT: _l("Pilot order"),
+                            OrderKind.FOLLOW_ON: _l("Follow-on order")})
+
 PUBLIC_ORDER_STATUSES = (OrderStatus.ACTIVE, OrderStatus.COMPLETED, OrderStatus.TERMINATED,
                          OrderStatus.SIGNED)
 
@@ -53,7 +61,11 @@ class PilotOrder(db.Model):
     __tablename__ = "pilot_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    award_item_id: Mapped[int] = mapped_column(ForeignKey("award_items.id"), unique=True)
+    kind: Mapped[OrderKind] = mapped_column(
+        enum_column(OrderKind, "order_kind"), default=OrderKind.PILOT,
+        server_default=OrderKind.PILOT.value)
+    # a pilot carries out an award item; a follow-on order has none
+    award_item_id: Mapped[int | None] = mapped_column(ForeignKey("award_items.id"), unique=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     solver_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -84,8 +96,26 @@ class PilotOrder(db.Model):
     termination_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     scale_up_recommended: Mapped[bool | None]
     follow_on_plan: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # a follow-on order (issue 17): the proven pilot it buys again, how much, why
+    follows_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pilot_orders.id"), index=True)
+    quantity: Mapped[int | None]
+    scope: Mapped[str] = mapped_column(Text, default="", server_default="")
+    justification: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the agency approver's second signature, when the value is above its threshold
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # a controlled-testing permission (sandbox) the pilot cites; public with the order
+    sandbox_decision: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    sandbox_issuer: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    sandbox_scope: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sandbox_starts_on: Mapped[date | None] = mapped_column(Date)
+    sandbox_ends_on: Mapped[date | None] = mapped_column(Date)
 
-    award_item: Mapped[AwardItem] = relationship()
+    award_item: Mapped[AwardItem | None] = relationship()
+    follows: Mapped[PilotOrder | None] = relationship(
+        remote_side="PilotOrder.id", foreign_keys=[follows_order_id],
+        backref=db.backref("follow_ons", order_by="PilotOrder.id"))
     challenge: Mapped[Challenge] = relationship()
     agency: Mapped[Organization] = relationship(foreign_keys=[agency_id])
     solver: Mapped[Organization] = relationship(foreign_keys=[solver_id])

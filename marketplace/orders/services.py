@@ -24,6 +24,7 @@ from marketplace.orders.models import (
     Kpi,
     Milestone,
     MilestoneStatus,
+    OrderKind,
     OrderStatus,
     PilotOrder,
 )
@@ -45,10 +46,12 @@ def committed(session, challenge_id: int, *, exclude_order_id: int | None = None
     """Money committed by the orders of one challenge: a live order commits its value; a
     terminated one only what it settled (its accepted and paid milestones)."""
     live = select(func.coalesce(func.sum(PilotOrder.value), 0)).where(
-        PilotOrder.challenge_id == challenge_id, PilotOrder.status != OrderStatus.TERMINATED)
+        PilotOrder.challenge_id == challenge_id, PilotOrder.kind == OrderKind.PILOT,
+        PilotOrder.status != OrderStatus.TERMINATED)
     settled = (select(func.coalesce(func.sum(Milestone.amount), 0))
                .join(PilotOrder, Milestone.order_id == PilotOrder.id)
                .where(PilotOrder.challenge_id == challenge_id,
+                      PilotOrder.kind == OrderKind.PILOT,
                       PilotOrder.status == OrderStatus.TERMINATED,
                       Milestone.status.in_(SETTLED)))
     if exclude_order_id is not None:
@@ -57,14 +60,33 @@ def committed(session, challenge_id: int, *, exclude_order_id: int | None = None
     return int(session.scalar(live)) + int(session.scalar(settled))
 
 
-def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
-                order: PilotOrder | None = None) -> None:
-    """Everything a set of terms must satisfy, whether drafted or amended."""
-    challenge = award_item.award.challenge
+def follow_on_ceiling(order: PilotOrder) -> int:
+    """At most the catalogue offer's reference price times the quantity, in đồng, for a
+    follow-on order (issue 17)."""
+    return order.follows.outcome.entry.reference_price * order.quantity
+
+
+def check_terms(session, terms: OrderTerms, award_item: AwardItem | None, *,
+                order: PilotOrder | None = None, ceiling: int | None = None,
+                agency_id: int | None = None) -> None:
+    """Everything a set of terms must satisfy, whether drafted or amended. A pilot
+    order stays within its award item and its challenge's budget ceiling; a follow-on
+    order (`award_item` None) within `ceiling` (reference price × quantity, đồng; taken
+    from `order` when not given) for `agency_id` (the buying agency; `order`'s when not
+    given). Raises `DomainError` naming the field at fault."""
     if not terms.contract_number.strip():
         raise DomainError(_("Please enter the contract number."), field="contract_number")
     if terms.value <= 0:
         raise DomainError(_("The value must be a positive amount of đồng."), field="value")
+    if award_item is None:
+        ceiling = follow_on_ceiling(order) if ceiling is None else ceiling
+        if terms.value > ceiling:
+            raise DomainError(_("The value may not exceed the reference price times the "
+                                "quantity (%(amount)s đồng).", amount=thousands(ceiling)),
+                              field="value")
+        _check_shape(session, terms, agency_id or order.agency_id, order)
+        return
+    challenge = award_item.award.challenge
     if terms.value > award_item.amount:
         raise DomainError(_("The value may not exceed the awarded amount (%(amount)s đồng).",
                             amount=thousands(award_item.amount)),
@@ -77,6 +99,11 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
         raise DomainError(_("All orders of this challenge together may not exceed its budget "
                             "ceiling; at most %(room)s đồng remain.",
                             room=thousands(room)), field="value")
+    _check_shape(session, terms, challenge.agency_id, order)
+
+
+def _check_shape(session, terms: OrderTerms, agency_id: int, order: PilotOrder | None) -> None:
+    """Dates, KPIs, milestones and the contract number, for every kind of order."""
     if terms.end_date < terms.start_date:
         raise DomainError(_("The end date may not be before the start date."),
                           field="end_date")
@@ -98,7 +125,7 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem, *,
         raise DomainError(_("The milestone amounts add up to %(total)s đồng; they must add up "
                             "to the value exactly.", total=thousands(total)),
                           field="milestones")
-    clash = select(PilotOrder.id).where(PilotOrder.agency_id == challenge.agency_id,
+    clash = select(PilotOrder.id).where(PilotOrder.agency_id == agency_id,
                                         PilotOrder.contract_number == terms.contract_number)
     if order is not None:
         clash = clash.where(PilotOrder.id != order.id)
@@ -162,8 +189,15 @@ def update_draft(session, user, order: PilotOrder, terms: OrderTerms) -> PilotOr
     return order
 
 
+def _standstill(session, order: PilotOrder) -> None:
+    """Issue 19: no pilot order moves during its award's standstill; a follow-on order
+    has no award."""
+    if order.award_item is not None:
+        standstill.ensure_orders_allowed(session, order.award_item.award)
+
+
 def offer(session, user, order: PilotOrder) -> None:
-    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
+    _standstill(session, order)
     transition(session, order, OrderStatus.OFFERED, user, lifecycle=ORDER_LIFECYCLE,
                data={"terms_sha256": terms_sha256(order)})
     documents.order_offered(session, user, order)
@@ -219,7 +253,7 @@ def sign(session, user, order: PilotOrder, *, full_name: str = "", confirmed: bo
     """The solver's owner signs the offered terms (typed name, or `certificate`: a
     verified digital signature with `.signer_name` and `.terms_sha256`)."""
     _may(user, order, OrderStatus.SIGNED)
-    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
+    _standstill(session, order)
     digest = terms_sha256(order)
     name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)
@@ -237,7 +271,7 @@ def countersign(session, user, order: PilotOrder, *, full_name: str = "",
     """The agency's approver countersigns the terms the solver signed; the order is then
     active. `certificate` as for `sign`."""
     _may(user, order, OrderStatus.ACTIVE)
-    standstill.ensure_orders_allowed(session, order.award_item.award)  # issue 19
+    _standstill(session, order)
     digest = terms_sha256(order)
     name, kind = signer(user, digest, full_name=full_name, confirmed=confirmed,
                          shown_sha256=shown_sha256, certificate=certificate)

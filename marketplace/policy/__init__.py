@@ -15,6 +15,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     files,
     notifications,
     orders,
+    outcomes,
     payments,
     submissions,
     transparency,

@@ -31,6 +31,7 @@ from marketplace.orders.models import (
     PilotOrder,
     Rating,
 )
+from marketplace.outcomes.models import KpiResult, PilotOutcome
 from marketplace.payments.models import Payment
 from marketplace.policy.core import can, rule
 from marketplace.policy.submissions import is_agency_member
@@ -50,6 +51,7 @@ SHOWN_BY: dict[type, str] = {
     Challenge: "challenge.view",
     Submission: "submission.know",
     PilotOrder: "order.view",
+    PilotOutcome: "outcome.view",
     Attachment: "attachment.download",
     Notification: "notification.read",
     Subscription: "notification.unsubscribe",
@@ -70,6 +72,7 @@ BELONGS_TO: dict[type, Callable[[Any], Any]] = {
     OrderAmendment: lambda o: o.order,
     Rating: lambda o: o.order,
     Payment: lambda o: o.milestone,
+    KpiResult: lambda o: o.outcome,
 }
 
 

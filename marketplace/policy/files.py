@@ -17,6 +17,11 @@ def download_attachment(user, attachment) -> bool:
                    db.session.get(Submission, attachment.submission_id))
     if attachment.complaint_id is not None:  # the evidence: never public
         return can(user, "complaint.view", db.session.get(Complaint, attachment.complaint_id))
+    if attachment.kpi_result_id is not None:  # the evidence of an outcome: public with it
+        from marketplace.outcomes.models import KpiResult
+
+        result = db.session.get(KpiResult, attachment.kpi_result_id)
+        return result is not None and can(user, "outcome.view", result.outcome)
     if attachment.delivery_id is not None:
         return can(user, "delivery.view",
                    db.session.get(MilestoneDelivery, attachment.delivery_id))

@@ -81,7 +81,11 @@ def edit_order(user, order) -> bool:
 
 @rule("order.offer")
 def offer_order(user, order) -> bool:
-    return is_officer(user, order) and order.agency.is_verified
+    """A follow-on order above the agency's threshold waits for its approver's second
+    signature (`order.approve_follow_on`, issue 17)."""
+    from marketplace.policy.outcomes import needs_approval  # it imports this module
+
+    return is_officer(user, order) and order.agency.is_verified and not needs_approval(order)
 
 
 @rule("order.withdraw_offer")
