@@ -4,16 +4,16 @@ orders (a pilot order of kind "follow_on" pointing to the proven pilot), the pil
 sandbox permission, and a challenge's justification for publishing despite a proven
 solution.
 
-Revision ID: 20261201_0354_outcomes
-Revises: 20261201_0047_oidc_identities
+Revision ID: 20261201_0403_outcomes
+Revises: 20261201_0355_pg_search
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '20261201_0354_outcomes'
-down_revision = '20261201_0047_oidc_identities'
+revision = "20261201_0403_outcomes"
+down_revision = "20261201_0355_pg_search"
 branch_labels = None
 depends_on = None
 
