@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     # in Viet Nam's working days
     STANDSTILL_WORKING_DAYS: int = Field(5, ge=0, le=60)
     COMPLAINT_ANSWER_WORKING_DAYS: int = Field(5, ge=1, le=60)
+    # issue 18: the thresholds of the red flags (marketplace/scorecards/flags.py), in
+    # calendar days, counts and percent; the worker recomputes the flags with them
+    FLAG_MIN_SUBMISSION_DAYS: int = Field(14, ge=1, le=365)
+    FLAG_CEILING_MARGIN_PERCENT: float = Field(2.0, ge=0, le=50)
+    FLAG_MAX_AMENDMENTS: int = Field(3, ge=0, le=100)
+    FLAG_LATE_AMENDMENT_DAYS: int = Field(3, ge=0, le=60)
+    FLAG_UNPAID_DAYS: int = Field(30, ge=1, le=365)
+    FLAG_UNDECIDED_DAYS: int = Field(30, ge=1, le=365)
+    FLAG_STALLED_DAYS: int = Field(90, ge=1, le=3650)
+    FLAG_REPEAT_WINS: int = Field(3, ge=2, le=100)
+    FLAG_REPEAT_WINDOW_DAYS: int = Field(730, ge=1, le=3650)
     # sign-in with a national identity provider (OpenID Connect, marketplace/accounts/oidc.py);
     # off while the issuer is unset; the app refuses to start when it is half configured
     OIDC_ISSUER: str = ""
@@ -204,6 +215,15 @@ class Config:
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
     STANDSTILL_WORKING_DAYS = SETTINGS.STANDSTILL_WORKING_DAYS
     COMPLAINT_ANSWER_WORKING_DAYS = SETTINGS.COMPLAINT_ANSWER_WORKING_DAYS
+    FLAG_MIN_SUBMISSION_DAYS = SETTINGS.FLAG_MIN_SUBMISSION_DAYS
+    FLAG_CEILING_MARGIN_PERCENT = SETTINGS.FLAG_CEILING_MARGIN_PERCENT
+    FLAG_MAX_AMENDMENTS = SETTINGS.FLAG_MAX_AMENDMENTS
+    FLAG_LATE_AMENDMENT_DAYS = SETTINGS.FLAG_LATE_AMENDMENT_DAYS
+    FLAG_UNPAID_DAYS = SETTINGS.FLAG_UNPAID_DAYS
+    FLAG_UNDECIDED_DAYS = SETTINGS.FLAG_UNDECIDED_DAYS
+    FLAG_STALLED_DAYS = SETTINGS.FLAG_STALLED_DAYS
+    FLAG_REPEAT_WINS = SETTINGS.FLAG_REPEAT_WINS
+    FLAG_REPEAT_WINDOW_DAYS = SETTINGS.FLAG_REPEAT_WINDOW_DAYS
     OIDC_ISSUER = SETTINGS.OIDC_ISSUER
     OIDC_CLIENT_ID = SETTINGS.OIDC_CLIENT_ID
     OIDC_CLIENT_SECRET = SETTINGS.OIDC_CLIENT_SECRET

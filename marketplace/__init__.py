@@ -124,13 +124,15 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.orders.routes import bp as orders_bp
     from marketplace.payments.routes import bp as payments_bp
     from marketplace.public.routes import bp as public_bp
+    from marketplace.scorecards.routes import bp as scorecards_bp
     from marketplace.search.routes import bp as search_bp
     from marketplace.submissions.routes import bp as submissions_bp
 
     for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp, challenges_bp,
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
-                      activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp):
+                      activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
+                      scorecards_bp):
         app.register_blueprint(blueprint)
 
 
@@ -142,9 +144,10 @@ def _register_cli(app: Flask) -> None:
     from marketplace.demo import demo_command
     from marketplace.files.cli import cli as files_cli
     from marketplace.notifications.cli import cli as mail_cli
+    from marketplace.scorecards.cli import cli as flags_cli
     from marketplace.search.cli import cli as search_cli
     from marketplace.worker import worker_command
 
     for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli,
-                    db_backup_command, worker_command, files_cli):
+                    db_backup_command, worker_command, files_cli, flags_cli):
         app.cli.add_command(command)

@@ -10,7 +10,8 @@
   everything a job does is read from the database (the outbox, the pending search rows).
 - Jobs: `send_mail` (the due outbox mail), `apply_search` (pending search updates),
   `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
-  `sweep_files` (stored files no row references, `files.services.sweep`); the first two
+  `sweep_files` (stored files no row references, `files.services.sweep`) and
+  `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`); the first two
   also run every minute, the sweep every hour, so retries with backoff and a queue lost
   with its host are covered.
 
@@ -93,6 +94,17 @@ def refresh_figures(name: str, parts) -> None:
     cache.run_refresh(name, parts)
 
 
+def recompute_flags() -> int:
+    """Recompute the red flags (`scorecards.flags.recompute`) with the app's `FLAG_*`
+    thresholds; the number stored."""
+    from marketplace.extensions import db
+    from marketplace.scorecards import flags
+
+    count = flags.recompute(db.session, flags.Thresholds.from_config(current_app.config))
+    db.session.commit()
+    return count
+
+
 def sweep_files() -> int:
     """Remove stored files that no row references, past the grace period."""
     from marketplace.extensions import db
@@ -102,8 +114,10 @@ def sweep_files() -> int:
 
 
 JOBS = {"send_mail": send_mail, "apply_search": apply_search,
-        "refresh_figures": refresh_figures, "sweep_files": sweep_files}
+        "refresh_figures": refresh_figures, "sweep_files": sweep_files,
+        "recompute_flags": recompute_flags}
 PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*"),
+            "recompute_flags": crontab(minute="*/15"),
             "sweep_files": crontab(minute="17")}
 
 

@@ -33,6 +33,7 @@ from marketplace.orders.models import (
 )
 from marketplace.outcomes.models import CatalogueEntry, KpiResult, PilotOutcome
 from marketplace.payments.models import Payment, StripeEvent
+from marketplace.scorecards.models import RedFlag
 from marketplace.search.models import SearchPending  # noqa: F401
 from marketplace.submissions.models import ConsortiumPartner, Submission
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
@@ -43,6 +44,7 @@ __all__ = [
     "Complaint", "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature",
     "Evaluation", "ExternalIdentity", "IssuedDocument", "Invitation", "Kpi",
     "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",
-    "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating", "Score",
+    "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating",
+    "RedFlag", "Score",
     "StripeEvent", "Submission", "TaxonomyVersion", "TechnologyGroup", "User",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
@@ -140,11 +141,28 @@ PAYMENT_HEADER = ["id", "order_id", "contract_number", "milestone_id", "mileston
                   "succeeded_at", "treasury", "budget_unit_code", "payment_order_number",
                   "payment_order_date"]  # a State Treasury payment's order; no bank details
 
+def _red_flags(session, after: int, limit: int) -> list[tuple]:
+    from marketplace.scorecards.models import RedFlag
+
+    agency = aliased(Organization)
+    rows = session.execute(
+        select(RedFlag.id, RedFlag.kind, RedFlag.agency_id, agency.name_vi, RedFlag.solver_id,
+               RedFlag.challenge_id, RedFlag.order_id, RedFlag.milestone_id, RedFlag.detail,
+               RedFlag.raised_at, RedFlag.computed_at)
+        .join(agency, agency.id == RedFlag.agency_id)
+        .where(RedFlag.id > after).order_by(RedFlag.id).limit(limit)).all()
+    return [(*row[:8], json.dumps(row[8], sort_keys=True), *row[9:]) for row in rows]
+
+
+RED_FLAG_HEADER = ["id", "kind", "agency_id", "agency", "solver_id", "challenge_id",
+                   "order_id", "milestone_id", "detail", "raised_at", "computed_at"]
+
 DATASETS: dict[str, tuple[list[str], Callable]] = {
     "challenges": (CHALLENGE_HEADER, _challenges),
     "awards": (AWARD_HEADER, _awards),
     "orders": (ORDER_HEADER, _orders),
     "payments": (PAYMENT_HEADER, _payments),
+    "red_flags": (RED_FLAG_HEADER, _red_flags),  # issue 18: computed by the worker
 }
 
 

@@ -77,7 +77,7 @@ def ocds_package():
 
 
 
-@bp.route("/<any(challenges, awards, orders, payments):name>.csv")
+@bp.route("/<any(challenges, awards, orders, payments, red_flags):name>.csv")
 def csv(name: str):
     authorize("opendata.download")
     app = current_app._get_current_object()

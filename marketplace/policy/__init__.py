@@ -17,6 +17,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     orders,
     outcomes,
     payments,
+    scorecards,
     submissions,
     transparency,
 )

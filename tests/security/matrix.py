@@ -58,6 +58,8 @@ OBJECTS = {
     "invitation_token": lambda w: {"token": w.invitation_token},
     "solver_org": lambda w: {"org_id": w.solver.id, "membership_id": w.member_membership.id},
     "pending_org": lambda w: {"org_id": w.pending_org.id},
+    "agency_org": lambda w: {"org_id": w.agency.id},
+    "xlsx": lambda w: {"fmt": "xlsx"},
     "user": lambda w: {"user_id": w.other_solver_user.id, "action": "deactivate"},
     "taxonomy": lambda w: {"version_id": w.version.id, "group_id": w.group.id},
     "draft": lambda w: {"challenge_id": w.draft.id, "attachment_id": w.draft_attachment.id},

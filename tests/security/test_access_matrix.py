@@ -74,6 +74,16 @@ TABLE = [
     Case("opendata.index", "none", None, PUBLIC),
     Case("opendata.csv", "csv", None, PUBLIC),
     Case("opendata.ocds", "none", None, PUBLIC),
+    # issue 18: scorecards of verified organizations, the ranking, the methodology
+    Case("scorecards.agency", "agency_org", None, PUBLIC),
+    Case("scorecards.agency", "solver_org", None, row(N, N, N, N, N, N, N)),
+    Case("scorecards.agency", "pending_org", None, row(N, N, N, N, N, N, N)),
+    Case("scorecards.solver", "solver_org", None, PUBLIC),
+    Case("scorecards.solver", "agency_org", None, row(N, N, N, N, N, N, N)),
+    Case("scorecards.solver", "pending_org", None, row(N, N, N, N, N, N, N)),
+    Case("scorecards.ranking", "none", None, PUBLIC, query={"by": "province"}),
+    Case("scorecards.ranking_download", "xlsx", None, PUBLIC),
+    Case("scorecards.methodology", "none", None, PUBLIC),
     Case("api.challenges", "none", None, PUBLIC),
     Case("api.challenge", "open", None, PUBLIC),
     # the opening record: nothing before the close (not even that it will exist), then public
