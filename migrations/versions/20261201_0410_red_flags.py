@@ -1,15 +1,15 @@
 """Issue 18, red flags: the indicators the worker recomputes (marketplace/scorecards).
 
-Revision ID: 20261201_0354_red_flags
-Revises: 20261201_0047_oidc_identities
+Revision ID: 20261201_0410_red_flags
+Revises: 20261201_0403_outcomes
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_0354_red_flags"
-down_revision = "20261201_0047_oidc_identities"
+revision = "20261201_0410_red_flags"
+down_revision = "20261201_0403_outcomes"
 branch_labels = None
 depends_on = None
 
