@@ -135,3 +135,46 @@ def test_the_ranking_sorts_agencies_and_provinces(session, agency_world):
 def test_the_year_filter_narrows_the_figures(session, agency_world):
     future = services.scorecard(session, queries.AGENCY, agency_world.id, Filters(year=2100))
     assert future["challenges_total"] == 0
+
+
+def _outcome(session, order, result, *, published=True):
+    from marketplace.outcomes.models import OutcomeStatus, PilotOutcome
+
+    session.add(PilotOutcome(order=order, result=result, lessons="Bài học.",
+                             status=OutcomeStatus.PUBLISHED if published
+                             else OutcomeStatus.DRAFT,
+                             published_at=utcnow() if published else None,
+                             recorded_by_id=order.created_by_id))
+    session.flush()
+
+
+def test_pilots_proven_and_scaled(session):
+    from marketplace.orders.models import OrderKind, PilotOrder
+    from marketplace.outcomes.models import OutcomeResult
+
+    agency, buyer = factories.make_agency(session), factories.make_agency(session)
+    pilots = [_awarded(session, agency, published=_at(300), to_award=30, to_order=5,
+                       value=1_000_000_000, status=OrderStatus.COMPLETED)[1]
+              for _ in range(3)]
+    _outcome(session, pilots[0], OutcomeResult.PROVEN)
+    _outcome(session, pilots[1], OutcomeResult.NOT_PROVEN)  # research risk: not proven
+    _outcome(session, pilots[2], OutcomeResult.PROVEN, published=False)  # a draft
+    # the proven pilot bought again by another agency: a follow-on order, signed
+    first = pilots[0]
+    session.add(PilotOrder(
+        kind=OrderKind.FOLLOW_ON, follows_order_id=first.id, challenge_id=first.challenge_id,
+        agency_id=buyer.id, solver_id=first.solver_id, created_by_id=first.created_by_id,
+        contract_number="HĐ-FO-1", value=300_000_000, start_date=first.start_date,
+        quantity=1, justification=f"Căn cứ {first.contract_number}.",
+        end_date=first.end_date, status=OrderStatus.ACTIVE, signed_at=_at(10),
+        signed_terms_sha256=tf.SHA, active_at=_at(9), countersigned_terms_sha256=tf.SHA))
+    session.flush()
+    card = services.scorecard(session, queries.AGENCY, agency.id)
+    assert (card["completed"], card["proven"], card["scaled"]) == (3, 1, 1)
+    assert card["committed"] == 3_000_000_000  # the follow-on is the buyer's money
+    theirs = services.scorecard(session, queries.AGENCY, buyer.id)
+    assert theirs["committed"] == 300_000_000
+    assert (theirs["completed"], theirs["proven"], theirs["scaled"]) == (0, 0, 0)
+    solver = services.scorecard(session, queries.SOLVER, first.solver_id)
+    assert (solver["proven"], solver["scaled"], solver["committed"]) == \
+        (1, 1, 1_300_000_000)

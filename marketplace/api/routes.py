@@ -32,6 +32,7 @@ from marketplace.opendata.visibility import (
 from marketplace.orders.models import Kpi, Milestone, PilotOrder
 from marketplace.params import query_int
 from marketplace.payments.models import Payment
+from marketplace.scorecards import services as scorecards
 from marketplace.submissions import opening
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
@@ -130,7 +131,8 @@ def challenge(challenge_id: int):
         PilotOrder.challenge_id == challenge_id, public_order()).order_by(PilotOrder.id)).all()
     return jsonify(serializers.challenge_detail(
         *row, criteria=criteria, clarifications=clarifications, bids=bids,
-        award_ids=list(award_ids), order_ids=list(order_ids)))
+        award_ids=list(award_ids), order_ids=list(order_ids),
+        flags=[f for f, _ in scorecards.flags_of(db.session, challenge_id=challenge_id)]))
 
 
 @bp.route("/challenges/<int:challenge_id>/opening-record")
@@ -225,5 +227,6 @@ def order(order_id: int):
     payments = db.session.scalars(select(Payment).where(Payment.order_id == order_id,
                                                         public_payment())
                                   .order_by(Payment.succeeded_at, Payment.id)).all()
+    flags = [f for f, _ in scorecards.flags_of(db.session, order_id=order_id)]
     return jsonify(serializers.order_detail(*row, kpis=kpis, milestones=milestones,
-                                            payments=payments))
+                                            payments=payments, flags=flags))

@@ -45,8 +45,16 @@ def challenge(ch, agency, tech_group) -> dict:
     }
 
 
+def red_flags(flags) -> list[dict]:
+    """Issue 18: the red flags stored on a record (kind, the figures that made it fire,
+    since when; definitions at /methodology)."""
+    return [{"kind": f.kind.value, "detail": f.detail, "raised_at": iso(f.raised_at),
+             "milestone_id": f.milestone_id, "solver_id": f.solver_id,
+             "computed_at": iso(f.computed_at)} for f in flags]
+
+
 def challenge_detail(ch, agency, tech_group, *, criteria, clarifications, bids, award_ids,
-                     order_ids) -> dict:
+                     order_ids, flags=()) -> dict:
     data = challenge(ch, agency, tech_group)
     data.update({
         "problem": ch.problem,
@@ -64,6 +72,7 @@ def challenge_detail(ch, agency, tech_group, *, criteria, clarifications, bids, 
         "bids": bids if ch.closed_at is not None else None,
         "awards": award_ids,
         "orders": order_ids,
+        "red_flags": red_flags(flags),
     })
     return data
 
@@ -117,7 +126,8 @@ def _treasury_order(p) -> dict | None:
             "date": p.payment_order_date.isoformat() if p.payment_order_date else None}
 
 
-def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments) -> dict:
+def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments,
+                 flags=()) -> dict:
     data = order(o, ch, agency, solver, paid)
     data.update({
         "kpis": [{"name": k.name, "target": k.target} for k in kpis],
@@ -131,6 +141,7 @@ def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments) -> 
                       "paid_on": p.paid_on.isoformat() if p.paid_on else None,
                       "succeeded_at": iso(p.succeeded_at),
                       "treasury_payment_order": _treasury_order(p)} for p in payments],
+        "red_flags": red_flags(flags),
     })
     return data
 

@@ -171,10 +171,11 @@ def agencies_with_public_challenges(session) -> list[AgencyOption]:
 
 def load_for_page(session, challenge_id: int) -> Challenge | None:
     """A challenge with everything its page shows, in a fixed number of queries."""
-    return session.scalar(select(Challenge).where(Challenge.id == challenge_id).options(
+    return session.execute(select(Challenge).where(Challenge.id == challenge_id).options(
         joinedload(Challenge.agency), joinedload(Challenge.technology_group),
+        joinedload(Challenge.red_flags),  # issue 18: in the same query
         selectinload(Challenge.criteria), selectinload(Challenge.amendments),
-        selectinload(Challenge.clarifications)))
+        selectinload(Challenge.clarifications))).unique().scalar_one_or_none()
 
 
 def agency_challenges(session, user: User) -> tuple[list[Challenge], dict[int, int]]:

@@ -34,6 +34,7 @@ from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.params import query_int
+from marketplace.scorecards import services as scorecards
 from marketplace.submissions import opening
 from marketplace.submissions.opening import opening_record
 from marketplace.taxonomy.models import TechnologyGroup
@@ -103,6 +104,7 @@ def _render_show(challenge: Challenge, question_form: QuestionForm, status: int 
         opening=opening_record(db.session, challenge),
         own_digests=opening.own_digests(db.session, current_user, challenge),
         protections=complaints.protections(db.session, challenge),
+        flags=scorecards.pairs(challenge.red_flags),
         confirm=ConfirmForm()), status
 
 

@@ -243,6 +243,15 @@ def headline(session, filters: Filters) -> dict:
                 .join(Challenge, Challenge.id == Complaint.challenge_id)
                 .where(*conditions, *where).scalar_subquery())
 
+    def red_flags(kind):  # issue 18: the flags the worker stored, on these challenges
+        from marketplace.scorecards.models import RedFlag
+
+        return (select(func.count()).select_from(RedFlag)
+                .join(Challenge, Challenge.id == RedFlag.challenge_id)
+                .where(*conditions, RedFlag.kind == kind).scalar_subquery())
+
+    from marketplace.scorecards.models import FlagKind
+
     years = select(func.min(Challenge.published_at)).where(public_challenge()).scalar_subquery()
     last = select(func.max(Challenge.published_at)).where(public_challenge()).scalar_subquery()
     row = session.execute(select(
@@ -259,6 +268,7 @@ def headline(session, filters: Filters) -> dict:
         complaints().label("complaints"),
         complaints(Complaint.status.in_(OPEN_COMPLAINT)).label("complaints_open"),
         complaints(Complaint.status == ComplaintStatus.UPHELD).label("complaints_upheld"),
+        *[red_flags(kind).label(f"flag_{kind.value}") for kind in FlagKind],
     )).one()
     return row._asdict()
 

@@ -22,6 +22,7 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.dashboard import charts, queries
 from marketplace.i18n import number, vnd
 from marketplace.labels import label
+from marketplace.scorecards.models import FlagKind
 from marketplace.types import utcnow
 
 QUERIES = 5  # statements `figures` runs, whatever the data: tests hold it to this
@@ -214,6 +215,7 @@ def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
         "complaints": {"total": head.get("complaints") or 0,
                        "open": head.get("complaints_open") or 0,
                        "upheld": head.get("complaints_upheld") or 0},
+        "red_flags": [(kind, head.get(f"flag_{kind.value}") or 0) for kind in FlagKind],
         "top_agencies": top,
         "top_chart": charts.horizontal_bars(
             [(row["name"], row["pilots"], number(row["pilots"])) for row in top]),

@@ -29,12 +29,13 @@ OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
 
 def load_order(session, order_id: int) -> PilotOrder | None:
     """One order with everything its public page shows: five queries, whatever its size."""
-    return session.scalar(
+    return session.execute(
         select(PilotOrder).where(PilotOrder.id == order_id).options(
             joinedload(PilotOrder.agency), joinedload(PilotOrder.solver),
             joinedload(PilotOrder.challenge), selectinload(PilotOrder.kpis),
+            joinedload(PilotOrder.red_flags),  # issue 18: in the same query
             selectinload(PilotOrder.milestones), selectinload(PilotOrder.ratings),
-            selectinload(PilotOrder.amendments)))
+            selectinload(PilotOrder.amendments))).unique().scalar_one_or_none()
 
 
 def orders_by_award_item(session, item_ids) -> dict[int, PilotOrder]:

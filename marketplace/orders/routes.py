@@ -23,6 +23,7 @@ from marketplace.orders.models import OrderAmendment, OrderStatus
 from marketplace.orders.queries import party_view, summarize
 from marketplace.orders.terms import terms_of, terms_sha256
 from marketplace.payments.gateway import get_gateway
+from marketplace.scorecards import services as scorecards
 from marketplace.web import attach_error, authorize, get_or_404
 
 __all__ = ["bp"]
@@ -37,7 +38,8 @@ def show(order_id: int):
     return render_template("orders/show.html", order=order, summary=summarize(order),
                            party=party, offline=get_gateway().confirms_at_once,
                            confirm=ConfirmForm(),
-                           signatures=signing.signatures_of(db.session, order))
+                           signatures=signing.signatures_of(db.session, order),
+                           flags=scorecards.pairs(order.red_flags))
 
 
 @bp.route("/new/<int:award_item_id>", methods=["GET", "POST"])

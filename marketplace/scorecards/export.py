@@ -14,7 +14,7 @@ from marketplace.textsafety import neutral_cell
 COLUMNS = ("rank", "key", "name", "province", "challenges_total", "awarded",
            "days_to_award", "days_to_order", "paid_milestones", "paid_within_30",
            "paid_within_5", "days_to_pay", "overdue", "committed", "paid", "completed",
-           "rating_average", "ratings", "flags_total")
+           "proven", "scaled", "rating_average", "ratings", "flags_total")
 
 
 def _cell(value):

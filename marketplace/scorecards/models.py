@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from marketplace import labels
 from marketplace.extensions import db
@@ -68,6 +68,13 @@ class RedFlag(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # `challenge.red_flags`, `order.red_flags`: loaded with the record's page
+    # (`joinedload`, no query of their own), never lazily in a list
+    challenge = relationship("Challenge", backref=backref(
+        "red_flags", lazy="raise_on_sql", order_by="RedFlag.id", passive_deletes=True))
+    order = relationship("PilotOrder", backref=backref(
+        "red_flags", lazy="raise_on_sql", order_by="RedFlag.id", passive_deletes=True))
 
     __table_args__ = (Index("ix_red_flags_kind", "kind"),)
 

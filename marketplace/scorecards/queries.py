@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Float, String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
 from marketplace.challenges.models import Challenge, ChallengeStatus
@@ -26,13 +27,16 @@ from marketplace.opendata.visibility import (
     public_payment,
 )
 from marketplace.orders.models import (
+    PUBLIC_ORDER_STATUSES,
     Milestone,
     MilestoneStatus,
+    OrderKind,
     OrderStatus,
     PilotOrder,
     Rating,
     RatingSide,
 )
+from marketplace.outcomes.models import OutcomeResult, OutcomeStatus, PilotOutcome
 from marketplace.payments.models import Payment
 from marketplace.scorecards.models import RedFlag
 from marketplace.submissions.models import Submission
@@ -44,19 +48,30 @@ FAST_DAYS = 5
 SOLVER_CRITERIA = ("fairness", "clarity", "payment_speed")
 
 
-def _agency_province():
-    return (select(Organization.province).where(Organization.id == Challenge.agency_id)
+def _agency_province(agency_column=Challenge.agency_id):
+    return (select(Organization.province).where(Organization.id == agency_column)
             .scalar_subquery())
 
 
 def _key(kind: str, solver_column):
-    """The grouping column: the challenge's agency, that agency's province, or the solver
-    (`solver_column`: the order's solver, or the bid's lead organization)."""
+    """The grouping column of the challenges' figures: the challenge's agency, that
+    agency's province, or the solver (`solver_column`, the bid's lead organization)."""
     if kind == AGENCY:
         return Challenge.agency_id
     if kind == PROVINCE:
         return _agency_province()
     return solver_column
+
+
+def _order_key(kind: str):
+    """The grouping column of the orders' figures: the order's own agency (a follow-on
+    order may be another agency's, on the pilot's challenge), its province, or its
+    solver."""
+    if kind == AGENCY:
+        return PilotOrder.agency_id
+    if kind == PROVINCE:
+        return _agency_province(PilotOrder.agency_id)
+    return PilotOrder.solver_id
 
 
 def _row(key, figure: str, part, value):
@@ -81,7 +96,7 @@ def statement(kind: str, filters: Filters, now: datetime, only=None):
     """The one SELECT of every figure of `kind` (AGENCY, PROVINCE or SOLVER) under
     `filters`, for the key `only` or every key. Rows: (key, figure, part, value)."""
     conditions = filters.conditions()
-    order_key = _key(kind, PilotOrder.solver_id)
+    order_key = _order_key(kind)
 
     def where(key, *more):
         clauses = [*conditions, *more]
@@ -112,7 +127,8 @@ def statement(kind: str, filters: Filters, now: datetime, only=None):
                        days_between(PilotOrder.active_at, Challenge.awarded_at).label("d"))
                 .select_from(PilotOrder)
                 .join(Challenge, Challenge.id == PilotOrder.challenge_id)
-                .where(*where(order_key, public_order(), PilotOrder.active_at.is_not(None),
+                .where(*where(order_key, public_order(), PilotOrder.kind == OrderKind.PILOT,
+                              PilotOrder.active_at.is_not(None),
                               Challenge.awarded_at.is_not(None)))
                 .subquery())
     parts.append(_median(to_order, "days_to_order"))
@@ -150,7 +166,7 @@ def statement(kind: str, filters: Filters, now: datetime, only=None):
     # orders by status, money committed and paid
     parts.append(select(*_row(order_key, "orders", PilotOrder.status, func.count()))
                  .join(Challenge, Challenge.id == PilotOrder.challenge_id)
-                 .where(*where(order_key, public_order()))
+                 .where(*where(order_key, public_order(), PilotOrder.kind == OrderKind.PILOT))
                  .group_by(order_key, PilotOrder.status))
     parts.append(select(*_row(order_key, "committed", literal(""), func.sum(PilotOrder.value)))
                  .join(Challenge, Challenge.id == PilotOrder.challenge_id)
@@ -162,6 +178,28 @@ def statement(kind: str, filters: Filters, now: datetime, only=None):
                  .join(PilotOrder, PilotOrder.id == Payment.order_id)
                  .join(Challenge, Challenge.id == PilotOrder.challenge_id)
                  .where(*where(order_key, public_order(), public_payment()))
+                 .group_by(order_key))
+    # pilots proven (a published outcome, issue 17) and scaled (bought again: a public
+    # follow-on order of the pilot)
+    parts.append(select(*_row(order_key, "proven", literal(""), func.count()))
+                 .select_from(PilotOrder)
+                 .join(PilotOutcome, PilotOutcome.order_id == PilotOrder.id)
+                 .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                 .where(*where(order_key, public_order(), PilotOrder.kind == OrderKind.PILOT,
+                               PilotOutcome.status == OutcomeStatus.PUBLISHED,
+                               PilotOutcome.result == OutcomeResult.PROVEN))
+                 .group_by(order_key))
+    follow_on = aliased(PilotOrder)
+    bought_again = (select(follow_on.id)
+                    .where(follow_on.follows_order_id == PilotOrder.id,
+                           follow_on.status.in_(PUBLIC_ORDER_STATUSES),
+                           follow_on.signed_at.is_not(None))
+                    .exists())
+    parts.append(select(*_row(order_key, "scaled", literal(""), func.count()))
+                 .select_from(PilotOrder)
+                 .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                 .where(*where(order_key, public_order(), PilotOrder.kind == OrderKind.PILOT,
+                               bought_again))
                  .group_by(order_key))
     # satisfaction, from completed orders only: solvers rate agencies, agencies rate pilots
     side = RatingSide.AGENCY if kind == SOLVER else RatingSide.SOLVER

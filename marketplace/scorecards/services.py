@@ -41,7 +41,8 @@ def _share(part, whole) -> float | None:
 
 def empty() -> dict:
     return {"challenges": {}, "bids": {}, "orders": {}, "flags": {}, "rating": {},
-            "ratings": 0, "paid_milestones": 0, "paid_within": {}, "overdue": 0,
+            "ratings": 0, "paid_milestones": 0, "proven": 0, "scaled": 0, "paid_within": {},
+            "overdue": 0,
             "committed": 0, "paid": 0, "days_to_award": None, "days_to_order": None,
             "days_to_pay": None}
 
@@ -64,7 +65,8 @@ def fold(rows) -> dict:
             card["rating"][part] = _round(value, "0.01")
         elif figure == "paid_within":
             card["paid_within"][int(part)] = int(value or 0)
-        elif figure in ("committed", "paid", "overdue", "ratings", "paid_milestones"):
+        elif figure in ("committed", "paid", "overdue", "ratings", "paid_milestones",
+                        "proven", "scaled"):
             card[figure] = int(value or 0)
         else:
             card[figure] = _round(value)
@@ -107,15 +109,24 @@ def cached_scorecard(session, kind: str, key, filters: Filters | None = None) ->
                          lambda: scorecard(session, kind, key, filters), clock=True)
 
 
+def pairs(flags) -> list[tuple[RedFlag, None]]:
+    """A record's flags (`challenge.red_flags`, loaded with its page), newest first, as
+    the (flag, title) pairs `templates/scorecards/_flags.html` takes."""
+    return [(flag, None) for flag in sorted(
+        flags, key=lambda f: (f.raised_at is not None, f.raised_at, f.id), reverse=True)]
+
+
 def flags_of(session, *, agency_id=None, solver_id=None, challenge_id=None,
-             order_id=None) -> list[RedFlag]:
-    """The stored red flags on one record, newest first (one query)."""
+             order_id=None) -> list[tuple[RedFlag, None]]:
+    """The stored red flags on one record, newest first, as (flag, None) pairs: the shape
+    `templates/scorecards/_flags.html` takes (one query)."""
     query = select(RedFlag)
     for column, value in ((RedFlag.agency_id, agency_id), (RedFlag.solver_id, solver_id),
                           (RedFlag.challenge_id, challenge_id), (RedFlag.order_id, order_id)):
         if value is not None:
             query = query.where(column == value)
-    return list(session.scalars(query.order_by(RedFlag.raised_at.desc(), RedFlag.id.desc())))
+    return [(flag, None) for flag in
+            session.scalars(query.order_by(RedFlag.raised_at.desc(), RedFlag.id.desc()))]
 
 
 def ranking(session, kind: str, filters: Filters, sort: str = DEFAULT_SORT,
