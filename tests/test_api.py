@@ -72,11 +72,8 @@ def test_filters(client, world):
     def ids(query):
         return {c["id"] for c in client.get(f"/api/v1/challenges?{query}").get_json()["data"]}
 
-    assert ids("q=giao th") >= {c.id for c in world["challenges"]}
-    assert ids("q=Y t") == {world["awarded"].id}
     assert ids(f"agency={world['agency'].id}") == {c.id for c in world["challenges"]}
     assert ids("status=awarded") == {world["awarded"].id, world["offered"].challenge_id}
-    assert ids("q=100%25_") == set()  # LIKE wildcards are escaped
 
 
 def test_challenge_detail_and_sealed_bids(client, world):

@@ -7,7 +7,7 @@ query keeps to the public rules of `marketplace/opendata/visibility.py`."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Organization
@@ -33,6 +33,7 @@ from marketplace.orders.models import Kpi, Milestone, PilotOrder
 from marketplace.params import query_int
 from marketplace.payments.models import Payment
 from marketplace.scorecards import services as scorecards
+from marketplace.search import services as search_services
 from marketplace.submissions import opening
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
@@ -82,9 +83,8 @@ def _listing(data: list, meta: dict, links: dict):
 def challenges():
     conditions = [public_challenge()]
     q = request.args.get("q", "").strip()
-    if q:
-        conditions.append(or_(Challenge.title.icontains(q, autoescape=True),
-                              Challenge.problem.icontains(q, autoescape=True)))
+    if q:  # what /search finds
+        conditions.append(search_services.matching(Challenge.id, q))
     status = request.args.get("status", "")
     if status:
         if status not in {s.value for s in PUBLIC_STATUSES}:

@@ -8,7 +8,7 @@ from datetime import date
 from math import ceil
 from typing import NamedTuple
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import cache
@@ -19,6 +19,7 @@ from marketplace.challenges.models import (
     ChallengeStatus,
     Clarification,
 )
+from marketplace.search.services import matching
 from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 from marketplace.types import utcnow
 
@@ -65,9 +66,8 @@ class Page:
 
 def _filtered(filters: Filters, now):
     query = select(Challenge).where(Challenge.is_public)
-    if filters.q:
-        query = query.where(or_(Challenge.title.icontains(filters.q, autoescape=True),
-                                Challenge.problem.icontains(filters.q, autoescape=True)))
+    if filters.q:  # what /search finds (the search engine's notion of "matches")
+        query = query.where(matching(Challenge.id, filters.q))
     if filters.group:
         query = query.where(Challenge.technology_group_id.in_(
             select(TechnologyGroup.id).where(TechnologyGroup.code == filters.group)))

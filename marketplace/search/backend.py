@@ -101,6 +101,12 @@ class SearchBackend(ABC):
     @abstractmethod
     def document_ids(self) -> set[str]: ...
 
+    @abstractmethod
+    def matching_ids(self, text: str, doc_type: str):
+        """The `object_id`s of the documents of `doc_type` ("challenge", "solution") that
+        `text` matches, as `search` reads it: something `column.in_()` takes (a list, or
+        a subquery of the engine's table). Raises `QueryError` when `text` has no word."""
+
     def check(self) -> None:
         """Raise when the index cannot be read (`/readyz`); cheap. By default, a search."""
         self.search(SearchRequest(text=""))
@@ -298,6 +304,16 @@ class WhooshBackend(SearchBackend):
     def document_ids(self) -> set[str]:
         with self._open().searcher() as searcher:
             return {fields["doc_id"] for fields in searcher.all_stored_fields()}
+
+    def matching_ids(self, text: str, doc_type: str) -> list[int]:
+        ix = self._open()
+        query = self._parse(ix, text)
+        with self._lock:
+            searcher = self._current_searcher()
+            types = self._facet_values(searcher)["type"]
+            return sorted({searcher.stored_fields(docnum)["object_id"]
+                           for docnum in searcher.docs_for_query(query)
+                           if types[docnum] == doc_type})
 
     # -- querying ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import (
     Column,
+    Integer,
     MetaData,
     String,
     Table,
@@ -109,6 +110,10 @@ def _upsert():
 _UPSERT = _upsert()
 
 
+def _tsquery(query_text: str):
+    return func.websearch_to_tsquery(CONFIG, bindparam("q", query_text, type_=Text))
+
+
 def _params(doc: dict) -> dict:
     """A document as the upsert's parameters: texts NFC and without the headline marks;
     the rest of its fields as JSON."""
@@ -182,6 +187,15 @@ class PostgresBackend(SearchBackend):
     def check(self) -> None:
         self.session_for().execute(select(DOCUMENTS.c.doc_id).limit(1))
 
+    def matching_ids(self, text: str, doc_type: str):
+        """A subquery (no round trip): `object_id` of the matching rows of `doc_type`."""
+        query_text = nfc(text).strip()[:MAX_QUERY_LENGTH]
+        if not query_text:
+            raise QueryError("empty")
+        d = DOCUMENTS.c
+        return select(cast(d.fields["object_id"].astext, Integer)).where(
+            d.type == doc_type, d.tsv.op("@@")(_tsquery(query_text)))
+
     @staticmethod
     def _where(columns, filters: dict[str, str], skip: str | None = None) -> list:
         return [columns[FACET_FIELDS[name]] == value for name, value in filters.items()
@@ -198,7 +212,7 @@ class PostgresBackend(SearchBackend):
                    if name in FACET_FIELDS and value}
         per_page = max(request.per_page, 1)
         session = self.session_for()
-        tsquery = func.websearch_to_tsquery(CONFIG, bindparam("q", query_text, type_=Text))
+        tsquery = _tsquery(query_text)
         d = DOCUMENTS.c
         matches = (select(d.type, d.status, d.group_id, d.agency_id)
                    .where(d.tsv.op("@@")(tsquery)).cte("matches"))

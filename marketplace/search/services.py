@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.labels import label
 from marketplace.search import documents
+from marketplace.search.analysis import nfc, vietnamese_analyzer
 from marketplace.search.backend import (
     IndexBusy,
     QueryError,
@@ -220,6 +221,40 @@ def pending_count(session) -> int:
 def search(request: SearchRequest) -> SearchPage:
     """Raises `QueryError` when the query has nothing to search for."""
     return backend().search(request)
+
+
+def matching_ids(text: str, doc_type: str = "challenge"):
+    """The ids of the public objects (`doc_type` "challenge" or "solution") that `text`
+    finds on /search — the one notion of "matches" that /challenges/?q=, the API's `q`
+    and every other text filter over indexed objects use: words, diacritics folded
+    (đ → d), in any indexed field. Something `column.in_()` takes; empty when `text` has
+    no word."""
+    try:
+        return backend().matching_ids(text, doc_type)
+    except QueryError:
+        return []
+
+
+def matching(column, text: str, doc_type: str = "challenge"):
+    """`column IN (the ids `text` matches)`: a subquery on PostgreSQL; on Whoosh the ids
+    written into the statement (a list of tens of thousands would pass the drivers'
+    limits on parameters)."""
+    ids = matching_ids(text, doc_type)
+    if isinstance(ids, list):
+        return column.in_(bindparam("matching_ids", ids, expanding=True, literal_execute=True))
+    return column.in_(ids)
+
+
+def text_matches(text: str, *values: str | None) -> bool:
+    """Whether every word of `text` is a word of `values` (folded as the index folds:
+    "nguyen van" matches "Nguyễn Văn An"): the same notion of "matches" for the few lists
+    that have no index (the administrator's list of users)."""
+    wanted = set(_words(text))
+    return bool(wanted) and wanted <= {word for value in values for word in _words(value)}
+
+
+def _words(text: str | None) -> list[str]:
+    return [token.text for token in vietnamese_analyzer()(nfc(text or ""))]
 
 
 @dataclass
