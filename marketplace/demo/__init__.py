@@ -7,12 +7,20 @@ marketplace grows."""
 import click
 from flask.cli import with_appcontext
 
-from marketplace.demo import accounts, challenges, complaints, evaluation, orders, submissions
+from marketplace.demo import (
+    accounts,
+    challenges,
+    complaints,
+    evaluation,
+    flags,
+    orders,
+    submissions,
+)
 from marketplace.extensions import db
 from marketplace.search import services as search
 
 STEPS = [accounts.load, challenges.load, submissions.load, evaluation.load, orders.load,
-         complaints.load]
+         complaints.load, flags.load]
 
 
 @click.command("demo")
