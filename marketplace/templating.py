@@ -57,6 +57,7 @@ def render_markdown(text: str | None) -> Markup:
 NAV = (
     ("challenges.index", _l("Challenges")),
     ("dashboard.index", _l("Dashboard")),
+    ("scorecards.ranking", _l("Ranking")),
     ("activity.index", _l("Activity")),
     ("search.index", _l("Search")),
 )

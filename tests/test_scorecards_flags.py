@@ -189,3 +189,15 @@ def test_thresholds_come_from_the_configuration(app):
     thresholds = flags.Thresholds.from_config({**app.config, "FLAG_UNPAID_DAYS": 10})
     assert thresholds.unpaid_days == 10
     assert thresholds.min_submission_days == app.config["FLAG_MIN_SUBMISSION_DAYS"] == 14
+
+
+def test_the_worker_job_recomputes_and_commits(app, session):
+    from marketplace import jobs
+
+    challenge = tf.make_closed_challenge(session)
+    tf.make_bid(session, challenge)
+    session.commit()
+    assert "recompute_flags" in jobs.PERIODIC
+    assert jobs.recompute_flags() >= 1
+    kinds = [f.kind for f in session.query(RedFlag).filter_by(challenge_id=challenge.id)]
+    assert kinds == [FlagKind.SINGLE_BID]
