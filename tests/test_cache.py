@@ -7,7 +7,7 @@ import re
 
 import pytest
 from flask import g
-from sqlalchemy import event, insert, update
+from sqlalchemy import insert, update
 
 from marketplace import cache
 from marketplace.audit.models import AuditEvent
@@ -16,12 +16,12 @@ from marketplace.challenges import queries as challenge_queries
 from marketplace.challenges import services as challenge_services
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.dashboard import services as dashboard_services
-from marketplace.extensions import db
 from marketplace.orders.models import OrderStatus
 from marketplace.types import utcnow
 from tests import factories
 from tests.challenges_factories import officer_and_agency
 from tests.orders_factories import make_order
+from tests.statements import count_statements
 from tests.test_dashboard import grow
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -41,20 +41,9 @@ def cache_on(app):
 
 
 def _statements(client, path: str) -> tuple[int, object]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    engine = db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(path)
-        assert response.status_code == 200, path
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements), response
+    response, statements = count_statements(client, path)
+    assert response.status_code == 200, path
+    return statements, response
 
 
 def _publish_new(session, agency, officer, title: str):

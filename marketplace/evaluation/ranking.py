@@ -20,9 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
+from marketplace.memo import per_session
 from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
 
 CENT = Decimal("0.01")
@@ -32,11 +34,14 @@ Exact = Fraction | Decimal | int
 
 def submissions_of(session, challenge: Challenge) -> list[Submission]:
     """Every submission that takes part in the evaluation (disqualified ones included),
-    in submission order: the order of the blind labels."""
-    return list(session.scalars(select(Submission).where(
-        Submission.challenge_id == challenge.id,
-        Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
-    ).order_by(Submission.id)))
+    in submission order: the order of the blind labels. With their consortium partners
+    (the bidder check reads them); read once per unit of work (`memo.per_session`)."""
+    return per_session(session, ("submissions_of", challenge.id), lambda: list(session.scalars(
+        select(Submission).where(
+            Submission.challenge_id == challenge.id,
+            Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
+        ).options(selectinload(Submission.partners), selectinload(Submission.organization))
+        .order_by(Submission.id))))
 
 
 def rank(scores: Mapping[Hashable, Exact | None]) -> dict[Hashable, int | None]:
@@ -125,7 +130,12 @@ def _aggregates(session, submission_ids: list[int]) -> dict[int, tuple]:
 
 def standings(session, challenge: Challenge) -> list[Standing]:
     """Every submission in the evaluation with its score and rank, best first;
-    disqualified and not yet scored ones last, unranked."""
+    disqualified and not yet scored ones last, unranked. Read once per unit of work."""
+    return list(per_session(session, ("standings", challenge.id),
+                            lambda: _standings(session, challenge)))
+
+
+def _standings(session, challenge: Challenge) -> list[Standing]:
     submissions = submissions_of(session, challenge)
     found = _aggregates(session, [s.id for s in submissions])
     result = []

@@ -34,8 +34,10 @@ from marketplace.evaluation.models import (
 from marketplace.evaluation.ranking import standing_of, submissions_of
 from marketplace.evaluation.states import EVALUATION_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
+from marketplace.memo import per_session
 from marketplace.notifications.services import notify
 from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
+from marketplace.policy.evaluation import panel as policy_panel
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
@@ -62,21 +64,27 @@ def solution_labels(submissions: list[Submission]) -> dict[int, str]:
 
 
 def panel_of(session, challenge: Challenge) -> list[PanelMember]:
-    return list(session.scalars(select(PanelMember).where(
-        PanelMember.challenge_id == challenge.id).order_by(PanelMember.id)))
+    """The panel in appointment order (`policy.evaluation.panel`: read once per unit of
+    work, with the members' users and memberships)."""
+    return policy_panel(session, challenge)
 
 
 def declarations_of(session, challenge: Challenge) -> dict[tuple[int, int], ConflictDeclaration]:
-    """(submission id, evaluator id) → declaration."""
-    rows = session.scalars(select(ConflictDeclaration).join(Submission).where(
-        Submission.challenge_id == challenge.id))
-    return {(d.submission_id, d.evaluator_id): d for d in rows}
+    """(submission id, evaluator id) → declaration; read once per unit of work."""
+    def read():
+        rows = session.scalars(select(ConflictDeclaration).join(Submission).where(
+            Submission.challenge_id == challenge.id))
+        return {(d.submission_id, d.evaluator_id): d for d in rows}
+    return per_session(session, ("declarations_of", challenge.id), read)
 
 
 def evaluations_of(session, challenge: Challenge) -> dict[tuple[int, int], Evaluation]:
-    rows = session.scalars(select(Evaluation).join(Submission).where(
-        Submission.challenge_id == challenge.id))
-    return {(e.submission_id, e.evaluator_id): e for e in rows}
+    """(submission id, evaluator id) → evaluation; read once per unit of work."""
+    def read():
+        rows = session.scalars(select(Evaluation).join(Submission).where(
+            Submission.challenge_id == challenge.id))
+        return {(e.submission_id, e.evaluator_id): e for e in rows}
+    return per_session(session, ("evaluations_of", challenge.id), read)
 
 
 @dataclass

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import SOLVER_ROLES, MemberRole
+from marketplace.accounts.models import SOLVER_ROLES, MemberRole, User
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import (
     AwardStatus,
@@ -26,6 +27,7 @@ from marketplace.evaluation.models import (
     PanelMember,
 )
 from marketplace.extensions import db
+from marketplace.memo import per_session
 from marketplace.policy.challenges import (
     is_agency_member,
     is_agency_officer,
@@ -39,19 +41,29 @@ SCORABLE = (SubmissionStatus.OPENED, SubmissionStatus.SCORED, SubmissionStatus.S
 DECIDED = (ChallengeStatus.AWARDED, ChallengeStatus.CANCELLED)
 
 
+def panel(session, challenge) -> list[PanelMember]:
+    """The challenge's panel with each member's user and memberships (the bidder check
+    reads them): three statements, read once per unit of work (`memo.per_session`), so
+    that the rules asked for every row of a page cost nothing more."""
+    return per_session(session, ("panel", challenge.id), lambda: list(session.scalars(
+        select(PanelMember).where(PanelMember.challenge_id == challenge.id)
+        .options(selectinload(PanelMember.user).selectinload(User.memberships))
+        .order_by(PanelMember.id))))
+
+
 def panel_member(user, challenge) -> PanelMember | None:
-    if user is None or challenge is None:
+    if user is None or challenge is None or user.id is None:
         return None
-    return db.session.scalar(select(PanelMember).where(
-        PanelMember.challenge_id == challenge.id, PanelMember.user_id == user.id))
+    return next((m for m in panel(db.session, challenge) if m.user_id == user.id), None)
 
 
 def declaration(user, submission) -> ConflictDeclaration | None:
     if user is None or submission is None:
         return None
-    return db.session.scalar(select(ConflictDeclaration).where(
-        ConflictDeclaration.submission_id == submission.id,
-        ConflictDeclaration.evaluator_id == user.id))
+    return per_session(db.session, ("declaration", user.id, submission.id),
+                       lambda: db.session.scalar(select(ConflictDeclaration).where(
+                           ConflictDeclaration.submission_id == submission.id,
+                           ConflictDeclaration.evaluator_id == user.id)))
 
 
 def belongs_to_bidder(user, submission) -> bool:
