@@ -201,3 +201,11 @@ def test_the_worker_job_recomputes_and_commits(app, session):
     assert jobs.recompute_flags() >= 1
     kinds = [f.kind for f in session.query(RedFlag).filter_by(challenge_id=challenge.id)]
     assert kinds == [FlagKind.SINGLE_BID]
+
+
+def test_the_command_recomputes(app, session):
+    challenge = tf.make_closed_challenge(session)
+    tf.make_bid(session, challenge)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["flags", "recompute"])
+    assert result.exit_code == 0 and "red flag(s)" in result.output

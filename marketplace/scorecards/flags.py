@@ -102,8 +102,9 @@ def short_period(session, t: Thresholds, now: datetime) -> Iterator[RedFlag]:
 
 
 def _awards(session):
-    """(award id, challenge id, agency id, ceiling, total, decided_at, best rank, solver of
-    the best-ranked item) of every approved award on a public challenge."""
+    """(award id, challenge id, agency id, ceiling, total, decided_at, best rank, a solver)
+    of every approved award on a public challenge; the solver is the lead organization of
+    its item (of the lowest organization id when parallel pilots were awarded)."""
     best = (select(AwardItem.award_id, func.min(AwardItem.rank).label("rank"),
                    func.min(Submission.organization_id).label("solver"))
             .join(Submission, Submission.id == AwardItem.submission_id)
