@@ -13,7 +13,8 @@ from marketplace.scorecards import flags
 from marketplace.submissions.models import SubmissionStatus
 from tests import factories
 from tests import transparency_factories as tf
-from tests.test_cache import _statements, cache_on  # noqa: F401 - a fixture
+from tests.statements import count_statements
+from tests.test_cache import cache_on  # noqa: F401 - a fixture
 
 
 def _grow(session, agency, n: int):
@@ -110,14 +111,14 @@ def test_public_pages_keep_the_query_budget_at_two_sizes(client, session, cache_
     path = {"agency": f"/agencies/{agency.id}",
             "solver": f"/organizations/{orders[0].solver_id}/scorecard",
             "ranking": "/rankings?year=2026", "methodology": "/methodology"}[kind]
-    small, first = _statements(client, path)
-    warm, second = _statements(client, path)
+    first, small = count_statements(client, path)
+    second, warm = count_statements(client, path)
     # warm: from the page cache; at most the data version, re-read once a second
     assert small <= 6 and warm <= 1 and second.headers["X-Cache"] == "hit"
     _grow(session, agency, 8)
     record(session, None, "test.change", None, public=True)
     session.commit()
-    large, _ = _statements(client, path)
+    _response, large = count_statements(client, path)
     assert large == small
 
 
