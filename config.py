@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT: str = "5 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS: str = "20 per 15 minutes"
+    # the JSON API and the open-data files, per address (marketplace/conditional.py)
+    API_RATE_LIMIT: str = "300 per minute"
     PASSWORD_RESET_MAX_AGE: int = Field(3600, gt=0)  # seconds
     INVITATION_MAX_AGE_DAYS: int = Field(14, gt=0)
 
@@ -253,6 +255,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = SETTINGS.LOGIN_LIMIT_PER_ACCOUNT
     LOGIN_LIMIT_PER_ADDRESS = SETTINGS.LOGIN_LIMIT_PER_ADDRESS
+    API_RATE_LIMIT = SETTINGS.API_RATE_LIMIT
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.draft_routes import bp as drafts_bp
     from marketplace.evaluation.routes import bp as evaluation_bp
     from marketplace.files.routes import bp as files_bp
+    from marketplace.live import bp as live_bp
     from marketplace.notifications.routes import bp as notifications_bp
     from marketplace.opendata.routes import bp as opendata_bp
     from marketplace.orders.routes import bp as orders_bp
@@ -132,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
-                      scorecards_bp):
+                      scorecards_bp, live_bp):
         app.register_blueprint(blueprint)
 
 

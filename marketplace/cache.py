@@ -46,10 +46,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
 
 from marketplace.types import utcnow
@@ -197,29 +197,38 @@ _local_changes = 0  # public audit events flushed by this process: `_count_local
 
 
 def data_version() -> int:
-    """The id of the latest public audit event, read at most once per request.
+    """The id of the latest public audit event (`data_stamp`), 0 when there is none."""
+    return data_stamp()[0]
+
+
+def data_stamp() -> tuple[int, datetime | None]:
+    """(id, time in UTC) of the latest public audit event — the public data version and
+    when it moved — read at most once per request, in one indexed lookup.
 
     Each process also keeps the last value it read for `CACHE_VERSION_TTL` seconds (1 by
     default; 0 reads the database on every request): a change recorded by this process
     drops the kept value at once, a change made by another process or host is seen within
     that second. It saves a database round trip on every cached page."""
-    version = g.get("data_version")
-    if version is None:
+    stamp = g.get("data_version")  # this request's (version, time)
+    if stamp is None:
         kept = current_app.extensions.setdefault("cache_version", {})
         now = time.monotonic()
         ttl = float(current_app.config.get("CACHE_VERSION_TTL", 1))
         if kept.get("changes") == _local_changes and now < kept.get("read_at", 0.0) + ttl:
-            version = kept["value"]
+            stamp = kept["value"]
         else:
             from marketplace.audit.models import AuditEvent
             from marketplace.extensions import db
 
             changes = _local_changes
-            version = db.session.scalar(select(func.max(AuditEvent.id)).where(
-                AuditEvent.public.is_(True))) or 0
-            kept.update(value=version, changes=changes, read_at=now)
-        g.data_version = version
-    return version
+            row = db.session.execute(
+                select(AuditEvent.id, AuditEvent.created_at)
+                .where(AuditEvent.public.is_(True))
+                .order_by(AuditEvent.id.desc()).limit(1)).first()
+            stamp = (row[0], row[1]) if row is not None else (0, None)
+            kept.update(value=stamp, changes=changes, read_at=now)
+        g.data_version = stamp
+    return stamp
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -235,6 +244,64 @@ def _count_local_changes(session, _flush_context, _instances) -> None:
 def _forget_on_rollback(session, _previous_transaction) -> None:
     global _local_changes
     _local_changes += 1  # a version read inside the rolled-back work must not be kept
+
+
+# --- the live version: what pages poll (marketplace/live.py) -----------------------------
+
+LIVE_KEY = "live:data-version"
+LIVE_SHARED_TTL = 60  # seconds a shared cache trusts the version it was told of
+
+
+def _live_ttl(cache) -> float:
+    """A shared cache (Redis) is told of every change by whichever process commits it, so
+    it may keep the version for long (a writer outside the app is seen within that time);
+    an in-process cache hears only of its own process's changes: `CACHE_VERSION_TTL`."""
+    if getattr(cache, "shared", False):
+        return LIVE_SHARED_TTL
+    return float(current_app.config.get("CACHE_VERSION_TTL", 1))
+
+
+def live_version() -> int:
+    """The public data version from the cache — no database query while it is there —
+    else `data_version()`, then kept. The cache is told of each public change when it is
+    committed (`_publish_on_commit`), so a change is seen at once by this process (and by
+    every process with a shared cache). Never moved by private work (issue 14)."""
+    cache = get_cache()
+    if cache.enabled:
+        value = cache.get(LIVE_KEY)
+        if value is not None:
+            return value
+    version = data_version()
+    if cache.enabled:
+        cache.set(LIVE_KEY, version, _live_ttl(cache))
+    return version
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_public_events(session, _flush_context) -> None:
+    from marketplace.audit.models import AuditEvent
+
+    ids = [obj.id for obj in session.new if isinstance(obj, AuditEvent) and obj.public]
+    if ids:
+        session.info["public_event_id"] = max(ids + [session.info.get("public_event_id", 0)])
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _publish_on_commit(session) -> None:
+    version = session.info.pop("public_event_id", None)
+    if version is None or not has_app_context():
+        return
+    cache = get_cache()
+    if not cache.enabled:
+        return
+    known = cache.get(LIVE_KEY)
+    if known is None or known < version:
+        cache.set(LIVE_KEY, version, _live_ttl(cache))
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_public_events(session) -> None:
+    session.info.pop("public_event_id", None)
 
 
 def memoize(name: str, parts: Any, compute, *, clock: bool = False):
@@ -425,4 +492,4 @@ def anonymous_page(view):
 
 
 __all__ = ["CSRF_MARKER", "NullCache", "RedisCache", "SimpleCache", "anonymous_page",
-           "data_version", "get_cache", "init_app", "memoize"]
+           "data_stamp", "data_version", "get_cache", "init_app", "live_version", "memoize"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -21,21 +21,40 @@ TITLES = {
 }
 
 
-def _render(status: int, message: str | None = None):
-    if request.path.startswith("/api/") or request.path.startswith("/webhooks/"):
-        return jsonify({"error": TITLES.get(status, TITLES[500])()}), status
-    return (
-        render_template("errors/error.html", status=status,
-                        title=TITLES.get(status, TITLES[500])(), message=message),
-        status,
-    )
+# Answers read by programs: errors are JSON there (the open-data files and feeds too,
+# not the /opendata/ page that lists them).
+JSON_PREFIXES = ("/api/", "/webhooks/", "/opendata/", "/live/")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) and request.path != "/opendata/"
+
+
+# headers of the error that the answer keeps: `Allow` of a 405 (RFC 9110), `Retry-After`
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def _render(status: int, message: str | None = None, error: HTTPException | None = None):
+    if _wants_json():
+        response = jsonify({"error": TITLES.get(status, TITLES[500])()})
+    else:
+        response = current_app.make_response(render_template(
+            "errors/error.html", status=status, title=TITLES.get(status, TITLES[500])(),
+            message=message))
+    response.status_code = status
+    if error is not None:
+        for name, value in error.get_headers():
+            if name in KEPT_HEADERS:
+                response.headers[name] = value
+    return response
 
 
 def init_app(app: Flask) -> None:
     for status in TITLES:
         if status == 500:
             continue
-        app.register_error_handler(status, lambda e, s=status: _render(s))
+        app.register_error_handler(status, lambda e, s=status: _render(
+            s, error=e if isinstance(e, HTTPException) else None))
 
     @app.errorhandler(500)
     def server_error(_error):

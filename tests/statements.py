@@ -8,7 +8,7 @@ from sqlalchemy import event
 from marketplace.extensions import db
 
 
-def count_statements(client, path: str) -> tuple[object, int]:
+def count_statements(client, path: str, headers: dict | None = None) -> tuple[object, int]:
     """(response, statements) of one GET; SAVEPOINT/RELEASE/ROLLBACK are not counted."""
     statements: list[str] = []
 
@@ -19,7 +19,8 @@ def count_statements(client, path: str) -> tuple[object, int]:
     engine = db.session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.get(path)  # not closed: what runs on close is not counted
+        # not closed: what runs on close is not counted
+        response = client.get(path, headers=headers or {})
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return response, len(statements)

@@ -10,8 +10,9 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from marketplace import conditional
 from marketplace.accounts.models import Organization
-from marketplace.api import serializers
+from marketplace.api import schema, serializers
 from marketplace.challenges.models import (
     PUBLIC_STATUSES,
     Challenge,
@@ -40,6 +41,8 @@ from marketplace.taxonomy.models import TechnologyGroup
 from marketplace.web import authorize
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# CORS, ETag/Last-Modified from the data version, 304, the per-address rate limit
+conditional.public_data(bp)
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -75,6 +78,27 @@ def _paginate(stmt, count_stmt, order_by):
 
 def _listing(data: list, meta: dict, links: dict):
     return jsonify({"data": data, "meta": meta, "links": links})
+
+
+# --- the description ---------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    """The endpoints, from the same table as the OpenAPI description."""
+    root = url_for("api.index", _external=True).rstrip("/")
+    return jsonify({
+        "name": "First Customer Marketplace — open data API",
+        "version": "1",
+        "openapi": url_for("api.openapi", _external=True),
+        "documentation": url_for("opendata.index", _external=True),
+        "endpoints": [{"path": e.path, "summary": e.summary, "url": root + e.path}
+                      for e in schema.ENDPOINTS],
+    })
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(schema.openapi(url_for("api.index", _external=True).rstrip("/")))
 
 
 # --- challenges ---------------------------------------------------------------------

@@ -131,7 +131,7 @@ def order_detail(o, ch, agency, solver, paid, *, kpis, milestones, payments,
     data = order(o, ch, agency, solver, paid)
     data.update({
         "kpis": [{"name": k.name, "target": k.target} for k in kpis],
-        "milestones": [{"id": m.id, "position": m.position, "deliverable": m.deliverable,
+        "milestones": [{"id": m.id, "position": m.position + 1, "deliverable": m.deliverable,
                         "due_date": m.due_date.isoformat(), "amount": m.amount,
                         "status": public_milestone_status(m.status).value,
                         "accepted_at": iso(m.accepted_at), "paid_at": iso(m.paid_at)}

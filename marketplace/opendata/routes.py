@@ -15,12 +15,17 @@ from flask import (
     url_for,
 )
 
+from marketplace import conditional
 from marketplace.extensions import db
-from marketplace.opendata import csv_export, ocds
+from marketplace.opendata import columns, csv_export, ocds, xlsx_export
 from marketplace.params import parse_int
 from marketplace.web import authorize
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
+# CORS, validators from the data version and the rate limit on every file and feed; the
+# page that lists them is HTML for people (no validators: it carries a CSRF token)
+conditional.public_data(bp, versioned=lambda: request.endpoint != "opendata.index")
+DATASET_NAMES = ", ".join(csv_export.DATASETS)
 
 
 class _Urls:
@@ -58,8 +63,9 @@ def _page() -> int:
 @bp.route("/")
 def index():
     authorize("opendata.download")
-    return render_template("opendata/index.html", datasets=list(csv_export.DATASETS),
-                           page_size=ocds.PAGE_SIZE, prefix=current_app.config["OCDS_PREFIX"])
+    return render_template("opendata/index.html", datasets=list(csv_export.DATASETS.values()),
+                           kinds=columns.KINDS, page_size=ocds.PAGE_SIZE,
+                           prefix=current_app.config["OCDS_PREFIX"])
 
 
 @bp.route("/ocds.json", endpoint="ocds")
@@ -71,15 +77,10 @@ def ocds_package():
                                           page_size=ocds.PAGE_SIZE)
     if not found and page > 1:
         abort(404)
-    response = jsonify(package)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return jsonify(package)
 
 
-
-@bp.route("/<any(challenges, awards, orders, payments, red_flags):name>.csv")
-def csv(name: str):
-    authorize("opendata.download")
+def _session_scope():
     app = current_app._get_current_object()
 
     @contextmanager
@@ -89,8 +90,25 @@ def csv(name: str):
         with app.app_context():
             yield db.session
 
-    body = csv_export.stream(session_scope, name, csv_export.BATCH)
+    return session_scope
+
+
+@bp.route(f"/<any({DATASET_NAMES}):name>.csv")
+def csv(name: str):
+    authorize("opendata.download")
+    body = csv_export.stream(_session_scope(), name, current_app.config["OCDS_PREFIX"],
+                             csv_export.BATCH)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"',
         "Content-Type": "text/csv; charset=utf-8",
     })
+
+
+@bp.route(f"/<any({DATASET_NAMES}):name>.xlsx")
+def xlsx(name: str):
+    """The same rows as the CSV, as a workbook (`xlsx_export.write`)."""
+    authorize("opendata.download")
+    data = xlsx_export.write(_session_scope(), name, current_app.config["OCDS_PREFIX"],
+                             csv_export.BATCH)
+    return Response(data, mimetype=xlsx_export.MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{name}.xlsx"'})

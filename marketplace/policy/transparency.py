@@ -2,7 +2,7 @@
 
 from marketplace.policy.core import rule
 
-# --- dashboard., opendata., api. (the transparency engineer) ------------------------
+# --- dashboard., opendata., api., live. (the transparency engineer) ------------------------
 # Everything these show is public by construction (see marketplace/opendata/visibility.py):
 # anyone, logged in or not, may read it.
 
@@ -19,4 +19,10 @@ def download_open_data(user, _obj=None) -> bool:
 
 @rule("api.read")
 def read_api(user, _obj=None) -> bool:
+    return True
+
+
+@rule("live.version")
+def follow_live_version(user, _obj=None) -> bool:
+    """The public data version that pages poll (marketplace/live.py): public by nature."""
     return True

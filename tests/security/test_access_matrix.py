@@ -73,6 +73,7 @@ TABLE = [
     Case("activity.feed", "none", None, PUBLIC),
     Case("opendata.index", "none", None, PUBLIC),
     Case("opendata.csv", "csv", None, PUBLIC),
+    Case("opendata.xlsx", "csv", None, PUBLIC),
     Case("opendata.ocds", "none", None, PUBLIC),
     # issue 18: scorecards of verified organizations, the ranking, the methodology
     Case("scorecards.agency", "agency_org", None, PUBLIC),
@@ -84,6 +85,9 @@ TABLE = [
     Case("scorecards.ranking", "none", None, PUBLIC, query={"by": "province"}),
     Case("scorecards.ranking_download", "xlsx", None, PUBLIC),
     Case("scorecards.methodology", "none", None, PUBLIC),
+    Case("live.version", "none", None, PUBLIC),
+    Case("api.index", "none", None, PUBLIC),
+    Case("api.openapi", "none", None, PUBLIC),
     Case("api.challenges", "none", None, PUBLIC),
     Case("api.challenge", "open", None, PUBLIC),
     # the opening record: nothing before the close (not even that it will exist), then public
