@@ -3,7 +3,8 @@ version, conditional GETs, and the per-address rate limit's headers (issue 16).
 
 - `Access-Control-Allow-Origin: *` on every answer of the API, the bulk files and the OCDS
   feeds (their errors included, so that a newsroom's page can read them): everything there
-  is public and no cookie is needed.
+  is public and no cookie is needed. A preflight (`OPTIONS`, sent by a page that asks with
+  `If-None-Match`) is allowed those two conditional headers.
 - `ETag: W/"v<version>"` and `Last-Modified` from `cache.data_stamp()` — the id and time of
   the latest *public* audit event — on successful answers. A request whose `If-None-Match`
   holds that tag (or whose `If-Modified-Since` is not older) is answered `304` before the
@@ -89,6 +90,11 @@ def public_data(bp: Blueprint, *, versioned: Callable[[], bool] = lambda: True,
     @bp.after_request
     def _headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":  # a preflight: a page that sends If-None-Match
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "If-None-Match, If-Modified-Since")
+            response.headers["Access-Control-Max-Age"] = "86400"
         response.headers.setdefault("Access-Control-Expose-Headers",
                                     "ETag, Last-Modified, Link, RateLimit-Limit, "
                                     "RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy")

@@ -132,3 +132,14 @@ def test_every_number_of_the_public_data_routes_goes_through_the_one_parser():
         source = inspect.getsource(module)
         assert not re.search(r"(?<![\w.])int\(", source), module.__name__
         assert ".isdigit()" not in source and "type=int" not in source
+
+
+def test_a_cross_origin_page_may_ask_conditionally(client):
+    """`If-None-Match` is not a CORS-safelisted header: the browser asks first (OPTIONS)."""
+    response = client.options("/api/v1/challenges", headers={
+        "Origin": "https://bao.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
