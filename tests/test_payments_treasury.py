@@ -174,7 +174,7 @@ def test_published_without_bank_details(session, client, login, app):
     table = list(csv.DictReader(io.StringIO(text, newline="")))
     row = next(r for r in table if r["id"] == str(payment.id))
     assert (row["treasury"], row["budget_unit_code"], row["payment_order_number"],
-            row["payment_order_date"], row["amount"]) == (
+            row["payment_order_date"], row["amount_vnd"]) == (
         "Kho bạc Nhà nước Đà Nẵng", "1012345", "45/UNC-2026", local_today().isoformat(),
         str(milestone.amount))
     _no_bank_details(text.splitlines()[0])
