@@ -123,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.notifications.routes import bp as notifications_bp
     from marketplace.opendata.routes import bp as opendata_bp
     from marketplace.orders.routes import bp as orders_bp
+    from marketplace.outcomes.routes import bp as catalogue_bp
+    from marketplace.outcomes.routes import outcome_bp
     from marketplace.payments.routes import bp as payments_bp
     from marketplace.public.routes import bp as public_bp
     from marketplace.scorecards.routes import bp as scorecards_bp
@@ -133,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
-                      scorecards_bp, live_bp):
+                      scorecards_bp, live_bp, catalogue_bp, outcome_bp):
         app.register_blueprint(blueprint)
 
 

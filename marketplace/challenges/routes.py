@@ -33,6 +33,7 @@ from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
+from marketplace.outcomes import similarity
 from marketplace.params import query_int
 from marketplace.scorecards import services as scorecards
 from marketplace.submissions import opening
@@ -202,8 +203,11 @@ def edit(challenge_id: int):
             return redirect(url_for(target, challenge_id=challenge.id))
     problems = (services.completeness_problems(challenge)
                 if challenge.status is ChallengeStatus.DRAFT else [])
+    similar = (similarity.similar_challenges(db.session, challenge)
+               if challenge.status is ChallengeStatus.DRAFT else [])
     return render_template(
         "challenges/form.html", form=form, challenge=challenge, problems=problems,
+        similar=similar, proven_similar=similarity.proven_matches(similar),
         attachments=attachments_of(db.session, "challenge_id", challenge.id),
         attachment_form=AttachmentForm(), confirm=ConfirmForm(),
     ), (400 if form.errors else 200)
@@ -216,7 +220,8 @@ def publish(challenge_id: int):
     authorize("challenge.edit", challenge)
     if ConfirmForm().validate_on_submit():
         try:
-            services.publish(db.session, current_user, challenge)
+            services.publish(db.session, current_user, challenge,
+                             justification=request.form.get("similarity_justification", ""))
         except DomainError as error:
             db.session.rollback()
             for problem in getattr(error, "problems", None) or [error.message]:

@@ -301,7 +301,10 @@ def interested_solvers(session, challenge: Challenge) -> list[User]:
         Membership.organization_id.in_(org_ids)).order_by(User.id).distinct()))
 
 
-def publish(session, user: User, challenge: Challenge) -> None:
+def publish(session, user: User, challenge: Challenge, *, justification: str = "") -> None:
+    """Publish a complete draft. Highly similar to a proven catalogue entry, it needs
+    `justification` (issue 17: public on the page, counted on the dashboard); raises
+    `DomainError` (field `similarity_justification`) without one."""
     if not policy.can(user, "challenge.edit", challenge):
         raise NotAllowed(_("You are not allowed to do this."))
     if not challenge.agency.is_verified:
@@ -310,6 +313,9 @@ def publish(session, user: User, challenge: Challenge) -> None:
     problems = completeness_problems(challenge)
     if problems:
         raise Incomplete(problems)
+    from marketplace.outcomes import similarity  # the outcomes domain builds on this one
+
+    similarity.record_justification(session, challenge, justification)
     transition(session, challenge, ChallengeStatus.PUBLISHED, user,
                lifecycle=CHALLENGE_LIFECYCLE, data={"title": challenge.title})
 

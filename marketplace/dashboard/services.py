@@ -22,6 +22,7 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.dashboard import charts, queries
 from marketplace.i18n import number, vnd
 from marketplace.labels import label
+from marketplace.outcomes import queries as outcome_queries
 from marketplace.scorecards.models import FlagKind
 from marketplace.types import utcnow
 
@@ -185,6 +186,8 @@ def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
     first, last = _year(head["first"]), _year(head["last"])
     return {
         "as_of": as_of,
+        # issue 17: the scale-up record, over the whole site (small; not filtered)
+        "scale_up_record": outcome_queries.scale_up(session),
         "updating": updating,
         "challenges_total": sum(s["count"] for s in statuses),
         "statuses": statuses,

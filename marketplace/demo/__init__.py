@@ -14,13 +14,14 @@ from marketplace.demo import (
     evaluation,
     flags,
     orders,
+    outcomes,
     submissions,
 )
 from marketplace.extensions import db
 from marketplace.search import services as search
 
 STEPS = [accounts.load, challenges.load, submissions.load, evaluation.load, orders.load,
-         complaints.load, flags.load]
+         complaints.load, outcomes.load, flags.load]
 
 
 @click.command("demo")

@@ -83,8 +83,9 @@ def edit(order_id: int):
             return redirect(url_for("orders.show", order_id=order.id))
     elif not form.is_submitted():
         _fill(form, order)
+    ceiling = services.follow_on_ceiling(order) if order.award_item is None else None
     return render_template("orders/form.html", form=form, item=order.award_item,
-                           order=order), (400 if form.is_submitted() else 200)
+                           order=order, ceiling=ceiling), (400 if form.is_submitted() else 200)
 
 
 def _fill(form, order, *, with_terms: bool = True) -> None:

@@ -23,6 +23,10 @@ class OutcomeBase(FlaskForm):
     lessons = TextAreaField(_l("Lessons learned (public)"),
                             validators=[Optional(), Length(max=5000)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_errors: dict[str, list[str]] = {"kpis": []}  # a rule's refusal
+
 
 def outcome_form(order, **kwargs) -> OutcomeBase:
     """The outcome form of `order`: for each KPI `achieved_<id>`, `verdict_<id>`,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from marketplace import policy
 from marketplace.audit.services import record
 from marketplace.errors import DomainError
+from marketplace.files.services import attach
 from marketplace.lifecycle import transition
 from marketplace.orders.models import OrderKind, OrderStatus, PilotOrder
 from marketplace.orders.services import _set_lines, _summary, check_terms
@@ -30,6 +31,8 @@ from marketplace.outcomes.models import (
 from marketplace.outcomes.states import CATALOGUE_LIFECYCLE, OUTCOME_LIFECYCLE
 from marketplace.policy.outcomes import buying_agencies
 from marketplace.types import utcnow
+
+EVIDENCE_MAX = 50 * 1024 * 1024  # bytes, the evidence files of one KPI together
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,11 @@ def check_result(order: PilotOrder, result: OutcomeResult, lines: list[KpiLine])
 
 
 def save_outcome(session, user, order: PilotOrder, *, result: OutcomeResult, lessons: str,
-                 lines: list[KpiLine]) -> PilotOutcome:
+                 lines: list[KpiLine], evidence: dict | None = None) -> PilotOutcome:
     """Write (or rewrite, while a draft) the outcome of a pilot order that completed or was
-    terminated: the result of each KPI (achieved value, verdict) and the outcome. Raises
-    `NotAllowed`, `DomainError`."""
+    terminated: the result of each KPI (achieved value, verdict) and the outcome;
+    `evidence` maps a KPI's id to files `(stream, filename)` added as its evidence (public
+    with the outcome). Raises `NotAllowed`, `DomainError`."""
     policy.require(user, "outcome.record", order)
     kpis = {k.id: k for k in order.kpis}
     if any(line.kpi_id not in kpis for line in lines):
@@ -95,6 +99,12 @@ def save_outcome(session, user, order: PilotOrder, *, result: OutcomeResult, les
         row.verdict = line.verdict
         row.note = line.note.strip()
     session.flush()
+    by_kpi = {r.kpi_id: r for r in outcome.kpi_results}
+    for kpi_id, files in (evidence or {}).items():
+        for stream, filename in files:
+            if kpi_id in by_kpi:
+                attach(session, user, owner_field="kpi_result_id", owner_id=by_kpi[kpi_id].id,
+                       stream=stream, filename=filename, max_total=EVIDENCE_MAX)
     record(session, user, "outcome.recorded", outcome, before=before,
            after={"order_id": order.id, "result": result.value,
                   "kpis": {str(line.kpi_id): line.verdict.value for line in lines}})

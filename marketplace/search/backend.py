@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -33,7 +34,7 @@ from whoosh.qparser import (
 )
 from whoosh.query import And, NullQuery, Or, Query, Term
 
-from marketplace.search.analysis import nfc, vietnamese_analyzer
+from marketplace.search.analysis import fold, nfc, vietnamese_analyzer
 from marketplace.search.building import Committer, Rebuild
 from marketplace.search.matching import ArrayMatcher, plain_words
 
@@ -110,6 +111,26 @@ class SearchBackend(ABC):
     def check(self) -> None:
         """Raise when the index cannot be read (`/readyz`); cheap. By default, a search."""
         self.search(SearchRequest(text=""))
+
+    def more_like(self, text: str, *, doc_type: str = "challenge", top: int = 8) -> list[dict]:
+        """The stored fields of the `top` documents of `doc_type` most like `text` (a
+        draft's words), best first (issue 17: not buying the same experiment twice). By
+        default a search for any of the text's key words (`key_words`), which every
+        engine's query language reads as OR; Whoosh overrides it with "more like this"."""
+        words = key_words(text)
+        if not words:
+            return []
+        page = self.search(SearchRequest(text=" OR ".join(words),
+                                         filters={"type": doc_type}, per_page=top))
+        return [hit.fields for hit in page.hits]
+
+
+def key_words(text: str, limit: int = 12) -> list[str]:
+    """The most frequent folded words of `text` of three letters or more ("đường" →
+    "duong"), most frequent first, at most `limit`: what a similarity search looks for."""
+    counts = Counter(word for word in re.findall(r"\w+", fold(text or ""))
+                     if len(word) >= 3 and not word.isdigit())
+    return [word for word, _n in counts.most_common(limit)]
 
 
 # --- Whoosh ------------------------------------------------------------------------
@@ -314,6 +335,16 @@ class WhooshBackend(SearchBackend):
             return sorted({searcher.stored_fields(docnum)["object_id"]
                            for docnum in searcher.docs_for_query(query)
                            if types[docnum] == doc_type})
+    def more_like(self, text: str, *, doc_type: str = "challenge", top: int = 8) -> list[dict]:
+        """Whoosh's "more like this": the key terms of `text` (Bo1 model, in the body
+        field's Vietnamese analysis) searched among the documents of `doc_type`."""
+        text = nfc(text).strip()
+        if not key_words(text):
+            return []
+        with self._open().searcher() as searcher:
+            results = searcher.more_like(None, "body", text=text, top=top, numterms=12,
+                                         filter=Term("type", doc_type))
+            return [dict(hit.fields()) for hit in results]
 
     # -- querying ---------------------------------------------------------------------
 

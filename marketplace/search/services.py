@@ -255,6 +255,9 @@ def text_matches(text: str, *values: str | None) -> bool:
 
 def _words(text: str | None) -> list[str]:
     return [token.text for token in vietnamese_analyzer()(nfc(text or ""))]
+def more_like(text: str, *, doc_type: str = "challenge", top: int = 8) -> list[dict]:
+    """The stored fields of the documents most like `text` (see `SearchBackend.more_like`)."""
+    return backend().more_like(text, doc_type=doc_type, top=top)
 
 
 @dataclass

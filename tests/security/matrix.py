@@ -99,6 +99,10 @@ OBJECTS = {
     "decided_complaint": lambda w: {"complaint_id": w.decided_complaint.id},
     "file_complaint": lambda w: {"attachment_id": w.complaint_attachment.id},
     "subscription": lambda w: {"subscription_id": w.subscription.id},
+    "entry": lambda w: {"entry_id": w.entry.id},
+    "pending_entry": lambda w: {"entry_id": w.pending_entry.id},
+    "draft_outcome": lambda w: {"order_id": w.draft_outcome.order_id},
+    "follow_on_draft": lambda w: {"order_id": w.follow_on_draft.id},
 }
 
 ROLE_USERS = {

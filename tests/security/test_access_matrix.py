@@ -250,6 +250,29 @@ TABLE = [
     Case("orders.recommend", "completed", "completed.parties.officer", AGENCY_ONLY,
          AGENCY_ONLY),
 
+    # --- issue 17: outcomes, the catalogue, follow-on orders ---------------------------
+    Case("outcomes.record", "completed", "completed.parties.officer", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
+    Case("outcomes.publish", "draft_outcome", "draft_outcome.parties.officer", None,
+         row(L, F, F, F, F, F, R)),
+    Case("outcomes.sandbox", "active", "active.parties.officer", AGENCY_ONLY,
+         row(L, F, F, F, F, F, R)),
+    Case("outcomes.approve", "follow_on_draft", "buyer.approver", None,
+         row(L, N, N, N, N, N, R)),
+    Case("catalogue.index", "none", None, PUBLIC),
+    Case("catalogue.entry", "entry", None, PUBLIC),
+    Case("catalogue.offer", "entry", "entry.parties.owner", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
+    Case("catalogue.confirm", "pending_entry", "pending_entry.parties.officer", None,
+         row(L, F, F, F, F, F, R)),
+    Case("catalogue.withdraw", "entry", "entry.parties.owner", None,
+         row(L, F, F, F, F, F, R)),
+    Case("catalogue.relist", "entry", "entry.parties.owner", None,
+         row(L, F, F, F, F, F, R)),
+    # any verified agency's officer may buy again (the other agency's officer too)
+    Case("catalogue.follow_on", "entry", "buyer.officer", row(L, F, OK, F, F, F, OK),
+         row(L, F, B, F, F, F, B)),
+
     # --- official documents (PDF): the policy's document.* rules ----------------------
     Case("documents.award_decision", "awarded", None, PUBLIC),
     Case("documents.award_decision", "proposed_award", "approver", row(N, N, N, N, N, N, N)),

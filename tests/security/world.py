@@ -178,6 +178,21 @@ def build_world(session) -> SimpleNamespace:
                                                amount=w.completed.value)
     w.completed.parties = done
 
+    # --- issue 17: a listed and a pending catalogue entry, a draft outcome, a follow-on
+    # order drafted above its agency's threshold (waiting for the approver) -------------
+    from marketplace.outcomes import services as outcome_services
+    from tests import outcomes_factories
+    from tests.orders_factories import order_terms
+
+    w.entry = outcomes_factories.make_entry(session)
+    w.pending_entry = outcomes_factories.make_entry(session, listed=False)
+    w.draft_outcome = outcomes_factories.make_outcome(session, publish=False)
+    w.draft_outcome.parties = w.draft_outcome.order.parties
+    w.buyer = outcomes_factories.make_buyer(session, threshold=1)
+    w.follow_on_draft = outcome_services.place_follow_on(
+        session, w.buyer.officer, w.entry, w.buyer.agency, order_terms(value=90_000_000),
+        quantity=1, scope="Một điểm", justification=f"Theo {w.entry.order.contract_number}")
+
     # --- complaints: an award in its standstill, one open complaint, one decided ---------
     w.protest = complaints_factories.make_awarded(session)
     w.complaint = complaints_factories.file(session, w.protest)

@@ -1,0 +1,174 @@
+"""Read models of the catalogue, the scale-up record and the dashboard's figures
+(issue 17). Amounts in đồng; ratings 1–5 (the agency's rating of each pilot and
+follow-on order, `orders.models.Rating`); days in Viet Nam's calendar."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.challenges.models import Challenge
+from marketplace.orders.models import (
+    MilestoneStatus,
+    OrderKind,
+    OrderStatus,
+    PilotOrder,
+    Rating,
+    RatingSide,
+)
+from marketplace.outcomes.models import (
+    CatalogueEntry,
+    OutcomeResult,
+    OutcomeStatus,
+    PilotOutcome,
+)
+from marketplace.search import services as search
+from marketplace.search.analysis import fold
+from marketplace.search.backend import IndexBusy, QueryError, SearchRequest
+
+
+@dataclass
+class Card:
+    """One catalogue entry as the list and its page show it."""
+
+    entry: CatalogueEntry
+    pilot: PilotOrder
+    follow_ons: list[PilotOrder] = field(default_factory=list)  # public ones, oldest first
+    rating: Decimal | None = None  # the buyers' average rating (pilot and follow-ons)
+
+    @property
+    def follow_on_value(self) -> int:
+        return sum(o.value for o in self.follow_ons)
+
+    @property
+    def challenge(self) -> Challenge:
+        return self.pilot.challenge
+
+
+def paid_total(order: PilotOrder) -> int:
+    return sum(m.amount for m in order.milestones if m.status is MilestoneStatus.PAID)
+
+
+def public_follow_ons(session, pilot_ids: list[int]) -> dict[int, list[PilotOrder]]:
+    """pilot id → its signed (public) follow-on orders, oldest first."""
+    out: dict[int, list[PilotOrder]] = {i: [] for i in pilot_ids}
+    if not pilot_ids:
+        return out
+    rows = session.scalars(
+        select(PilotOrder).where(PilotOrder.follows_order_id.in_(pilot_ids),
+                                 PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public)
+        .options(selectinload(PilotOrder.agency), selectinload(PilotOrder.milestones))
+        .order_by(PilotOrder.signed_at, PilotOrder.id))
+    for order in rows:
+        out[order.follows_order_id].append(order)
+    return out
+
+
+def ratings(session, order_ids: list[int]) -> dict[int, Decimal]:
+    """order id → the agency's rating of it (1–5), where one exists."""
+    if not order_ids:
+        return {}
+    return dict(session.execute(select(Rating.order_id, Rating.average).where(
+        Rating.order_id.in_(order_ids), Rating.side == RatingSide.AGENCY)).all())
+
+
+def cards(session, entries: list[CatalogueEntry]) -> list[Card]:
+    pilots = [e.order for e in entries]
+    follow = public_follow_ons(session, [p.id for p in pilots])
+    every = [p.id for p in pilots] + [o.id for os in follow.values() for o in os]
+    rated = ratings(session, every)
+    out = []
+    for entry in entries:
+        mine = follow[entry.order_id]
+        values = [rated[i] for i in [entry.order_id, *[o.id for o in mine]] if i in rated]
+        out.append(Card(entry, entry.order, mine,
+                        (sum(values) / len(values)).quantize(Decimal("0.01"))
+                        if values else None))
+    return out
+
+
+def _matching_challenges(text: str) -> set[int] | None:
+    """The challenge ids the search service finds for `text` (Vietnamese folding); None
+    when the index cannot answer (then the folded text alone decides)."""
+    try:
+        page = search.search(SearchRequest(text=text, per_page=100))
+    except (IndexBusy, QueryError, OSError):
+        return None
+    return {int(h.fields["challenge_id"]) for h in page.hits if h.fields.get("challenge_id")}
+
+
+def catalogue(session, *, text: str = "", group_id: int | None = None, province: str = "",
+              price_max: int | None = None, rating_min: int | None = None) -> list[Card]:
+    """Every catalogue entry, newest first, filtered: `text` (found by the search service
+    in the pilot's challenge or solution, or — folded — in the entry's title, summary,
+    unit or solver), technology group, province (of the pilot), reference price at most
+    `price_max` đồng, buyers' rating at least `rating_min` (1–5)."""
+    query = (select(CatalogueEntry).join(PilotOrder, PilotOrder.id == CatalogueEntry.order_id)
+             .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+             .options(selectinload(CatalogueEntry.order).selectinload(PilotOrder.challenge),
+                      selectinload(CatalogueEntry.solver))
+             .order_by(CatalogueEntry.created_at.desc(), CatalogueEntry.id.desc()))
+    if group_id is not None:
+        query = query.where(Challenge.technology_group_id == group_id)
+    if province:
+        query = query.where(Challenge.province == province)
+    if price_max is not None:
+        query = query.where(CatalogueEntry.reference_price <= price_max)
+    entries = list(session.scalars(query))
+    text = (text or "").strip()
+    if text:
+        found = _matching_challenges(text) or set()
+        folded = fold(text)
+        entries = [e for e in entries if e.order.challenge_id in found or folded in fold(
+            " ".join((e.title, e.summary, e.unit, e.solver.name_vi, e.solver.name_en)))]
+    out = cards(session, entries)
+    if rating_min is not None:
+        out = [c for c in out if c.rating is not None and c.rating >= rating_min]
+    return out
+
+
+def entry_of_order(session, order: PilotOrder) -> CatalogueEntry | None:
+    pilot_id = order.follows_order_id or order.id
+    return session.scalar(select(CatalogueEntry).where(CatalogueEntry.order_id == pilot_id))
+
+
+@dataclass
+class ScaleUp:
+    """The dashboard's figures of issue 17."""
+
+    proven: int
+    with_follow_on: int
+    follow_on_value: int  # đồng, signed follow-on orders
+    median_days_to_follow_on: float | None  # completion of the pilot → first follow-on signed
+    despite_proven: int  # challenges published despite a proven solution
+    risk_accepted: int  # not proven, research risk accepted
+
+
+def scale_up(session) -> ScaleUp:
+    published = select(PilotOutcome).where(PilotOutcome.status == OutcomeStatus.PUBLISHED)
+    proven_orders = session.scalars(
+        published.where(PilotOutcome.result == OutcomeResult.PROVEN)
+        .options(selectinload(PilotOutcome.order))).all()
+    follow = public_follow_ons(session, [o.order_id for o in proven_orders])
+    days = []
+    for outcome in proven_orders:
+        firsts = follow.get(outcome.order_id) or []
+        completed = outcome.order.completed_at
+        if firsts and completed is not None:
+            days.append(max((firsts[0].signed_at - completed).total_seconds() / 86400, 0))
+    risk = session.scalar(select(func.count()).select_from(
+        published.where(PilotOutcome.result == OutcomeResult.NOT_PROVEN).subquery()))
+    despite = session.scalar(select(func.count(Challenge.id)).where(
+        Challenge.is_public, Challenge.similarity_justification != ""))
+    value = session.scalar(select(func.coalesce(func.sum(PilotOrder.value), 0)).where(
+        PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public,
+        PilotOrder.status != OrderStatus.TERMINATED))
+    return ScaleUp(proven=len(proven_orders),
+                   with_follow_on=sum(1 for o in proven_orders if follow.get(o.order_id)),
+                   follow_on_value=int(value or 0),
+                   median_days_to_follow_on=round(statistics.median(days), 1) if days else None,
+                   despite_proven=int(despite or 0), risk_accepted=int(risk or 0))
