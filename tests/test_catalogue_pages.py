@@ -76,3 +76,15 @@ def test_a_buyer_places_a_follow_on_order_from_the_catalogue(client, session, lo
     assert order.kind is OrderKind.FOLLOW_ON and order.agency_id == buyer.agency.id
     assert client.get(f"/orders/{order.id}").status_code == 200
     assert client.get(f"/orders/{order.id}/edit").status_code == 200
+
+
+def test_catalogue_in_the_api(client, session):
+    entry = make_entry(session, price=70_000_000)
+    listing = client.get("/api/v1/catalogue?per_page=5").get_json()
+    assert listing["meta"]["total"] >= 1
+    assert any(e["id"] == entry.id and e["offer"]["reference_price"] == 70_000_000
+               for e in listing["data"])
+    detail = client.get(f"/api/v1/catalogue/{entry.id}").get_json()
+    assert detail["kpis"][0]["verdict"] == "met" and detail["follow_ons"] == []
+    assert client.get("/api/v1/catalogue?price_max=x").status_code == 400
+    assert client.get("/api/v1/catalogue/2000000000").status_code == 404

@@ -99,6 +99,9 @@ def order(o, ch, agency, solver, paid: int) -> dict:
         "contract_number": o.contract_number,
         "challenge": {"id": ch.id, "title": ch.title},
         "award_item_id": o.award_item_id,
+        "kind": o.kind.value,  # pilot | follow_on (issue 17)
+        "follows_order_id": o.follows_order_id,
+        "quantity": o.quantity,
         "agency": organization(agency),
         "solver": organization(solver),
         "value": o.value,

@@ -17,7 +17,7 @@ from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm
 from marketplace.orders.blueprint import get_order_or_404, show_error
 from marketplace.orders.forms import MILESTONE_ROWS
-from marketplace.outcomes import queries, services
+from marketplace.outcomes import api, queries, services  # noqa: F401 (api: its routes)
 from marketplace.outcomes.forms import FollowOnForm, OfferForm, SandboxForm, outcome_form
 from marketplace.outcomes.models import CatalogueEntry, KpiVerdict, OutcomeResult
 from marketplace.params import BIGINT_MAX, query_int

@@ -260,6 +260,8 @@ TABLE = [
     Case("outcomes.approve", "follow_on_draft", "buyer.approver", None,
          row(L, N, N, N, N, N, R)),
     Case("catalogue.index", "none", None, PUBLIC),
+    Case("api.catalogue", "none", None, PUBLIC),
+    Case("api.catalogue_entry", "entry", None, PUBLIC),
     Case("catalogue.entry", "entry", None, PUBLIC),
     Case("catalogue.offer", "entry", "entry.parties.owner", AGENCY_ONLY,
          row(L, F, F, F, F, F, B)),
