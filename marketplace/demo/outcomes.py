@@ -15,7 +15,7 @@ from marketplace import policy
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.demo.accounts import PASSWORD, demo_org, demo_user
-from marketplace.demo.orders import MARKER, _awarded, _signed_order, _treasury
+from marketplace.demo.orders import MARKER, _at, _awarded, _backdate, _signed_order, _treasury
 from marketplace.orders import milestones
 from marketplace.orders import services as orders
 from marketplace.orders.models import PilotOrder
@@ -47,7 +47,7 @@ def _follow_on(session, entry, *, officer, approver, owner, agency, number, quan
         end_date=start + timedelta(days=120),
         kpis=tuple((r.kpi.name, r.kpi.target) for r in entry.outcome.kpi_results),
         milestones=(MilestonePlan(f"Lắp đặt và vận hành {quantity} bộ cảm biến",
-                                  start + timedelta(days=60), value),))
+                                  start + timedelta(days=30), value),))
     order = services.place_follow_on(
         session, officer, entry, agency, terms, quantity=quantity, scope=scope,
         justification=f"Căn cứ kết quả thí điểm đã được chứng minh của hợp đồng {PILOT} "
@@ -59,6 +59,10 @@ def _follow_on(session, entry, *, officer, approver, owner, agency, number, quan
                 shown_sha256=terms_sha256(order))
     orders.countersign(session, approver, order, full_name=approver.full_name, confirmed=True,
                        shown_sha256=terms_sha256(order))
+    # the story read as it happened: signed in the week before the start
+    order.offered_at = _at(start - timedelta(days=7))
+    order.signed_at = _at(start - timedelta(days=5))
+    order.active_at = _at(start - timedelta(days=3))
     return order
 
 
@@ -86,7 +90,8 @@ def load(session) -> str:
         "Thử nghiệm điều khiển đèn tín hiệu bằng AI tại 12 nút giao trung tâm, ngoài giờ "
         "cao điểm trong 3 tháng đầu.", active.start_date, active.end_date))
 
-    # 1. the air-quality pilot: proven, in the catalogue
+    # 1. the air-quality pilot: proven, in the catalogue; completed with its last payment
+    pilot.completed_at = _at(pilot.milestones[-1].due_date + timedelta(days=10), hour=16)
     achieved = ("11%", "48 trường")
     outcome = services.save_outcome(
         session, officer, pilot, result=OutcomeResult.PROVEN,
@@ -111,20 +116,23 @@ def load(session) -> str:
                            "Trương Văn Duyệt"),
         owner=professor, agency=demo_org(session, "hospital"), number=FOLLOW_ON_MARKER,
         quantity=3, scope="Ba khu điều trị và khuôn viên bệnh viện.",
-        start=today - timedelta(days=70))
+        start=today - timedelta(days=40))
     milestone = hospital.milestones[0]
     milestones.deliver(session, professor, milestone, "Đã lắp đặt và vận hành 3 bộ.")
     milestones.accept(session, demo_user(session, "officer@hospital.demo.example"), milestone)
+    milestone.delivered_at = _at(milestone.due_date - timedelta(days=2))
+    milestone.accepted_at = _at(milestone.due_date, hour=15)
+    paid_on = milestone.due_date + timedelta(days=6)
     record_offline(session, demo_user(session, "officer@hospital.demo.example"), milestone,
-                   paid_on=today - timedelta(days=3),
+                   paid_on=paid_on,
                    treasury=_treasury(milestone, "KBNN-LĐ-2026-000311",
-                                      today - timedelta(days=4)))
+                                      paid_on - timedelta(days=1)))
     _follow_on(
         session, entry, officer=demo_user(session, "officer@hanoi.demo.example"),
         approver=_approver(session, "hanoi", "approver@hanoi.demo.example",
                            "Lý Thị Phê Duyệt"),
         owner=professor, agency=demo_org(session, "hanoi"), number="11/2026/HĐMR-SXD",
-        quantity=5, scope="Năm trường tiểu học quận Hoàn Kiếm.", start=today)
+        quantity=5, scope="Năm trường tiểu học quận Hoàn Kiếm.", start=today + timedelta(days=7))
 
     # 3. a pilot that did not reach its targets: research risk accepted
     institute = demo_org(session, "institute")
@@ -156,6 +164,7 @@ def load(session) -> str:
         record_offline(session, officer, m, paid_on=paid_on,
                        treasury=_treasury(m, f"KBNN-DN-2026-00{8000 + n}",
                                           paid_on - timedelta(days=1)))
+    _backdate(item, risky, start)
     lost = services.save_outcome(
         session, officer, risky, result=OutcomeResult.NOT_PROVEN,
         lessons="Vật liệu điện cực suy giảm nhanh ở độ ẩm trên 85%; cần thử nghiệm khí hậu "

@@ -125,11 +125,19 @@ class SearchBackend(ABC):
         return [hit.fields for hit in page.hits]
 
 
+# Folded Vietnamese function words of three letters or more: they say nothing of a topic.
+FUNCTION_WORDS = frozenset((
+    "cac", "cho", "cua", "tai", "bang", "voi", "nhung", "duoc", "trong", "theo", "khi", "mot",
+    "nay", "den", "tren", "can", "cung", "nhu", "sau", "truoc", "hay", "hoac", "neu", "thi",
+    "rat", "nhieu", "moi", "tung", "qua", "vao", "lai", "con", "hon", "nhat"))
+
+
 def key_words(text: str, limit: int = 12) -> list[str]:
     """The most frequent folded words of `text` of three letters or more ("đường" →
-    "duong"), most frequent first, at most `limit`: what a similarity search looks for."""
+    "duong"), without function words, most frequent first, at most `limit`: what a
+    similarity search looks for."""
     counts = Counter(word for word in re.findall(r"\w+", fold(text or ""))
-                     if len(word) >= 3 and not word.isdigit())
+                     if len(word) >= 3 and not word.isdigit() and word not in FUNCTION_WORDS)
     return [word for word, _n in counts.most_common(limit)]
 
 

@@ -7,7 +7,8 @@ award above the agency's approval threshold and the approver approves it; the lo
 consortium files a complaint, which the agency dismisses with reasons; once the
 standstill is over the pilot order is drafted, offered, signed and countersigned; a
 milestone is delivered, accepted and paid; then a visitor finds all of it on the public pages, in
-search and in the OCDS download.
+search and in the OCDS download. Last, another agency places a follow-on order from the
+catalogue of proven solutions; once the solver signs, a visitor sees it on the entry.
 
 The deadline is real: the challenge is published about two minutes ahead (entered in
 Viet Nam time, whole minutes, as the form takes it) and the test waits for it."""
@@ -30,6 +31,7 @@ APPROVER = "approver@agency.demo.example"
 PARTNER = "enterprise@demo.example"  # owner of a verified enterprise: the consortium partner
 PARTNER_ORG = "Công ty TNHH Thiết bị Y tế Phương Nam"
 EVALUATORS = ("evaluator1@demo.example", "evaluator2@demo.example")
+PROVEN = "Mạng cảm biến bụi mịn PM2.5 giá rẻ cho trường học"  # the demo's catalogue entry
 PASSWORD = "mat-khau-thu-nghiem-2026"  # noqa: S105 - a throwaway account of the test server
 # what the first solver does after the officer has typed the deadline, with room to spare
 BEFORE_DEADLINE = timedelta(seconds=75)
@@ -428,5 +430,34 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     assert any(t.get("treasuryPaymentOrder", {}).get("number") == f"KBNN-{tag}"
                for t in transactions)
     assert "Phương án khả thi" not in text
+
+    # -- another agency buys the demo's proven solution again from the catalogue; once the
+    # solver signs, a visitor sees it on the catalogue entry ("who bought it again") ------
+    buyer = as_user("officer@hospital.demo.example")
+    buyer.goto(live_server("/catalogue/"))
+    buyer.get_by_role("link", name=PROVEN).click()
+    entry_path = buyer.url.removeprefix(live_server.url)
+    buyer.get_by_role("link", name=vi("Place a follow-on order")).click()
+    follow_on = f"HĐMR-{tag}"
+    buyer.locator("#quantity").fill("2")
+    buyer.locator("#scope").fill("Hai khu điều trị mới.")
+    buyer.locator("#contract_number").fill(follow_on)
+    buyer.locator("#value").fill("160.000.000")
+    buyer.locator("#start_date").fill(today.isoformat())
+    buyer.locator("#end_date").fill((today + timedelta(days=90)).isoformat())
+    buyer.locator("#milestones-0-deliverable").fill("Lắp đặt 20 cảm biến")
+    buyer.locator("#milestones-0-due_date").fill((today + timedelta(days=60)).isoformat())
+    buyer.locator("#milestones-0-amount").fill("160.000.000")
+    _submit(buyer)
+    assert re.search(r"/orders/\d+$", buyer.url), _flash(buyer)
+    buyer.get_by_role("button", name=vi("Offer to the solver")).click()
+    buyer.wait_for_load_state()
+    professor = as_user("university@demo.example")
+    professor.goto(buyer.url)
+    _sign(professor, "GS. Bùi Đại Học", "Read and sign")
+    visitor.goto(live_server(entry_path))
+    bought = visitor.locator("#who-bought-again").inner_text()
+    assert follow_on in bought and "160.000.000" in bought
+    screenshot(visitor, "journey-09-catalogue-entry")
 
     assert time.monotonic() - started < 300
