@@ -12,7 +12,7 @@ from marketplace.errors import DomainError, InvalidTransition, NotAllowed
 from marketplace.orders import services as orders
 from marketplace.orders.models import OrderKind, OrderStatus
 from marketplace.orders.terms import local_today
-from marketplace.outcomes import services
+from marketplace.outcomes import queries, services
 from marketplace.outcomes.models import EntryStatus as E
 from marketplace.outcomes.models import KpiVerdict, OutcomeResult, OutcomeStatus
 from marketplace.outcomes.models import OutcomeStatus as S
@@ -162,6 +162,10 @@ def test_follow_on_within_the_offer(session):
                 confirmed=True, shown_sha256=__import__(
                     "marketplace.orders.terms", fromlist=["x"]).terms_sha256(order))
     assert order.status is OrderStatus.SIGNED and order.is_public
+    figures = queries.scale_up(session)
+    assert figures["proven"] == 1 and figures["with_follow_on"] == 1
+    assert figures["follow_on_value"] == 300_000_000
+    assert figures["median_days_to_follow_on"] == 0.0  # signed the day it completed
 
 
 def test_follow_on_above_threshold_needs_the_approver(session):

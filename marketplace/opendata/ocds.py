@@ -48,6 +48,7 @@ from marketplace.opendata.visibility import (
     public_payment,
 )
 from marketplace.orders.models import Milestone, MilestoneStatus, OrderStatus, PilotOrder
+from marketplace.outcomes.ocds import follow_on_releases
 from marketplace.payments.models import Payment
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
@@ -435,6 +436,9 @@ def release_package(session, *, prefix: str, page: int, urls, page_size: int = P
             release["parties"] = release["parties"].as_list()
             releases.append({"ocid": ocid, "initiationType": "tender", "language": "vi",
                              **release})
+    # issue 17: each signed follow-on order, a process of its own pointing to its pilot's
+    releases += follow_on_releases(session, prefix=prefix,
+                                   challenge_ids=[c.id for c, _a, _g in data.processes])
     published = max((r["date"] for r in releases), default=iso(datetime.now(UTC)))
     package = {
         "uri": urls.package(page),
