@@ -42,6 +42,10 @@ def test_catalogue_is_public_and_filters(client, session):
     assert entry.title not in client.get("/catalogue/?price_max=1000").get_data(as_text=True)
     assert entry.title not in client.get("/catalogue/?rating_min=5").get_data(as_text=True)
     assert client.get("/catalogue/?price_max=x&group=²&rating_min=9").status_code == 200
+    folded = "to chuc thu nghiem"  # the solver "Tổ chức thử nghiệm …", without diacritics
+    assert entry.solver.name_vi.startswith("Tổ chức thử nghiệm")
+    assert entry.title in client.get(f"/catalogue/?q={folded}").get_data(as_text=True)
+    assert entry.title not in client.get("/catalogue/?q=khong+co+gi").get_data(as_text=True)
     shown = client.get(f"/catalogue/{entry.id}")
     assert shown.status_code == 200
     assert "80.000.000" in shown.get_data(as_text=True)

@@ -50,7 +50,7 @@ def test_a_similar_draft_is_warned_and_needs_a_justification(session, proven):
     challenges.publish(session, officer, draft,
                        justification="Cần thêm cảm biến đo ồn, giải pháp hiện có không đo.")
     assert draft.similar_entry_ids == [proven.id]
-    assert queries.scale_up(session).despite_proven == 1
+    assert queries.scale_up(session)["despite_proven"] == 1
 
 
 def test_an_unrelated_draft_publishes_without_a_justification(session, proven):

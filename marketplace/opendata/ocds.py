@@ -47,8 +47,14 @@ from marketplace.opendata.visibility import (
     public_order,
     public_payment,
 )
-from marketplace.orders.models import Milestone, MilestoneStatus, OrderStatus, PilotOrder
-from marketplace.outcomes.ocds import follow_on_releases
+from marketplace.orders.models import (
+    Milestone,
+    MilestoneStatus,
+    OrderKind,
+    OrderStatus,
+    PilotOrder,
+)
+from marketplace.outcomes.ocds import follow_on_release
 from marketplace.payments.models import Payment
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.taxonomy.models import TechnologyGroup
@@ -187,18 +193,25 @@ class _Page:
 
         # the orders with their milestones and succeeded payments: one row per milestone
         # (a milestone has at most one live payment, a partial unique index ensures it)
-        solver = aliased(Organization)
+        # (issue 17: with the signed follow-on orders of the page's pilots and their buyers)
+        solver, buyer = aliased(Organization), aliased(Organization)
         self.orders: dict[int, list] = defaultdict(list)
+        self.follow_ons: list[tuple] = []
         self.milestones: dict[int, list] = defaultdict(list)
         self.payments: dict[int, list] = defaultdict(list)
-        for order, item, org, milestone, payment in session.execute(  # 6
-                select(PilotOrder, AwardItem, solver, Milestone, Payment)
-                .join(AwardItem, AwardItem.id == PilotOrder.award_item_id)
+        for order, item, org, org_buyer, milestone, payment in session.execute(  # 6
+                select(PilotOrder, AwardItem, solver, buyer, Milestone, Payment)
+                .outerjoin(AwardItem, AwardItem.id == PilotOrder.award_item_id)
                 .join(solver, solver.id == PilotOrder.solver_id)
+                .join(buyer, buyer.id == PilotOrder.agency_id)
                 .outerjoin(Milestone, Milestone.order_id == PilotOrder.id)
                 .outerjoin(Payment, and_(Payment.milestone_id == Milestone.id, public_payment()))
                 .where(PilotOrder.challenge_id.in_(ids), public_order())
                 .order_by(PilotOrder.id, Milestone.position, Milestone.id)):
+            if order.kind is OrderKind.FOLLOW_ON:
+                if not self.follow_ons or self.follow_ons[-1][0] is not order:
+                    self.follow_ons.append((order, org_buyer, org))
+                continue
             orders = self.orders[order.challenge_id]
             if not orders or orders[-1][0] is not order:
                 orders.append((order, item, org))
@@ -437,8 +450,8 @@ def release_package(session, *, prefix: str, page: int, urls, page_size: int = P
             releases.append({"ocid": ocid, "initiationType": "tender", "language": "vi",
                              **release})
     # issue 17: each signed follow-on order, a process of its own pointing to its pilot's
-    releases += follow_on_releases(session, prefix=prefix,
-                                   challenge_ids=[c.id for c, _a, _g in data.processes])
+    releases += [follow_on_release(order, agency, solver, prefix=prefix)
+                 for order, agency, solver in data.follow_ons]
     published = max((r["date"] for r in releases), default=iso(datetime.now(UTC)))
     package = {
         "uri": urls.package(page),

@@ -3,18 +3,16 @@ contracting process of its own (ocid `<prefix>-followon-<order id>`), awarded wi
 competition from the catalogue of proven solutions, whose `relatedProcesses` points to
 the proven pilot's process (`<prefix>-<challenge id>`) with the relatedProcess codelist's
 `prior` ("this process follows on from the identified prior process"). A follow-on
-process travels on the package page of its pilot's challenge. Amounts in đồng (VND),
+process travels on the package page of its pilot's challenge, loaded with that page's
+orders (no query of its own: a page costs `opendata.ocds.QUERIES`). Amounts in đồng (VND),
 times ISO 8601 UTC, calendar days in Viet Nam (UTC+7)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from marketplace.accounts.models import Organization
-from marketplace.orders.models import OrderKind, OrderStatus, PilotOrder
+from marketplace.orders.models import OrderStatus, PilotOrder
 
 CONTRACT_STATUS = {
     OrderStatus.SIGNED: "pending", OrderStatus.ACTIVE: "active",
@@ -46,15 +44,15 @@ def follow_on_ocid(prefix: str, order_id: int) -> str:
     return f"{prefix}-followon-{order_id}"
 
 
-def follow_on_release(order: PilotOrder, *, prefix: str) -> dict:
-    """The one release of a signed follow-on order: its award and contract as they stand,
-    the justification as the tender's rationale, the pilot's process as `prior`."""
+def follow_on_release(order: PilotOrder, buyer: Organization, supplier: Organization, *,
+                      prefix: str) -> dict:
+    """The one release of a signed follow-on order (`buyer` its agency, `supplier` its
+    solver, loaded with it: no query here): its award and contract as they stand, the
+    justification as the tender's rationale, the pilot's process as `prior`."""
     ocid = follow_on_ocid(prefix, order.id)
-    pilot = order.follows
     changed = max(d for d in (order.signed_at, order.active_at, order.completed_at,
                               order.terminated_at, order.approved_at) if d is not None)
     stamp = changed.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    buyer, supplier = order.agency, order.solver
     award_id = f"followon-{order.id}"
     return {
         "ocid": ocid,
@@ -88,21 +86,7 @@ def follow_on_release(order: PilotOrder, *, prefix: str) -> dict:
             "value": {"amount": int(order.value), "currency": "VND"},
             "dateSigned": iso(order.active_at)})],
         "relatedProcesses": [{
-            "id": "1", "relationship": ["prior"], "title": pilot.contract_number,
-            "scheme": "ocid", "identifier": f"{prefix}-{pilot.challenge_id}"}],
+            "id": "1", "relationship": ["prior"],
+            "title": f"Thí điểm đã được chứng minh (đơn đặt hàng {order.follows_order_id})",
+            "scheme": "ocid", "identifier": f"{prefix}-{order.challenge_id}"}],
     }
-
-
-def follow_on_releases(session, *, prefix: str, challenge_ids) -> list[dict]:
-    """The releases of the signed follow-on orders whose proven pilot carried out one
-    of `challenge_ids` (the challenges of a package page), in order of signing."""
-    ids = list(challenge_ids)
-    if not ids:
-        return []
-    orders = session.scalars(
-        select(PilotOrder).where(PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public,
-                                 PilotOrder.challenge_id.in_(ids))
-        .options(selectinload(PilotOrder.agency), selectinload(PilotOrder.solver),
-                 selectinload(PilotOrder.follows))
-        .order_by(PilotOrder.signed_at, PilotOrder.id))
-    return [follow_on_release(order, prefix=prefix) for order in orders]

@@ -28,8 +28,6 @@ from marketplace.outcomes.models import (
     PilotOutcome,
 )
 from marketplace.search import services as search
-from marketplace.search.analysis import fold
-from marketplace.search.backend import IndexBusy, QueryError, SearchRequest
 
 
 @dataclass
@@ -92,20 +90,10 @@ def cards(session, entries: list[CatalogueEntry]) -> list[Card]:
     return out
 
 
-def _matching_challenges(text: str) -> set[int] | None:
-    """The challenge ids the search service finds for `text` (Vietnamese folding); None
-    when the index cannot answer (then the folded text alone decides)."""
-    try:
-        page = search.search(SearchRequest(text=text, per_page=100))
-    except (IndexBusy, QueryError, OSError):
-        return None
-    return {int(h.fields["challenge_id"]) for h in page.hits if h.fields.get("challenge_id")}
-
-
 def catalogue(session, *, text: str = "", group_id: int | None = None, province: str = "",
               price_max: int | None = None, rating_min: int | None = None) -> list[Card]:
-    """Every catalogue entry, newest first, filtered: `text` (found by the search service
-    in the pilot's challenge or solution, or — folded — in the entry's title, summary,
+    """Every catalogue entry, newest first, filtered: `text` (what /search finds in the
+    pilot's challenge, or every word of it — folded — in the entry's title, summary,
     unit or solver), technology group, province (of the pilot), reference price at most
     `price_max` đồng, buyers' rating at least `rating_min` (1–5)."""
     query = (select(CatalogueEntry).join(PilotOrder, PilotOrder.id == CatalogueEntry.order_id)
@@ -119,13 +107,16 @@ def catalogue(session, *, text: str = "", group_id: int | None = None, province:
         query = query.where(Challenge.province == province)
     if price_max is not None:
         query = query.where(CatalogueEntry.reference_price <= price_max)
-    entries = list(session.scalars(query))
     text = (text or "").strip()
+    found: set[int] = set()
+    if text:  # the one notion of "matches" (issue 21): what /search finds
+        found = set(session.scalars(select(CatalogueEntry.id).join(
+            PilotOrder, PilotOrder.id == CatalogueEntry.order_id).where(
+            search.matching(PilotOrder.challenge_id, text, "challenge"))))
+    entries = list(session.scalars(query))
     if text:
-        found = _matching_challenges(text) or set()
-        folded = fold(text)
-        entries = [e for e in entries if e.order.challenge_id in found or folded in fold(
-            " ".join((e.title, e.summary, e.unit, e.solver.name_vi, e.solver.name_en)))]
+        entries = [e for e in entries if e.id in found or search.text_matches(
+            text, e.title, e.summary, e.unit, e.solver.name_vi, e.solver.name_en)]
     out = cards(session, entries)
     if rating_min is not None:
         out = [c for c in out if c.rating is not None and c.rating >= rating_min]
