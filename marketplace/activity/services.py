@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization
 from marketplace.audit.models import AuditEvent
@@ -57,6 +58,11 @@ MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
           "clarifications": Clarification, "complaints": Complaint}
 
 
+# what a sentence reads of its object, loaded with it (not once per event)
+OPTIONS = {PilotOrder: (selectinload(PilotOrder.challenge), selectinload(PilotOrder.solver),
+                        selectinload(PilotOrder.agency))}
+
+
 def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
     wanted = defaultdict(set)
     for event in events:
@@ -67,7 +73,7 @@ def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
         model = MODELS.get(object_type)
         if model is not None:
             loaded[object_type] = {o.id: o for o in session.scalars(
-                select(model).where(model.id.in_(ids)))}
+                select(model).where(model.id.in_(ids)).options(*OPTIONS.get(model, ())))}
     return loaded
 
 

@@ -22,6 +22,7 @@ from marketplace.orders.forms import MILESTONE_ROWS, AmendmentForm, OrderForm, S
 from marketplace.orders.models import OrderAmendment, OrderStatus
 from marketplace.orders.queries import party_view, summarize
 from marketplace.orders.terms import terms_of, terms_sha256
+from marketplace.outcomes.queries import order_record
 from marketplace.payments.gateway import get_gateway
 from marketplace.scorecards import services as scorecards
 from marketplace.web import attach_error, authorize, get_or_404
@@ -35,7 +36,9 @@ def show(order_id: int):
     order = get_order_or_404(order_id)
     party = (party_view(db.session, order)
              if policy.can(current_user, "order.view_confidential", order) else None)
+    outcome, again = order_record(db.session, order)  # issue 17
     return render_template("orders/show.html", order=order, summary=summarize(order),
+                           outcome=outcome, again=again,
                            party=party, offline=get_gateway().confirms_at_once,
                            confirm=ConfirmForm(),
                            signatures=signing.signatures_of(db.session, order),

@@ -10,11 +10,10 @@ from marketplace.api.routes import MAX_PER_PAGE, PER_PAGE, _int_arg, bp
 from marketplace.api.serializers import iso, organization
 from marketplace.extensions import db
 from marketplace.outcomes import queries
-from marketplace.outcomes.models import CatalogueEntry
 from marketplace.params import BIGINT_MAX, query_int
 
 
-def _card(card: queries.Card, *, detail: bool = False) -> dict:
+def _card(card: queries.Card, *, paid: dict | None = None) -> dict:
     entry, pilot = card.entry, card.pilot
     group = pilot.challenge.technology_group
     data = {
@@ -38,7 +37,7 @@ def _card(card: queries.Card, *, detail: bool = False) -> dict:
         "follow_on_orders": len(card.follow_ons),
         "follow_on_value": card.follow_on_value,
     }
-    if detail:
+    if paid is not None:
         outcome = entry.outcome
         data.update({
             "summary": entry.summary,
@@ -48,7 +47,7 @@ def _card(card: queries.Card, *, detail: bool = False) -> dict:
             "follow_ons": [{"order_id": o.id, "agency": organization(o.agency),
                             "quantity": o.quantity, "value": o.value,
                             "signed_at": iso(o.signed_at), "status": o.status.value,
-                            "paid": queries.paid_total(o)} for o in card.follow_ons],
+                            "paid": int(paid.get(o.id) or 0)} for o in card.follow_ons],
         })
     return data
 
@@ -78,7 +77,9 @@ def catalogue():
 
 @bp.route("/catalogue/<int:entry_id>")
 def catalogue_entry(entry_id: int):
-    entry = db.session.get(CatalogueEntry, entry_id)
+    entry = queries.load_entry(db.session, entry_id)
     if entry is None:
         abort(404)
-    return jsonify(_card(queries.cards(db.session, [entry])[0], detail=True))
+    card = queries.cards(db.session, [entry])[0]
+    paid = queries.paid_totals(db.session, [o.id for o in card.follow_ons])
+    return jsonify(_card(card, paid=paid))

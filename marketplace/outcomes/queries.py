@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from marketplace.challenges.models import Challenge
 from marketplace.orders.models import (
     PUBLIC_ORDER_STATUSES,
+    Milestone,
     MilestoneStatus,
     OrderKind,
     OrderStatus,
@@ -23,6 +24,7 @@ from marketplace.orders.models import (
 )
 from marketplace.outcomes.models import (
     CatalogueEntry,
+    KpiResult,
     OutcomeResult,
     OutcomeStatus,
     PilotOutcome,
@@ -48,8 +50,24 @@ class Card:
         return self.pilot.challenge
 
 
-def paid_total(order: PilotOrder) -> int:
-    return sum(m.amount for m in order.milestones if m.status is MilestoneStatus.PAID)
+def paid_totals(session, order_ids: list[int]) -> dict[int, int]:
+    """order id → the amount of its paid milestones (đồng), in one statement."""
+    if not order_ids:
+        return {}
+    return dict(session.execute(
+        select(Milestone.order_id, func.sum(Milestone.amount))
+        .where(Milestone.order_id.in_(order_ids), Milestone.status == MilestoneStatus.PAID)
+        .group_by(Milestone.order_id)).all())
+
+
+def order_record(session, order: PilotOrder) -> tuple[PilotOutcome | None, list[PilotOrder]]:
+    """What an order's page shows of issue 17: its outcome (None before it ended: no query
+    then) and, for a pilot, its signed follow-on orders ("who bought it again")."""
+    if order.status not in (OrderStatus.COMPLETED, OrderStatus.TERMINATED):
+        return None, []
+    again = (public_follow_ons(session, [order.id])[order.id]
+             if order.kind is OrderKind.PILOT else [])
+    return order.outcome, again
 
 
 def public_follow_ons(session, pilot_ids: list[int]) -> dict[int, list[PilotOrder]]:
@@ -60,7 +78,7 @@ def public_follow_ons(session, pilot_ids: list[int]) -> dict[int, list[PilotOrde
     rows = session.scalars(
         select(PilotOrder).where(PilotOrder.follows_order_id.in_(pilot_ids),
                                  PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public)
-        .options(selectinload(PilotOrder.agency), selectinload(PilotOrder.milestones))
+        .options(joinedload(PilotOrder.agency))
         .order_by(PilotOrder.signed_at, PilotOrder.id))
     for order in rows:
         out[order.follows_order_id].append(order)
@@ -120,6 +138,37 @@ def catalogue(session, *, text: str = "", group_id: int | None = None, province:
     out = cards(session, entries)
     if rating_min is not None:
         out = [c for c in out if c.rating is not None and c.rating >= rating_min]
+    return out
+
+
+def load_entry(session, entry_id: int) -> CatalogueEntry | None:
+    """One entry with what its page shows, in a fixed number of statements: the pilot,
+    its challenge, group, agency, the solver and consortium partners, the KPI results."""
+    from marketplace.evaluation.models import AwardItem
+    from marketplace.submissions.models import ConsortiumPartner, Submission
+
+    return session.scalar(select(CatalogueEntry).where(CatalogueEntry.id == entry_id).options(
+        joinedload(CatalogueEntry.solver),
+        joinedload(CatalogueEntry.order).joinedload(PilotOrder.challenge)
+        .joinedload(Challenge.technology_group),
+        joinedload(CatalogueEntry.order).joinedload(PilotOrder.agency),
+        joinedload(CatalogueEntry.order).joinedload(PilotOrder.award_item)
+        .joinedload(AwardItem.submission).selectinload(Submission.partners)
+        .joinedload(ConsortiumPartner.organization),
+        joinedload(CatalogueEntry.outcome).selectinload(PilotOutcome.kpi_results)
+        .joinedload(KpiResult.kpi)))
+
+
+def evidence(session, outcome: PilotOutcome) -> dict[int, list]:
+    """KPI result id → its evidence files, in one statement."""
+    from marketplace.files.models import Attachment
+
+    ids = [r.id for r in outcome.kpi_results]
+    out: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        for a in session.scalars(select(Attachment).where(Attachment.kpi_result_id.in_(ids))
+                                 .order_by(Attachment.id)):
+            out[a.kpi_result_id].append(a)
     return out
 
 

@@ -24,7 +24,7 @@ from marketplace.params import BIGINT_MAX, query_int
 from marketplace.policy.outcomes import buying_agencies
 from marketplace.provinces import PROVINCES
 from marketplace.taxonomy.services import current_groups
-from marketplace.web import authorize, get_or_404, perform, uploads
+from marketplace.web import authorize, get_or_404, known_or_404, perform, uploads
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 outcome_bp = Blueprint("outcomes", __name__, url_prefix="/orders")
@@ -143,14 +143,12 @@ def _entry_or_404(entry_id: int) -> CatalogueEntry:
 
 @bp.route("/<int:entry_id>")
 def entry(entry_id: int):
-    item = _entry_or_404(entry_id)
+    item = known_or_404(queries.load_entry(db.session, entry_id))
     card = queries.cards(db.session, [item])[0]
     outcome = item.outcome
-    evidence = {r.id: attachments_of(db.session, "kpi_result_id", r.id)
-                for r in outcome.kpi_results}
     return render_template("catalogue/entry.html", entry=item, card=card, outcome=outcome,
-                           evidence=evidence, confirm=ConfirmForm(),
-                           paid_total=queries.paid_total)
+                           evidence=queries.evidence(db.session, outcome),
+                           confirm=ConfirmForm())
 
 
 @bp.route("/<int:entry_id>/offer", methods=["GET", "POST"])
