@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organization
 from marketplace.audit.models import AuditEvent
@@ -23,6 +23,7 @@ from marketplace.formatting import score, vnd
 from marketplace.i18n import current_language
 from marketplace.labels import label
 from marketplace.orders.models import Milestone, PilotOrder
+from marketplace.outcomes.models import CatalogueEntry, PilotOutcome
 from marketplace.payments.models import Payment
 
 PAGE_SIZE = 25
@@ -55,12 +56,15 @@ FOLDED = {"payment.recorded": "milestone.paid", "payment.succeeded": "milestone.
 
 MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
           "milestones": Milestone, "payments": Payment, "organizations": Organization,
-          "clarifications": Clarification, "complaints": Complaint}
+          "clarifications": Clarification, "complaints": Complaint,
+          "pilot_outcomes": PilotOutcome, "catalogue_entries": CatalogueEntry}
 
 
 # what a sentence reads of its object, loaded with it (not once per event)
-OPTIONS = {PilotOrder: (selectinload(PilotOrder.challenge), selectinload(PilotOrder.solver),
-                        selectinload(PilotOrder.agency))}
+OPTIONS = {PilotOrder: (joinedload(PilotOrder.challenge), joinedload(PilotOrder.solver),
+                        joinedload(PilotOrder.agency)),
+           PilotOutcome: (joinedload(PilotOutcome.order).joinedload(PilotOrder.agency),),
+           CatalogueEntry: (joinedload(CatalogueEntry.solver),)}
 
 
 def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
@@ -141,6 +145,9 @@ def _order(event, order: PilotOrder, locale, external):
         "order.rated_by_agency": lambda: _(
             "%(agency)s rated the results of pilot order %(number)s: %(average)s / 5.",
             average=score(after.get("average")), **values),
+        "order.sandbox": lambda: _(
+            "%(agency)s recorded the controlled-testing permission (sandbox) of pilot order "
+            "%(number)s.", **values),
         "order.rated_by_solver": lambda: _(
             "%(solver)s rated %(agency)s as the buyer of pilot order %(number)s: "
             "%(average)s / 5.", average=score(after.get("average")), **values),
@@ -186,6 +193,29 @@ def _complaint(event, complaint: Complaint, locale, external):
                                            challenge=complaint.challenge_id)
 
 
+def _outcome(event, outcome: PilotOutcome, locale, external):
+    order = outcome.order
+    return (_("%(agency)s published the outcome of pilot order %(number)s: %(result)s.",
+              agency=order.agency.display_name(locale), number=order.contract_number,
+              result=label(outcome.result)),
+            _url("orders.show", external, order_id=order.id))
+
+
+def _entry(event, entry: CatalogueEntry, locale, external):
+    values = {"title": entry.title, "solver": entry.solver.display_name(locale)}
+    sentences = {
+        "catalogue.offer": lambda: _("%(solver)s updated its follow-on offer for “%(title)s”.",
+                                     **values),
+        "catalogue.confirmed": lambda: _("The agency confirmed the results of “%(title)s” in "
+                                         "the catalogue of proven solutions.", **values),
+        "catalogue.listed": lambda: _("“%(title)s” (%(solver)s) is listed in the catalogue "
+                                      "of proven solutions.", **values),
+        "catalogue.withdrawn": lambda: _("%(solver)s withdrew its follow-on offer for "
+                                         "“%(title)s”.", **values),
+    }
+    return sentences[event.action](), _url("catalogue.entry", external, entry_id=entry.id)
+
+
 def _award_annulled(event, award: Award, locale, external):
     return (_("The award on “%(title)s” was annulled after a complaint.",
               title=award.challenge.title),
@@ -207,7 +237,11 @@ SENTENCES = {
     "award.approved": (Award, _award),
     **{kind: (PilotOrder, _order) for kind in (
         "order.signed", "order.active", "order.completed", "order.terminated",
-        "order.amended", "order.scale_up", "order.rated_by_agency", "order.rated_by_solver")},
+        "order.amended", "order.scale_up", "order.rated_by_agency", "order.rated_by_solver",
+        "order.sandbox")},
+    "outcome.published": (PilotOutcome, _outcome),
+    **{kind: (CatalogueEntry, _entry) for kind in (
+        "catalogue.offer", "catalogue.confirmed", "catalogue.listed", "catalogue.withdrawn")},
     "milestone.accepted": (Milestone, _milestone),
     "milestone.paid": (Milestone, _milestone),
     "organization.verified": (Organization, _organization),
