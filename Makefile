@@ -4,6 +4,8 @@ PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core; the browser tests share one worker (one live server)
+PYTEST_WORKERS ?= -n auto --dist loadgroup
 
 .PHONY: run test test-sqlite test-postgres lint install translations bench clean
 
@@ -33,10 +35,10 @@ test: install translations
 	@if [ ! -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then \
 		echo "NOTE: Chromium not found at $${CHROMIUM_PATH:-/usr/bin/chromium}: the browser tests will be SKIPPED (apt-get install -y chromium)"; \
 	fi
-	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
-		$(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
+		$(PY) -m pytest -m "not browser" $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else \
 		echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; \
 	fi

@@ -59,10 +59,24 @@ def _reset_postgres(app) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite in a temporary file, or the PostgreSQL database named by TEST_DATABASE_URL.
+
+    Under pytest-xdist (`make test` runs `-n auto`) each worker gets a database of its own on
+    that server, `<name>_<worker>` (e.g. `test_gw1`), made afresh for the run."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            # one pytest-xdist worker runs them all: one live server, one demo load
+            item.add_marker(pytest.mark.xdist_group("browser"))
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
@@ -89,7 +91,7 @@ def live_server(server_env, tmp_path_factory):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine imports slowly
         while True:
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
