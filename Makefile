@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # pytest-xdist: one worker per core; the browser tests share one worker (one live server)
 PYTEST_WORKERS ?= -n auto --dist loadgroup
 
-.PHONY: run test test-sqlite test-postgres lint install translations bench clean
+.PHONY: run test test-sqlite test-postgres lint install translations bench bench-search clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -59,6 +59,20 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench.run --sizes $(BENCH_SIZES) --duration $(BENCH_DURATION) --database $(BENCH_DATABASE)
+	@if [ -n "$(BENCH_PG_URL)" ]; then \
+		$(PY) -m bench.pg_search_bench --database-url "$(BENCH_PG_URL)" \
+			--synthetic $(BENCH_SEARCH_SIZE) --whoosh; \
+	else \
+		echo "BENCH_PG_URL is not set: the search engines side by side are skipped."; \
+	fi
+
+# Issue 21: the search engines side by side (PostgreSQL full-text, Whoosh, SQLite FTS5) on
+# one corpus of BENCH_SEARCH_SIZE challenges, in the migrated PostgreSQL database
+# BENCH_PG_URL (its search_documents table is replaced).
+BENCH_SEARCH_SIZE ?= 100000
+bench-search: $(BENCH_STAMP)
+	$(PY) -m bench.pg_search_bench --database-url "$(BENCH_PG_URL)" \
+		--synthetic $(BENCH_SEARCH_SIZE) --whoosh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

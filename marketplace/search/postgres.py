@@ -27,8 +27,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import (
     Column,
+    Float,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -202,9 +204,11 @@ class PostgresBackend(SearchBackend):
                 if name != skip]
 
     def search(self, request: SearchRequest) -> SearchPage:
-        """Two statements: the counts (total, every facet, and whether the query has any
-        word), then the page with its highlights. Raises `QueryError` for a query with
-        no word."""
+        """Two statements. The first reads every match once (its facets and its rank) and
+        returns the total, each facet's counts, whether the query has any word, and the
+        ids and scores of the page's documents (a page past the end: the last page); the
+        second reads those documents' texts with their highlights. Raises `QueryError`
+        for a query with no word."""
         query_text = nfc(request.text).strip()[:MAX_QUERY_LENGTH]
         if not query_text:
             raise QueryError("empty")
@@ -214,46 +218,59 @@ class PostgresBackend(SearchBackend):
         session = self.session_for()
         tsquery = _tsquery(query_text)
         d = DOCUMENTS.c
-        matches = (select(d.type, d.status, d.group_id, d.agency_id)
+        score = func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), d.tsv, tsquery)
+        matches = (select(d.doc_id, d.type, d.status, d.group_id, d.agency_id,
+                          score.label("score"))
                    .where(d.tsv.op("@@")(tsquery)).cte("matches"))
+        m = matches.c
+        no_score = cast(None, Float).label("score")
+        total = (select(func.count()).select_from(matches)
+                 .where(*self._where(m, filters)).scalar_subquery())
+        last = func.greatest(cast(func.ceil(cast(total, Numeric) / per_page), Integer) - 1, 0)
+        offset = func.least(max(request.page, 1) - 1, last) * per_page
+        hits = (select(m.doc_id, m.score).where(*self._where(m, filters))
+                .order_by(m.score.desc(), m.doc_id).limit(per_page).offset(offset)
+                .subquery("hits"))
         parts = [select(literal("nodes").label("facet"), literal("").label("value"),
-                        func.numnode(tsquery).label("n")),
-                 select(literal("total"), literal(""), func.count()).select_from(matches)
-                 .where(*self._where(matches.c, filters))]
+                        func.numnode(tsquery).label("n"), no_score),
+                 select(literal("total"), literal(""), total, no_score),
+                 select(literal("hit"), hits.c.doc_id, literal(0), hits.c.score)]
         for name in FACETS:
-            column = matches.c[FACET_FIELDS[name]]
-            parts.append(select(literal(name), column, func.count()).select_from(matches)
-                         .where(*self._where(matches.c, filters, skip=name)).group_by(column))
+            column = m[FACET_FIELDS[name]]
+            parts.append(select(literal(name), column, func.count(), no_score)
+                         .select_from(matches)
+                         .where(*self._where(m, filters, skip=name)).group_by(column))
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        total = nodes = 0
-        for facet, value, n in session.execute(union_all(*parts)).all():
+        count = nodes = 0
+        scores: dict[str, float] = {}
+        for facet, value, n, rank in session.execute(union_all(*parts)).all():
             if facet == "nodes":
                 nodes = n
             elif facet == "total":
-                total = n
+                count = n
+            elif facet == "hit":
+                scores[value] = float(rank or 0.0)
             elif value:
                 facets[facet][value] = n
         if not nodes:
             raise QueryError("no words")
-        pages = max(1, math.ceil(total / per_page))
+        pages = max(1, math.ceil(count / per_page))
         page = min(max(request.page, 1), pages)
-        if not total:
-            return SearchPage([], 0, page, pages, facets)
-        score = func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), d.tsv, tsquery)
-        best = (select(d.doc_id, d.fields, *(d[name] for name in TEXTS), score.label("score"))
-                .where(d.tsv.op("@@")(tsquery), *self._where(d, filters))
-                .order_by(score.desc(), d.doc_id)
-                .limit(per_page).offset((page - 1) * per_page).subquery("best"))
-        headlines = [func.ts_headline(CONFIG, best.c[name], tsquery, _SNIPPET)
+        if not scores:
+            return SearchPage([], count, page, pages, facets)
+        headlines = [func.ts_headline(CONFIG, d[name], tsquery, _SNIPPET)
                      .label(f"{name}_html") for name in SNIPPET_FIELDS]
         rows = session.execute(
-            select(best, func.ts_headline(CONFIG, best.c.title, tsquery, _TITLE)
-                   .label("title_html"), *headlines)
-            .order_by(best.c.score.desc(), best.c.doc_id)).mappings().all()
-        return SearchPage([self._hit(row) for row in rows], total, page, pages, facets)
+            select(d.doc_id, d.fields, *(d[name] for name in TEXTS),
+                   func.ts_headline(CONFIG, d.title, tsquery, _TITLE).label("title_html"),
+                   *headlines)
+            .where(d.doc_id.in_(list(scores)))).mappings().all()
+        rows = sorted(rows, key=lambda row: (-scores[row["doc_id"]], row["doc_id"]))
+        return SearchPage([self._hit(row, scores[row["doc_id"]]) for row in rows], count,
+                          page, pages, facets)
 
     @staticmethod
-    def _hit(row) -> Hit:
+    def _hit(row, score: float) -> Hit:
         stored = {**row["fields"], **{name: row[name] for name in TEXTS}}
         snippet = ""
         for name in SNIPPET_FIELDS:
@@ -264,7 +281,7 @@ class PostgresBackend(SearchBackend):
             body = stored.get("body") or ""
             snippet = html.escape(body[:240]) + ("…" if len(body) > 240 else "")
         return Hit(stored, _marked(row["title_html"]) or html.escape(stored["title"]),
-                   snippet, float(row["score"] or 0.0))
+                   snippet, score)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
