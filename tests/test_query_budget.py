@@ -20,7 +20,7 @@ LARGER = {"evaluation.report_page", "evaluation.report_csv"}  # allowed REPORT_B
 # Pages still above the budget, each at a fixed count (not growing: asserted below) — the
 # work left of issue 21, with the statements each runs today. Lower a number, never raise.
 KNOWN_OVER: dict[str, int] = {
-    "activity.index[none]": 16, "activity.feed[none]": 16,
+    "activity.index[none]": 12, "activity.feed[none]": 12,
     "complaints.show[complaint]": 16,
     "evaluation.index[none]": 13, "evaluation.submission[evaluating]": 17,
     "evaluation.attachment[evaluating]": 13, "evaluation.moderate[evaluating]": 13,
