@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     STRIPE_API_BASE: str = ""
     SIGNATURE_TRUST_LIST: str = ""  # CA certificates (a PEM file or a folder, with CRLs)
     SIGNATURE_FETCH_REVOCATION: bool = False
+    SIGNATURE_TIMESTAMP_URL: str = ""  # an RFC 3161 time-stamping authority (http/https)
     OCDS_PREFIX: str = Field(PLACEHOLDER_OCDS_PREFIX, pattern=r"^ocds-[a-z0-9]{6}$")
     # issue 19: the standstill after an award and the agency's time to answer a complaint,
     # in Viet Nam's working days
@@ -214,6 +215,7 @@ class Config:
     # digital signatures on the contract PDF: the trust list (empty: typed names only)
     SIGNATURE_TRUST_LIST = SETTINGS.SIGNATURE_TRUST_LIST
     SIGNATURE_FETCH_REVOCATION = SETTINGS.SIGNATURE_FETCH_REVOCATION
+    SIGNATURE_TIMESTAMP_URL = SETTINGS.SIGNATURE_TIMESTAMP_URL
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
     STANDSTILL_WORKING_DAYS = SETTINGS.STANDSTILL_WORKING_DAYS
     COMPLAINT_ANSWER_WORKING_DAYS = SETTINGS.COMPLAINT_ANSWER_WORKING_DAYS

@@ -20,7 +20,7 @@ from marketplace.errors import DomainError
 from marketplace.orders import services
 from marketplace.orders.models import OrderStatus, PilotOrder
 from marketplace.orders.terms import terms_sha256
-from tests.documents_pki import PASSPHRASE, Authority, p12, write_trust_list
+from tests.documents_pki import PASSPHRASE, Authority, PkiServer, p12, write_trust_list
 from tests.orders_factories import make_order
 
 
@@ -140,6 +140,65 @@ def test_revoked_certificate_is_refused(session, app, pki, tmp_path, monkeypatch
     message = refused(session, order.parties.owner, order, pkcs12=p12(cert, key, ca=ca),
                       passphrase=PASSPHRASE)
     assert "revoked" in message
+
+
+@pytest.fixture(scope="module")
+def pki_server(pki):
+    """OCSP and a TSA for the test CA on 127.0.0.1, started once for the module."""
+    with PkiServer(pki["ca"]) as server:
+        yield server
+
+
+@pytest.fixture
+def online(app, trust_list, pki_server, monkeypatch):
+    """The site fetches OCSP answers and timestamps from the tests' server."""
+    monkeypatch.setitem(app.config, "SIGNATURE_FETCH_REVOCATION", True)
+    monkeypatch.setitem(app.config, "SIGNATURE_TIMESTAMP_URL", f"{pki_server.url}/tsa")
+    return pki_server
+
+
+def ocsp_cert_for(server, org, *, revoked=False) -> bytes:
+    ca = server.authorities[0]
+    cert, key = ca.issue("Phạm Văn Ocsp", organization=org.name_vi,
+                         uid=f"MST:{org.registration_code}", crl=False,
+                         ocsp_url=f"{server.url}/ocsp")
+    if revoked:
+        ca.revoked.append(cert.serial_number)
+    return p12(cert, key, ca=ca)
+
+
+def test_certificate_revoked_by_ocsp_is_refused_in_vietnamese(session, online):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    asked = online.requests.get("/ocsp", 0)
+    with force_locale("vi"):
+        message = refused(session, order.parties.owner, order, passphrase=PASSPHRASE,
+                          pkcs12=ocsp_cert_for(online, order.parties.solver, revoked=True))
+    assert online.requests["/ocsp"] > asked  # the answer came from the responder
+    assert message == "Chữ ký 1 bị từ chối: chứng thư số đã bị thu hồi."
+
+
+def test_ocsp_good_answer_and_rfc3161_timestamp(session, online):
+    order = make_order(session, status=OrderStatus.OFFERED)
+    asked = online.requests.get("/ocsp", 0), online.requests.get("/tsa", 0)
+    before = datetime.now(UTC).replace(microsecond=0)
+    signature = signing.sign_order(session, order.parties.owner, order, passphrase=PASSPHRASE,
+                                   pkcs12=ocsp_cert_for(online, order.parties.solver))
+    assert online.requests["/ocsp"] > asked[0] and online.requests["/tsa"] > asked[1]
+    assert signature.result == "valid:not-revoked"
+    stamped = signature.signed_at.replace(tzinfo=signature.signed_at.tzinfo or UTC)
+    assert before <= stamped <= datetime.now(UTC)  # the TSA's time, reported
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "order.digitally_signed", AuditEvent.object_id == order.id)).one()
+    assert datetime.fromisoformat(event.after["timestamped_at"]) == stamped
+
+
+def test_unreachable_timestamp_authority_is_a_clear_refusal(session, trust_list, app,
+                                                            monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNATURE_TIMESTAMP_URL", "http://127.0.0.1:9/tsa")
+    order = make_order(session, status=OrderStatus.OFFERED)
+    message = refused(session, order.parties.owner, order, passphrase=PASSPHRASE,
+                      pkcs12=cert_for(trust_list, order.parties.solver))
+    assert "could not be signed" in message
 
 
 def test_certificate_of_the_wrong_organization_is_refused(session, trust_list):

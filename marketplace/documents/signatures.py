@@ -7,7 +7,9 @@ keeps the typed-name signature; with one, every signature must be a digital one.
 `SIGNATURE_FETCH_REVOCATION=1` (both read in config.py) lets the validator fetch CRLs
 and OCSP answers named in the certificates (off by default: a site without outbound
 network still verifies, using the revocation data embedded in the PDF or placed beside
-the trust list).
+the trust list). `SIGNATURE_TIMESTAMP_URL`, when set, is an RFC 3161 time-stamping
+authority: signatures the site applies carry its timestamp, and the verification reports
+the timestamp's time (a timestamp must chain to the trust list too).
 
 `verify(data, base=..., expected=..., organization=...)` checks, and on the first failure
 raises a DomainError whose message is the reason shown to the user:
@@ -19,6 +21,7 @@ raises a DomainError whose message is the reason shown to the user:
 3. each signature is intact (the signed bytes hash to the signed digest), the
    cryptography valid, the certificate within its validity period now and when
    signed, chained to the trust list, not revoked where revocation data is available;
+   a signature timestamp, when present, intact and its TSA chained to the trust list;
 4. nothing but signatures was added after each signature (pyHanko's difference
    analysis), and the last one covers the whole file;
 5. the last signer's certificate names the organization: its tax or registration code in
@@ -108,8 +111,9 @@ class VerifiedSignature:
     issuer: str
     serial: str
     certificate_sha256: str
-    signed_at: datetime | None
+    signed_at: datetime | None  # the timestamp's time when timestamped, else the claimed
     result: str  # a key of models.VERIFICATION_RESULTS
+    timestamped_at: datetime | None = None  # the RFC 3161 timestamp's time (UTC), if any
 
 
 def _norm(text: str) -> str:
@@ -195,6 +199,12 @@ def _check_one(embedded, context, *, number: int, last: bool, have_crls: bool
     if not status.trusted:
         raise DomainError(_("Signature %(n)d is refused: %(reason)s.", n=number,
                             reason=_trust_reason(status)))
+    stamp = status.timestamp_validity
+    if stamp is not None and not (stamp.intact and stamp.valid and stamp.trusted):
+        raise DomainError(_("Signature %(n)d is refused: its timestamp is damaged or was "
+                            "not issued by a time-stamping authority of the site's trust "
+                            "list.", n=number))
+    stamped = _as_utc(stamp.timestamp) if stamp is not None else None
     level = status.modification_level
     if level is not None and level not in ALLOWED_AFTER_SIGNING:
         raise DomainError(_("Signature %(n)d is refused: the document was modified after it "
@@ -212,7 +222,7 @@ def _check_one(embedded, context, *, number: int, last: bool, have_crls: bool
         signer_name=_signer_name(cert), subject=cert.subject.human_friendly,
         issuer=cert.issuer.human_friendly, serial=format(cert.serial_number, "x"),
         certificate_sha256=hashlib.sha256(cert.dump()).hexdigest(),
-        signed_at=claimed, result=result)
+        signed_at=stamped or claimed, result=result, timestamped_at=stamped)
 
 
 def _outside_event_loop(function, *args, **kwargs):
@@ -258,10 +268,22 @@ def verify(data: bytes, *, base: bytes, expected: int, organization) -> list[Ver
     return verified
 
 
+def timestamper():
+    """The RFC 3161 client of `SIGNATURE_TIMESTAMP_URL` (pyHanko's, over HTTP), or None
+    when no time-stamping authority is configured."""
+    url = setting("SIGNATURE_TIMESTAMP_URL")
+    if not url:
+        return None
+    from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=10)
+
+
 def sign_with_pkcs12(data: bytes, pkcs12: bytes, passphrase: str, *, field_name: str) -> bytes:
     """Sign `data` (PAdES baseline, SHA-256) with the key and certificate of a PKCS#12
-    file, as an incremental update. The file and passphrase are used for this call only
-    and never stored. Raises DomainError when the file or passphrase is wrong."""
+    file, as an incremental update, timestamped by `SIGNATURE_TIMESTAMP_URL` when set.
+    The file and passphrase are used for this call only and never stored. Raises
+    DomainError when the file or passphrase is wrong, or the TSA does not answer."""
     try:
         signer = signers.SimpleSigner.load_pkcs12_data(
             pkcs12, other_certs=[], passphrase=passphrase.encode("utf-8") or None)
@@ -278,8 +300,9 @@ def sign_with_pkcs12(data: bytes, pkcs12: bytes, passphrase: str, *, field_name:
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES)
     try:
-        output = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
-    except (SigningError, ValueError) as error:
+        output = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer,
+                                     timestamper=timestamper())
+    except (SigningError, ValueError, OSError) as error:
         raise DomainError(_("The PDF could not be signed: %(error)s", error=str(error)[:200]),
                           field="pkcs12") from error
     return output.getvalue()

@@ -156,7 +156,8 @@ def _archive(session, user, order, step: Step, last: VerifiedSignature, data: by
         "issuer": last.issuer, "serial": last.serial,
         "certificate_sha256": last.certificate_sha256, "terms_sha256": digest,
         "covers_sha256": signature.covers_sha256, "signed_pdf_sha256": archived.sha256,
-        "method": method})
+        "method": method,
+        "timestamped_at": last.timestamped_at.isoformat() if last.timestamped_at else None})
     return signature
 
 
