@@ -49,7 +49,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_env(tmp_path_factory):
+def signing_ca():
+    """The throw-away certificate authority the live server trusts (tests/documents_pki)."""
+    from tests.documents_pki import Authority
+
+    return Authority.create("Browser Test CA")
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory, signing_ca):
     base = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
@@ -69,6 +77,10 @@ def server_env(tmp_path_factory):
     for args in (["db", "upgrade"], ["demo"]):
         subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True,
                        timeout=300)
+    # the demo's orders keep their typed signatures; from now on, certificates only
+    from tests.documents_pki import write_trust_list
+
+    env["SIGNATURE_TRUST_LIST"] = str(write_trust_list(base / "trust", signing_ca, crls=True))
     return env
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.browser.conftest import vi
+from tests.documents_pki import PASSPHRASE, p12
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICER = "officer@agency.demo.example"
@@ -91,11 +92,24 @@ def _open_order(page, live_server, title: str, number: str) -> None:
     page.wait_for_load_state()
 
 
-def _sign(page, full_name: str, button: str) -> None:
+def _sign(page, ca, server_env, full_name: str, button: str, organization: str = "",
+          user: str = "") -> None:
+    """Sign the order with a PKCS#12 file issued by the tests' CA to `full_name` of
+    `organization` (or of `user`'s organization, read from the live database)."""
+    if not organization:
+        path = server_env["DATABASE_URL"].removeprefix("sqlite:///")
+        with closing(sqlite3.connect(path, timeout=15)) as conn:
+            (organization,), = conn.execute(
+                "SELECT o.name_vi FROM organizations o JOIN memberships m ON "
+                "m.organization_id = o.id JOIN users u ON u.id = m.user_id WHERE u.email = ?",
+                (user,)).fetchall()
+    cert, key = ca.issue(full_name, organization=organization)
     page.get_by_role("link", name=vi(button)).click()
-    page.locator("#full_name").fill(full_name)
-    page.locator("#confirm").check()
-    page.get_by_role("button", name=vi("Sign"), exact=True).click()
+    page.locator("#pkcs12").set_input_files(files=[{
+        "name": "chu-ky.p12", "mimeType": "application/x-pkcs12",
+        "buffer": p12(cert, key, ca=ca)}])
+    page.locator("#passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name=vi("Sign with this certificate")).click()
     page.wait_for_load_state()
     assert re.search(r"/orders/\d+$", page.url), _flash(page)
 
@@ -121,7 +135,8 @@ def _end_standstill(server_env, title: str) -> None:
         assert updated.rowcount == 1
 
 
-def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  # noqa: PLR0915
+def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  # noqa: PLR0915
+                       signing_ca):
     started = time.monotonic()
     tag = secrets.token_hex(3)
     title = f"Cảnh báo sớm ngập úng đô thị bằng cảm biến mực nước {tag}"
@@ -355,10 +370,17 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     officer.wait_for_load_state()
 
     _open_order(startup, live_server, title, contract)
-    _sign(startup, startup_name, "Read and sign")
+    _sign(startup, signing_ca, server_env, startup_name, "Read and sign",
+          organization=startup_org)
+    assert vi("Signed with your certificate. The agency's approver countersigns next."
+              ) in _flash(startup)
     _open_order(approver, live_server, title, contract)
-    _sign(approver, "Lê Văn Phê Duyệt", "Read and countersign")
-    assert vi("Countersigned: the order is active.") in _flash(approver)
+    _sign(approver, signing_ca, server_env, "Lê Văn Phê Duyệt", "Read and countersign",
+          user=APPROVER)
+    assert vi("Countersigned with your certificate: the order is active.") in _flash(approver)
+    signed_pdf = approver.request.get(live_server(f"{order_path}/signed.pdf"))
+    assert signed_pdf.ok and signed_pdf.body().startswith(b"%PDF")
+    assert signed_pdf.body().count(b"/ByteRange") == 2  # both signatures, downloaded
 
     # -- a milestone is delivered, accepted and paid (offline transfer) -----------------
     startup.reload()
@@ -454,7 +476,8 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env):  
     buyer.wait_for_load_state()
     professor = as_user("university@demo.example")
     professor.goto(buyer.url)
-    _sign(professor, "GS. Bùi Đại Học", "Read and sign")
+    _sign(professor, signing_ca, server_env, "GS. Bùi Đại Học", "Read and sign",
+          user="university@demo.example")
     visitor.goto(live_server(entry_path))
     bought = visitor.locator("#who-bought-again").inner_text()
     assert follow_on in bought and "160.000.000" in bought
