@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     SIGNATURE_FETCH_REVOCATION: bool = False
     SIGNATURE_TIMESTAMP_URL: str = ""  # an RFC 3161 time-stamping authority (http/https)
     OCDS_PREFIX: str = Field(PLACEHOLDER_OCDS_PREFIX, pattern=r"^ocds-[a-z0-9]{6}$")
+    # issue 16: the licence of the open data (a URL, stated in every OCDS package and on
+    # /opendata/) and where the worker writes the bulk files
+    OPENDATA_LICENSE: str = Field("https://creativecommons.org/licenses/by/4.0/",
+                                  pattern=r"^https://\S+$")
+    OPENDATA_DIR: str = str(INSTANCE_DIR / "opendata")
     # issue 19: the standstill after an award and the agency's time to answer a complaint,
     # in Viet Nam's working days
     STANDSTILL_WORKING_DAYS: int = Field(5, ge=0, le=60)
@@ -217,6 +222,8 @@ class Config:
     SIGNATURE_FETCH_REVOCATION = SETTINGS.SIGNATURE_FETCH_REVOCATION
     SIGNATURE_TIMESTAMP_URL = SETTINGS.SIGNATURE_TIMESTAMP_URL
     OCDS_PREFIX = SETTINGS.OCDS_PREFIX
+    OPENDATA_LICENSE = SETTINGS.OPENDATA_LICENSE
+    OPENDATA_DIR = SETTINGS.OPENDATA_DIR
     STANDSTILL_WORKING_DAYS = SETTINGS.STANDSTILL_WORKING_DAYS
     COMPLAINT_ANSWER_WORKING_DAYS = SETTINGS.COMPLAINT_ANSWER_WORKING_DAYS
     FLAG_MIN_SUBMISSION_DAYS = SETTINGS.FLAG_MIN_SUBMISSION_DAYS

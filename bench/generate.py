@@ -429,9 +429,9 @@ class Generator:
                 mean = self.evaluate(row, panel, criteria, t)
                 ranked.append((mean, row))
         if status == "awarded" and ranked:
-            self.award(cid, t, agency, ranked, parallel)
+            self.award(cid, t, agency, ranked, parallel, budget)
         elif status == "evaluating" and ranked and rng.random() < 0.2:
-            self.award(cid, t, agency, ranked, parallel, proposed=True)
+            self.award(cid, t, agency, ranked, parallel, budget, proposed=True)
 
     def evaluate(self, row: dict, panel: list[int], criteria, t) -> Decimal:
         rng, add = self.rng, self.sink.add
@@ -467,10 +467,15 @@ class Generator:
                                 "submitted_at": submitted})
         return (sum(totals) / len(totals)).quantize(Decimal("0.01"))
 
-    def award(self, cid, t, agency, ranked, parallel, *, proposed: bool = False) -> None:
+    def award(self, cid, t, agency, ranked, parallel, budget, *, proposed: bool = False
+              ) -> None:
         rng, add = self.rng, self.sink.add
         ranked.sort(key=lambda pair: (-pair[0], pair[1]["id"]))
         winners = ranked[:2] if parallel and len(ranked) > 1 and rng.random() < 0.3 else ranked[:1]
+        # the product refuses awards above the challenge's ceiling (issue 16): parallel
+        # pilots only while their prices fit in it together
+        while len(winners) > 1 and sum(row["proposed_price"] for _, row in winners) > budget:
+            winners = winners[:-1]
         total = sum(row["proposed_price"] for _, row in winners)
         requires = total > agency["threshold"]
         award_id = self.next_id("awards")

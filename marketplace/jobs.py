@@ -113,12 +113,30 @@ def sweep_files() -> int:
     return services.sweep(db.session).removed
 
 
+def write_opendata() -> dict:
+    """Regenerate the OCDS bulk files (`opendata.records.write_bulk`) in `OPENDATA_DIR`,
+    with the links built on `PUBLIC_BASE_URL`; {kind: size in bytes}."""
+    from flask import current_app
+
+    from marketplace.extensions import db
+    from marketplace.opendata import records
+    from marketplace.opendata.routes import _Urls
+
+    config = current_app.config
+    with current_app.test_request_context("/", base_url=config.get("PUBLIC_BASE_URL") or None):
+        written = records.write_bulk(db.session, config["OPENDATA_DIR"],
+                                     prefix=config["OCDS_PREFIX"], urls=_Urls(),
+                                     license_url=config["OPENDATA_LICENSE"])
+    log.info("open data: %s", {kind: f.size for kind, f in written.items()})
+    return {kind: f.size for kind, f in written.items()}
+
+
 JOBS = {"send_mail": send_mail, "apply_search": apply_search,
         "refresh_figures": refresh_figures, "sweep_files": sweep_files,
-        "recompute_flags": recompute_flags}
+        "recompute_flags": recompute_flags, "write_opendata": write_opendata}
 PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*"),
             "recompute_flags": crontab(minute="*/15"),
-            "sweep_files": crontab(minute="17")}
+            "sweep_files": crontab(minute="17"), "write_opendata": crontab(minute="41")}
 
 
 class Jobs:

@@ -15,6 +15,7 @@ import contextvars
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,7 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
+        "OPENDATA_DIR": str(tmp_path_factory.mktemp("opendata")),
     })
     app.test_client_class = IsolatedClient
     if database_url.startswith("postgresql"):
@@ -121,9 +123,10 @@ def own_database(request, tmp_path):
         admin.dispose()
 
 
-@pytest.fixture
-def connection(app):
-    """One connection in one outer transaction for the whole test; rolled back after."""
+@contextmanager
+def rolled_back(app):
+    """One connection in one outer transaction, `db.session` bound to it; rolled back at
+    the end."""
     with app.app_context():
         conn = db.engine.connect()
         outer = conn.begin()
@@ -141,6 +144,13 @@ def connection(app):
         db.session = original
         outer.rollback()
         conn.close()
+
+
+@pytest.fixture
+def connection(app):
+    """One connection in one outer transaction for the whole test; rolled back after."""
+    with rolled_back(app) as conn:
+        yield conn
 
 
 @pytest.fixture

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from marketplace.accounts.models import MemberRole, Organization, User
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus
 from marketplace.orders import services
 from marketplace.orders.models import OrderStatus, PilotOrder
-from marketplace.orders.terms import MilestonePlan, OrderTerms, local_today, terms_sha256
+from marketplace.orders.terms import (
+    LOCAL_ZONE,
+    MilestonePlan,
+    OrderTerms,
+    local_today,
+    terms_sha256,
+)
 from marketplace.submissions.models import SubmissionStatus
 from marketplace.types import utcnow
 from tests import factories
@@ -87,7 +93,14 @@ def make_order(session, parties: Parties | None = None, *,
                status: OrderStatus = OrderStatus.ACTIVE, **terms) -> PilotOrder:
     """A pilot order taken to `status` through the rules, as the parties would."""
     parties = parties or make_award_item(session)
-    order = services.draft_order(session, parties.officer, parties.item, order_terms(**terms))
+    drafted = order_terms(**terms)
+    award = parties.item.award
+    if services.award_day(parties.item) > drafted.start_date:
+        # a pilot in the past: its award was decided before it (the rule refuses otherwise)
+        award.decided_at = datetime.combine(drafted.start_date - timedelta(days=1), time(9),
+                                            tzinfo=LOCAL_ZONE).astimezone(UTC)
+        session.flush()
+    order = services.draft_order(session, parties.officer, parties.item, drafted)
     steps = [OrderStatus.OFFERED, OrderStatus.SIGNED, OrderStatus.ACTIVE]
     for step in steps[:steps.index(status) + 1] if status in steps else []:
         if step is OrderStatus.OFFERED:

@@ -3,9 +3,11 @@ data and on edge cases, holds only public data, and pages with a fixed query cou
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import AwardStatus
 from marketplace.extensions import db
 from marketplace.opendata import ocds
+from marketplace.opendata.records import merge_patch
 from marketplace.orders.models import MilestoneStatus, OrderStatus
 from marketplace.submissions.models import PartnerStatus, SubmissionStatus
 from marketplace.types import utcnow
@@ -38,24 +41,12 @@ def validator():
 
     package_schema = json.loads((SCHEMA_DIR / "release-package-schema.json").read_text())
     release_schema = json.loads((SCHEMA_DIR / "release-schema.json").read_text())
-    bid_extension = SCHEMA_DIR / "extensions" / "bid-v1.1.5" / "release-schema.json"
-    release_schema = merge_patch(release_schema, json.loads(bid_extension.read_text()))
+    for name in ("bid-v1.1.5", "enquiry-v1.1.5"):
+        extension = SCHEMA_DIR / "extensions" / name / "release-schema.json"
+        release_schema = merge_patch(release_schema, json.loads(extension.read_text()))
     registry = Registry().with_resource(
         release_schema["id"], Resource.from_contents(release_schema, default_specification=DRAFT4))
     return Draft4Validator(package_schema, registry=registry, format_checker=FormatChecker())
-
-
-def merge_patch(target, patch):
-    """RFC 7386 JSON Merge Patch: how an OCDS extension is applied to the release schema."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def codes(name: str) -> set[str]:
@@ -106,6 +97,10 @@ def releases_of(package: dict, ocid: str) -> list[dict]:
 
 @pytest.fixture
 def edge_cases(session):
+    return make_edge_cases(session)
+
+
+def make_edge_cases(session):
     """Every shape a process can take, in Vietnamese."""
     cases = {}
     # realistic: awarded, order active and part-paid, a consortium bid
@@ -189,17 +184,20 @@ def test_stages_become_releases(app, client, edge_cases):
     prefix = app.config["OCDS_PREFIX"]
 
     def tags(name):
-        return sorted(t for r in releases_of(package, f"{prefix}-{edge_cases[name].id}")
-                      for t in r["tag"])
+        return sorted({t for r in releases_of(package, f"{prefix}-{edge_cases[name].id}")
+                       for t in r["tag"]})
 
-    assert tags("realistic") == ["award", "contract", "implementation", "tenderUpdate"]
+    assert tags("realistic") == ["award", "contract", "contractUpdate", "implementation",
+                                 "tender", "tenderUpdate"]
     assert tags("open") == ["tender"]
-    assert tags("no_awards") == ["tenderUpdate"]
-    assert tags("several_awards") == ["award", "contract", "contract", "contractTermination",
-                                      "tenderUpdate"]
-    assert tags("completed") == ["award", "contract", "contractTermination", "tenderUpdate"]
-    assert tags("unsigned") == ["award", "tenderUpdate"]
-    assert tags("cancelled_open") == ["tenderCancellation"]
+    assert tags("no_awards") == ["tender", "tenderUpdate"]
+    assert tags("several_awards") == ["award", "contract", "contractTermination",
+                                      "contractUpdate", "tender", "tenderUpdate"]
+    assert tags("completed") == ["award", "contract", "contractTermination",
+                                 "contractUpdate", "implementation", "tender",
+                                 "tenderUpdate"]
+    assert tags("unsigned") == ["award", "tender", "tenderUpdate"]
+    assert tags("cancelled_open") == ["tender", "tenderCancellation"]
 
     several = releases_of(package, f"{prefix}-{edge_cases['several_awards'].id}")
     award = next(r for r in several if "award" in r["tag"])
@@ -209,6 +207,9 @@ def test_stages_become_releases(app, client, edge_cases):
     ended = next(r for r in several if "contractTermination" in r["tag"])
     assert ended["contracts"][0]["status"] == "terminated"
     assert ended["contracts"][0]["implementation"].get("transactions") is None
+    # a terminated contract's unpaid milestones were not met
+    assert {m["status"] for m in ended["contracts"][0]["implementation"]["milestones"]} == {
+        "notMet"}
     contract_ids = [c["awardID"] for r in several for c in r.get("contracts", [])]
     assert set(contract_ids) <= {a["id"] for a in award["awards"]}
 
@@ -218,13 +219,13 @@ def test_money_dates_and_implementation(app, client, edge_cases):
     prefix = app.config["OCDS_PREFIX"]
     challenge = edge_cases["realistic"]
     process = releases_of(package, f"{prefix}-{challenge.id}")
-    tender = next(r for r in process if "tender" in r)["tender"]
+    tender = [r for r in process if "tender" in r][-1]["tender"]
     assert tender["title"] == "Hệ thống AI điều phối đèn giao thông tại Hà Nội – đợt 1"
     assert tender["value"] == {"amount": 2_000_000_000, "currency": "VND"}
     assert tender["status"] == "complete"
     assert tender["numberOfTenderers"] == 3
     assert tender["tenderPeriod"]["endDate"].endswith("Z")
-    implementation = next(r for r in process if "implementation" in r["tag"])
+    implementation = [r for r in process if "implementation" in r["tag"]][-1]
     contract = implementation["contracts"][0]
     assert [t["value"]["amount"] for t in contract["implementation"]["transactions"]] == [
         400_000_000]
@@ -283,10 +284,387 @@ def test_pages_link_on_and_cost_the_same_queries(app, client, session, monkeypat
     package = response.get_json()
     assert_valid(package)
     assert len({r["ocid"] for r in package["releases"]}) == 3
-    assert package["links"]["next"].endswith("/opendata/ocds.json?page=2")
+    assert "links" not in package  # pagination is in the Link header, not the package
+    assert response.headers["Link"] == ('<http://localhost/opendata/ocds.json?page=2>; '
+                                        'rel="next"')
     response, last_page = count_selects(app, client, "/opendata/ocds.json?page=3")
     package = response.get_json()
     assert_valid(package)
-    assert "next" not in package["links"] and package["links"]["prev"].endswith("page=2")
-    # issue 7: any public page in 6, and the data version
-    assert first_page == last_page == ocds.QUERIES + 1 <= 7
+    assert response.headers["Link"] == ('<http://localhost/opendata/ocds.json?page=2>; '
+                                        'rel="prev"')
+    # issue 7: any page costs the same: its statements and the data version
+    assert first_page == last_page == ocds.QUERIES + 1
+
+
+# --- issue 16: a generated multi-page data set, checked with the official tools -------
+
+VENDORED = {  # the extension files libcoveocds asks for, served from the repository
+    ocds.BID_EXTENSION.rsplit("/", 1)[0]: SCHEMA_DIR / "extensions" / "bid-v1.1.5",
+    ocds.ENQUIRY_EXTENSION.rsplit("/", 1)[0]: SCHEMA_DIR / "extensions" / "enquiry-v1.1.5",
+}
+GENERATED_PAGE_SIZE = 4
+
+
+def make_history(session):
+    """A published challenge changed after publication (an amendment moving the deadline,
+    a new document, an answered question) and an amended contract."""
+    from marketplace.challenges.models import Amendment, Clarification
+    from marketplace.files.models import Attachment
+    from marketplace.orders.models import OrderAmendment
+
+    published = utcnow() - timedelta(days=9)
+    challenge = factories.make_challenge(session, published_at=published,
+                                         submission_deadline=utcnow() + timedelta(days=20),
+                                         clarification_deadline=utcnow() + timedelta(days=5))
+    officer = challenge.created_by
+    session.add(Amendment(challenge=challenge, created_by_id=officer.id,
+                          created_at=published + timedelta(days=2),
+                          summary="Gia hạn nộp hồ sơ thêm 10 ngày",
+                          changes={"submission_deadline": {
+                              "before": (challenge.submission_deadline
+                                         - timedelta(days=10)).isoformat(),
+                              "after": challenge.submission_deadline.isoformat()}}))
+    session.add(Attachment(challenge_id=challenge.id, original_name="Phụ lục kỹ thuật.pdf",
+                           stored_name=f"h{challenge.id:063d}", content_type="application/pdf",
+                           size=10, sha256="b" * 64, uploaded_by_id=officer.id,
+                           created_at=published + timedelta(days=3)))
+    asker = factories.make_org(session)
+    session.add(Clarification(challenge_id=challenge.id, asked_by_id=officer.id,
+                              asker_org_id=asker.id, question="Có cần dữ liệu mẫu không?",
+                              answer="Có, chúng tôi cung cấp dữ liệu mẫu.",
+                              asked_at=published + timedelta(days=3, hours=1),
+                              answered_at=published + timedelta(days=4),
+                              answered_by_id=officer.id))
+    _challenge, _award, order = tf.make_process(session)
+    signed = order.active_at + timedelta(days=40)
+    session.add(OrderAmendment(
+        order_id=order.id, version=2, reason="Kéo dài thời gian thí điểm theo đề nghị",
+        changes={"before": {"value": order.value, "start_date": order.start_date.isoformat(),
+                            "end_date": order.end_date.isoformat(), "milestones": []},
+                 "after": {"value": order.value, "start_date": order.start_date.isoformat(),
+                           "end_date": (order.end_date + timedelta(days=30)).isoformat(),
+                           "milestones": []}},
+        proposed_by_id=order.created_by_id, proposed_at=signed - timedelta(days=1),
+        terms_sha256="c" * 64, solver_signed_at=signed - timedelta(hours=2),
+        solver_signed_by_id=order.created_by_id, agency_signed_at=signed,
+        agency_signed_by_id=order.created_by_id))
+    order.end_date = order.end_date + timedelta(days=30)
+    order.version = 2
+    session.flush()
+    return challenge, order, asker
+
+
+@pytest.fixture(scope="module")
+def generated(app):
+    """Every edge case, a history and a few more processes, as release and record
+    packages of `GENERATED_PAGE_SIZE` processes a page; the data are rolled back."""
+    from marketplace.opendata import records
+    from marketplace.opendata.routes import _Urls
+    from tests.conftest import rolled_back
+
+    with rolled_back(app), app.test_request_context("/"):
+        session = db.session
+        cases = make_edge_cases(session)
+        history, amended_order, asker = make_history(session)
+        for _ in range(3):
+            tf.make_process(session)
+        urls, packages, record_packages, page, more = _Urls(), [], [], 1, True
+        license_url = app.config["OPENDATA_LICENSE"]
+        while more:
+            package, _found, more = ocds.release_package(
+                session, prefix="ocds-fcm000", page=page, urls=urls,
+                license_url=license_url, page_size=GENERATED_PAGE_SIZE)
+            packages.append(package)
+            record_packages.append(records.record_package(
+                session, prefix="ocds-fcm000", page=page, urls=urls,
+                license_url=license_url, page_size=GENERATED_PAGE_SIZE)[0])
+            page += 1
+        ocids = {name: f"ocds-fcm000-{c.id}" for name, c in cases.items()}
+        ocids["history"] = f"ocds-fcm000-{history.id}"
+        ocids["amended_order"] = f"ocds-fcm000-{amended_order.challenge_id}"
+        data = {"packages": packages, "records": record_packages, "ocids": ocids,
+                "asker": asker.name_vi}
+    yield data  # after the rollback: other tests' writes never wait for this one
+
+
+def all_releases(generated) -> list[dict]:
+    return [r for package in generated["packages"] for r in package["releases"]]
+
+
+@pytest.fixture(scope="module")
+def cove(generated, tmp_path_factory):
+    """libcoveocds (the Data Review Tool's engine) on every page, offline: the standard
+    from its vendored zip, the extensions served from the repository, any other address
+    refused (and listed, so that the test fails rather than skips)."""
+    import requests
+    from libcoveocds.api import ocds_json_output
+    from libcoveocds.config import LibCoveOCDSConfig
+    from requests_cache.session import CacheMixin
+
+    refused = []
+
+    def archive(folder: Path, top: str) -> bytes:  # as GitHub serves a tag's files
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as out:
+            out.writestr(f"{top}/", b"")
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    out.write(path, f"{top}/{path.relative_to(folder)}")
+        return buffer.getvalue()
+
+    archives = {f"https://github.com/open-contracting-extensions/{base.split('/')[-2]}"
+                f"/archive/v1.1.5.zip": (folder, f"{base.split('/')[-2]}-1.1.5")
+                for base, folder in VENDORED.items()}
+
+    def send(adapter, request, **kwargs):
+        if request.url in archives:
+            response = requests.Response()
+            response.url, response.request = request.url, request
+            response.status_code, response.reason = 200, "OK"
+            response._content = archive(*archives[request.url])
+            return response
+        base, _slash, name = request.url.rpartition("/")
+        folder = VENDORED.get(base)
+        if name.endswith(".csv") and folder is None:
+            base, _slash, folder_name = base.rpartition("/")
+            folder = VENDORED.get(base)
+            name = f"{folder_name}/{name}"
+        path = folder / name if folder is not None else None
+        response = requests.Response()
+        response.url, response.request = request.url, request
+        if path is None or not path.is_file():
+            refused.append(request.url)
+            response.status_code, response.reason = 404, "Not Found"
+            response._content = b""
+        else:
+            response.status_code, response.reason = 200, "OK"
+            response._content = path.read_bytes()
+        return response
+
+    config = LibCoveOCDSConfig({
+        "standard_zip": (SCHEMA_DIR / "standard-1__1__5.zip").as_uri(),
+        "context": "api"})
+    results = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(requests.adapters.HTTPAdapter, "send", send)
+        # the registry's session caches responses, which needs real ones: no cache here
+        patch.setattr(CacheMixin, "send", requests.Session.send)
+        for index, package in enumerate(generated["packages"]):
+            folder = tmp_path_factory.mktemp(f"cove{index}")
+            results.append(ocds_json_output(str(folder), json_data=package,
+                                            lib_cove_ocds_config=config, record_pkg=False))
+    return results, refused
+
+
+def test_libcoveocds_finds_nothing_on_any_page(generated, cove):
+    results, refused = cove
+    assert len(generated["packages"]) >= 3  # a multi-page package
+    assert refused == []  # nothing fetched, nothing skipped
+    for result in results:
+        assert result["validation_errors"] == []
+        assert result["additional_fields"] == []
+        assert result["additional_closed_codelist_values"] == {}
+        extensions = result["extensions"]
+        assert [e["url"] for e in extensions["extensions"]] == ocds.EXTENSIONS
+        assert all(not e["failed_codelists"] for e in extensions["extensions"])
+        assert not extensions["invalid_extension"] and extensions["is_extended_schema"]
+        assert result["all_additional_fields"] == []
+
+
+def test_every_page_validates_and_declares_licence_and_policy(app, generated):
+    for package in generated["packages"]:
+        assert_valid(package)
+        assert package["license"] == app.config["OPENDATA_LICENSE"] == (
+            "https://creativecommons.org/licenses/by/4.0/")
+        assert package["publicationPolicy"].endswith("/opendata/")
+        assert package["extensions"] == ocds.EXTENSIONS
+
+
+def test_ocdskit_compile_gives_one_record_per_process_with_the_latest_state(generated):
+    from ocdskit.combine import merge
+
+    from marketplace.opendata.records import release_schema
+
+    releases = all_releases(generated)
+    compiled = list(merge([{"releases": releases}], schema=release_schema(),
+                          return_package=False, use_linked_releases=False))
+    by_ocid = {r["ocid"]: r for r in compiled}
+    assert len(compiled) == len(by_ocid) == len({r["ocid"] for r in releases})
+    several = by_ocid[generated["ocids"]["several_awards"]]
+    assert sorted(c["status"] for c in several["contracts"]) == ["pending", "terminated"]
+    history = by_ocid[generated["ocids"]["history"]]
+    assert [a["rationale"] for a in history["tender"]["amendments"]] == [
+        "Gia hạn nộp hồ sơ thêm 10 ngày"]
+    # the records.json pages hold the same compiled releases, made with ocdsmerge
+    records = {r["ocid"]: r for p in generated["records"] for r in p["records"]}
+    assert records.keys() == by_ocid.keys()
+    for ocid, record in records.items():
+        assert record["compiledRelease"]["tender"] == by_ocid[ocid]["tender"]
+        assert [r["date"] for r in record["releases"]] == sorted(
+            r["date"] for r in releases if r["ocid"] == ocid)
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_data_quality_rules(generated):
+    """Dates in order, roles coherent, contract.awardID links, transactions within the
+    contract's value, tender period start < end, contract start on or after the award."""
+    from marketplace.opendata.records import compile_releases
+
+    by_ocid = defaultdict(list)
+    for release in all_releases(generated):
+        by_ocid[release["ocid"]].append(release)
+    for ocid, releases in by_ocid.items():
+        dates = [_when(r["date"]) for r in releases]
+        assert dates == sorted(dates) and len(set(dates)) == len(dates), ocid
+        compiled = compile_releases(releases)
+        roles = {p["id"]: set(p["roles"]) for p in compiled["parties"]}
+        tender = compiled["tender"]
+        tenderers = {t["id"] for t in tender.get("tenderers", [])}
+        suppliers = {s["id"] for a in compiled.get("awards", []) for s in a["suppliers"]}
+        transactions = [t for c in compiled.get("contracts", [])
+                        for t in c.get("implementation", {}).get("transactions", [])]
+        assert {p for p, r in roles.items() if "tenderer" in r} == tenderers, ocid
+        assert {p for p, r in roles.items() if "supplier" in r} == suppliers, ocid
+        assert suppliers <= tenderers or not tenderers, ocid
+        assert {p for p, r in roles.items() if "payee" in r} == {
+            t["payee"]["id"] for t in transactions}, ocid
+        assert {p for p, r in roles.items() if "payer" in r} == {
+            t["payer"]["id"] for t in transactions}, ocid
+        assert roles[compiled["buyer"]["id"]] >= {"buyer", "procuringEntity"}
+        period = tender["tenderPeriod"]
+        assert _when(period["startDate"]) < _when(period["endDate"]), ocid
+        awards = {a["id"]: a for a in compiled.get("awards", [])}
+        for contract in compiled.get("contracts", []):
+            award = awards[contract["awardID"]]
+            paid = sum(t["value"]["amount"] for t in
+                       contract.get("implementation", {}).get("transactions", []))
+            assert paid <= contract["value"]["amount"] <= award["value"]["amount"]
+            # the start is a day in Viet Nam: on or after the award's day there
+            award_day = _when(award["date"]).astimezone(timezone(timedelta(hours=7))).date()
+            assert date.fromisoformat(contract["period"]["startDate"][:10]) >= award_day
+
+
+def test_history_is_kept(generated):
+    """The tender as published, then amended (tenderAmendment with amendments[]), a new
+    document, an answered question; each a release of its own; the asker never shown."""
+    releases = [r for r in all_releases(generated) if r["ocid"] == generated["ocids"]["history"]]
+    assert [r["tag"] for r in releases] == [["tender"], ["tenderAmendment"], ["tenderUpdate"],
+                                            ["tenderUpdate"]]
+    first, amended, document, answered = releases
+    assert "amendments" not in first["tender"]
+    assert _when(first["tender"]["tenderPeriod"]["endDate"]) < _when(
+        amended["tender"]["tenderPeriod"]["endDate"])
+    assert amended["tender"]["amendments"] == [{
+        "id": amended["tender"]["amendments"][0]["id"], "date": amended["date"],
+        "rationale": "Gia hạn nộp hồ sơ thêm 10 ngày",
+        "description": "Sửa đổi hồ sơ mời: hạn nộp hồ sơ."}]
+    assert len(document["tender"]["documents"]) == len(amended["tender"]["documents"]) + 1
+    assert "enquiries" not in document["tender"]
+    enquiry = answered["tender"]["enquiries"][0]
+    assert enquiry["answer"] == "Có, chúng tôi cung cấp dữ liệu mẫu."
+    assert "author" not in enquiry
+    assert generated["asker"] not in json.dumps(answered, ensure_ascii=False)
+    contract = [r for r in all_releases(generated)
+                if r["ocid"] == generated["ocids"]["amended_order"]
+                and r["tag"] == ["contractAmendment"]]
+    assert len(contract) == 1
+    amendment = contract[0]["contracts"][0]["amendments"][0]
+    assert amendment["rationale"] == "Kéo dài thời gian thí điểm theo đề nghị"
+    assert amendment["description"].startswith("Sửa đổi đơn đặt hàng: thời gian thực hiện")
+
+
+def test_parties_identifiers_and_vietnamese_words(generated):
+    text = json.dumps(generated["packages"], ensure_ascii=False)
+    assert " VND" not in text and '"#' not in text and "paid:" not in text
+    for release in all_releases(generated):
+        for party in release["parties"]:
+            assert party["identifier"]["scheme"] == "VN-TIN"
+            assert party["identifier"]["id"]
+            assert "details" not in party
+        for contract in release.get("contracts", []):
+            for milestone in contract.get("implementation", {}).get("milestones", []):
+                assert milestone["description"].endswith(".")
+                assert "đồng" in milestone["description"]
+        if "bids" in release:
+            assert {s["measure"] for s in release["bids"]["statistics"]} <= codes_of_bids()
+
+
+def codes_of_bids() -> set[str]:
+    path = SCHEMA_DIR / "extensions" / "bid-v1.1.5" / "codelists" / "bidStatistics.csv"
+    return {line.split(",")[1] for line in path.read_text().splitlines()[1:]}
+
+
+def test_a_later_change_keeps_the_earlier_releases(app, client, session):
+    from marketplace.challenges.models import Amendment
+
+    challenge = factories.make_challenge(session, published_at=utcnow() - timedelta(days=3))
+    before = fetch(client)["releases"]
+    session.add(Amendment(challenge=challenge, created_by_id=challenge.created_by_id,
+                          summary="Bổ sung mô tả", changes={"problem": {
+                              "before": challenge.problem, "after": challenge.problem + "!"}}))
+    challenge.problem += "!"
+    session.flush()
+    after = fetch(client)["releases"]
+    assert after[:len(before)] == before
+    assert [r["tag"] for r in after[len(before):]] == [["tenderAmendment"]]
+
+
+def test_since_records_and_bulk_files(app, client, session, tmp_path):
+    from marketplace import jobs
+
+    old, _award, _order = tf.make_process(session)
+    new = factories.make_challenge(session, published_at=utcnow())
+    since = (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = fetch_json(client, f"/opendata/ocds.json?since={since}")
+    assert {r["ocid"] for r in recent["releases"]} == {f"ocds-fcm000-{new.id}"}
+    assert client.get("/opendata/ocds.json?since=hôm-qua").status_code == 400
+
+    records = fetch_json(client, "/opendata/records.json")
+    assert {r["ocid"] for r in records["records"]} == {f"ocds-fcm000-{old.id}",
+                                                      f"ocds-fcm000-{new.id}"}
+    assert records["license"] == app.config["OPENDATA_LICENSE"]
+    assert_record_package_valid(records)
+
+    assert client.get("/opendata/bulk/releases.jsonl.gz").status_code == 404
+    original, app.config["OPENDATA_DIR"] = app.config["OPENDATA_DIR"], str(tmp_path)
+    try:
+        sizes = jobs.JOBS["write_opendata"]()
+        assert set(sizes) == {"releases", "records"}
+        response = client.get("/opendata/bulk/records.jsonl.gz")
+        assert response.status_code == 200
+        lines = gzip.decompress(response.data).decode().splitlines()
+        response.close()
+        assert len(lines) == 2 and json.loads(lines[0])["compiledRelease"]
+        page = client.get("/opendata/").get_data(as_text=True)
+        assert "ocds-records.jsonl.gz" in page and "creativecommons.org/licenses/by/4.0" in page
+    finally:
+        app.config["OPENDATA_DIR"] = original
+
+
+def fetch_json(client, path: str) -> dict:
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    return response.get_json()
+
+
+def assert_record_package_valid(package: dict) -> None:
+    from jsonschema import Draft4Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    from marketplace.opendata.records import release_schema
+
+    schema = json.loads((SCHEMA_DIR / "record-package-schema.json").read_text())
+    registry = Registry().with_resource(
+        release_schema()["id"], Resource.from_contents(release_schema(),
+                                                       default_specification=DRAFT4))
+    errors = list(Draft4Validator(schema, registry=registry,
+                                  format_checker=FormatChecker()).iter_errors(package))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:10]]

@@ -161,3 +161,24 @@ def test_draft_can_be_edited_offered_and_withdrawn(session, client, login):
     client.post_form(f"/orders/{order.id}/withdraw-offer", token_from=f"/orders/{order.id}")
     session.expire_all()
     assert session.get(PilotOrder, order.id).status is OrderStatus.DRAFT
+
+
+def test_a_start_before_the_award_is_refused_next_to_the_field_in_vietnamese(
+        session, client, login):
+    """Issue 16: OCDS shows a contract starting before its award as incoherent; the
+    product refuses it, in Vietnamese, next to the start date, keeping what was typed."""
+    parties = make_award_item(session)
+    session.commit()
+    login(parties.officer)
+    early = (local_today() - timedelta(days=3)).isoformat()
+    response = client.post_form(f"/orders/new/{parties.item.id}",
+                                form_data(start_date=early))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    message = "Ngày bắt đầu không được trước ngày ra quyết định lựa chọn giải pháp"
+    assert message in html
+    field = html[html.index('name="start_date"'):]
+    assert f'value="{early}"' in field[:300]
+    assert field.index(message) < field.index('name="end_date"')  # next to its field
+    assert session.scalar(select(PilotOrder.id).where(
+        PilotOrder.award_item_id == parties.item.id)) is None

@@ -191,8 +191,13 @@ def test_published_without_bank_details(session, client, login, app):
                     for t in c.get("implementation", {}).get("transactions", [])
                     if t["id"] == str(payment.id)]
     assert transactions
-    assert transactions[-1]["treasuryPaymentOrder"] == {
-        "treasury": "Kho bạc Nhà nước Đà Nẵng", "budgetUnitCode": "1012345",
-        "number": "45/UNC-2026", "date": f"{local_today().isoformat()}T00:00:00+07:00"}
     assert transactions[-1]["value"] == {"amount": milestone.amount, "currency": "VND"}
-    _no_bank_details(json.dumps(transactions))
+    # the payment order is a document of the implementation (OCDS has no field for it)
+    orders = [d for r in package["releases"] for c in r.get("contracts", [])
+              for d in c.get("implementation", {}).get("documents", [])
+              if d["id"] == f"payment-order-{payment.id}"]
+    assert orders[-1]["title"] == "Lệnh chi số 45/UNC-2026"
+    assert orders[-1]["datePublished"] == f"{local_today().isoformat()}T00:00:00+07:00"
+    assert "1012345" in orders[-1]["description"]
+    assert "Kho bạc Nhà nước Đà Nẵng" in orders[-1]["description"]
+    _no_bank_details(json.dumps(transactions + orders))

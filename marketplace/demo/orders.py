@@ -119,7 +119,7 @@ def _backdate(item: AwardItem, order: PilotOrder, start: date) -> None:
     milestone delivered and accepted around its due date (the audit trail keeps the real
     times)."""
     award, challenge, submission = item.award, item.award.challenge, item.submission
-    awarded = _at(start - timedelta(days=14))
+    awarded = _award_time(start)
     challenge.published_at = awarded - timedelta(days=45)
     challenge.clarification_deadline = awarded - timedelta(days=30)
     challenge.submission_deadline = challenge.closed_at = awarded - timedelta(days=20)
@@ -136,7 +136,15 @@ def _backdate(item: AwardItem, order: PilotOrder, start: date) -> None:
             milestone.accepted_at = _at(milestone.due_date, hour=15)
 
 
+def _award_time(start: date) -> datetime:
+    """When the demo's award was decided: two weeks before its pilot starts."""
+    return _at(start - timedelta(days=14))
+
+
 def _signed_order(session, item, terms, *, officer, approver, owner) -> PilotOrder:
+    # the award is dated first: the product refuses a pilot starting before its award
+    item.award.decided_at = item.award.challenge.awarded_at = _award_time(terms.start_date)
+    session.flush()
     order = services.draft_order(session, officer, item, terms)
     services.offer(session, officer, order)
     services.sign(session, owner, order, full_name=owner.full_name, confirmed=True,

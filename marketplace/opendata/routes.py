@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -12,23 +13,25 @@ from flask import (
     jsonify,
     render_template,
     request,
+    send_file,
     url_for,
 )
 
 from marketplace import conditional
 from marketplace.extensions import db
-from marketplace.opendata import columns, csv_export, ocds, xlsx_export
+from marketplace.opendata import columns, csv_export, ocds, records, xlsx_export
 from marketplace.params import parse_int
 from marketplace.web import authorize
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
 # CORS, validators from the data version and the rate limit on every file and feed; the
 # page that lists them is HTML for people (no validators: it carries a CSRF token)
-conditional.public_data(bp, versioned=lambda: request.endpoint != "opendata.index")
+conditional.public_data(bp, versioned=lambda: request.endpoint not in (
+    "opendata.index", "opendata.bulk"))  # a bulk file has validators of its own (its time)
 DATASET_NAMES = ", ".join(csv_export.DATASETS)
 
 
-class _Urls:
+class PublicUrls:
     """The public addresses an OCDS release points to. Challenge pages are part of the
     site's stable interface (`/challenges/<id>`), so they are written out rather than
     built from an endpoint another domain registers."""
@@ -48,6 +51,9 @@ class _Urls:
     def package(self, page: int) -> str:
         return url_for("opendata.ocds", page=page, _external=True)
 
+    def records(self, page: int) -> str:
+        return url_for("opendata.records", page=page, _external=True)
+
     def policy(self) -> str:
         return url_for("opendata.index", _external=True)
 
@@ -60,24 +66,84 @@ def _page() -> int:
     return page
 
 
+def _since() -> datetime | None:
+    """`?since=`: an ISO 8601 time (a date means its first second, UTC when no zone is
+    given); one that does not parse answers 400 in JSON."""
+    raw = request.args.get("since", "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        abort(Response('{"error": "since: not an ISO 8601 date or time"}', status=400,
+                       mimetype="application/json"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _links(response: Response, endpoint: str, page: int, has_next: bool, **args) -> None:
+    """Pagination in the `Link` header (RFC 8288), so that the package holds only what
+    the OCDS schema defines."""
+    links = []
+    if has_next:
+        links.append(f'<{url_for(endpoint, page=page + 1, _external=True, **args)}>; '
+                     f'rel="next"')
+    if page > 1:
+        links.append(f'<{url_for(endpoint, page=page - 1, _external=True, **args)}>; '
+                     f'rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+
+
 @bp.route("/")
 def index():
     authorize("opendata.download")
     return render_template("opendata/index.html", datasets=list(csv_export.DATASETS.values()),
                            kinds=columns.KINDS, page_size=ocds.PAGE_SIZE,
-                           prefix=current_app.config["OCDS_PREFIX"])
+                           prefix=current_app.config["OCDS_PREFIX"],
+                           license_url=current_app.config["OPENDATA_LICENSE"],
+                           extensions=ocds.EXTENSIONS,
+                           bulk=records.bulk_files(current_app.config["OPENDATA_DIR"]))
 
 
 @bp.route("/ocds.json", endpoint="ocds")
 def ocds_package():
     authorize("opendata.download")
-    page = _page()
-    package, found = ocds.release_package(db.session, prefix=current_app.config["OCDS_PREFIX"],
-                                          page=page, urls=_Urls(),
-                                          page_size=ocds.PAGE_SIZE)
+    page, since = _page(), _since()
+    package, found, has_next = ocds.release_package(
+        db.session, prefix=current_app.config["OCDS_PREFIX"], page=page, urls=PublicUrls(),
+        license_url=current_app.config["OPENDATA_LICENSE"], page_size=ocds.PAGE_SIZE,
+        since=since)
     if not found and page > 1:
         abort(404)
-    return jsonify(package)
+    response = jsonify(package)
+    extra = {"since": request.args["since"]} if since is not None else {}
+    _links(response, "opendata.ocds", page, has_next, **extra)
+    return response
+
+
+@bp.route("/records.json", endpoint="records")
+def records_package():
+    authorize("opendata.download")
+    page = _page()
+    package, found, has_next = records.record_package(
+        db.session, prefix=current_app.config["OCDS_PREFIX"], page=page, urls=PublicUrls(),
+        license_url=current_app.config["OPENDATA_LICENSE"], page_size=ocds.PAGE_SIZE)
+    if not found and page > 1:
+        abort(404)
+    response = jsonify(package)
+    _links(response, "opendata.records", page, has_next)
+    return response
+
+
+@bp.route("/bulk/<any(releases, records):kind>.jsonl.gz", endpoint="bulk")
+def bulk(kind: str):
+    """The last bulk file the worker wrote (`jobs.write_opendata`); 404 before the first."""
+    authorize("opendata.download")
+    found = records.bulk_files(current_app.config["OPENDATA_DIR"]).get(kind)
+    if found is None:
+        abort(404)
+    return send_file(found.path, mimetype="application/gzip", as_attachment=True,
+                     download_name=found.name, conditional=True)
 
 
 def _session_scope():

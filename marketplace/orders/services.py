@@ -6,6 +6,8 @@ flushes, audits (through `lifecycle.transition` or `audit.record`) and raises a
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -17,7 +19,7 @@ from marketplace.documents import services as documents
 from marketplace.documents.signatures import certificates_required
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
-from marketplace.formatting import thousands
+from marketplace.formatting import local_date, thousands
 from marketplace.lifecycle import transition
 from marketplace.orders import notices
 from marketplace.orders.models import (
@@ -29,7 +31,13 @@ from marketplace.orders.models import (
     PilotOrder,
 )
 from marketplace.orders.states import ORDER_LIFECYCLE
-from marketplace.orders.terms import OrderTerms, same_name, terms_of, terms_sha256
+from marketplace.orders.terms import (
+    LOCAL_ZONE,
+    OrderTerms,
+    same_name,
+    terms_of,
+    terms_sha256,
+)
 
 SETTLED = (MilestoneStatus.ACCEPTED, MilestoneStatus.PAID)
 
@@ -60,6 +68,13 @@ def committed(session, challenge_id: int, *, exclude_order_id: int | None = None
     return int(session.scalar(live)) + int(session.scalar(settled))
 
 
+def award_day(award_item: AwardItem) -> date | None:
+    """The day (in Viet Nam) the award decision of `award_item` was made: the earliest
+    start date of its pilot order; None while undecided."""
+    decided = award_item.award.decided_at
+    return decided.astimezone(LOCAL_ZONE).date() if decided is not None else None
+
+
 def follow_on_ceiling(order: PilotOrder) -> int:
     """At most the catalogue offer's reference price times the quantity, in đồng, for a
     follow-on order (issue 17)."""
@@ -87,6 +102,13 @@ def check_terms(session, terms: OrderTerms, award_item: AwardItem | None, *,
         _check_shape(session, terms, agency_id or order.agency_id, order)
         return
     challenge = award_item.award.challenge
+    awarded = award_day(award_item)
+    if awarded is not None and terms.start_date < awarded:
+        # issue 16: a pilot cannot start before it was chosen (OCDS shows the contract's
+        # start before its award date as incoherent)
+        raise DomainError(_("The start date may not be before the date of the award "
+                            "decision (%(date)s).", date=local_date(awarded)),
+                          field="start_date")
     if terms.value > award_item.amount:
         raise DomainError(_("The value may not exceed the awarded amount (%(amount)s đồng).",
                             amount=thousands(award_item.amount)),

@@ -53,6 +53,7 @@ OBJECTS = {
     "static": lambda w: {"filename": "css/site.css"},
     "bootstrap": lambda w: {"filename": "css/bootstrap.min.css"},
     "csv": lambda w: {"name": "challenges"},
+    "bulk": lambda w: {"kind": "records"},
     "en": lambda w: {"lang": "en"},
     "reset_token": lambda w: {"token": w.reset_token},
     "invitation_token": lambda w: {"token": w.invitation_token},

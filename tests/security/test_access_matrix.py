@@ -88,6 +88,9 @@ TABLE = [
     Case("live.version", "none", None, PUBLIC),
     Case("api.index", "none", None, PUBLIC),
     Case("api.openapi", "none", None, PUBLIC),
+    Case("opendata.records", "none", None, PUBLIC),
+    # public, but 404 for everyone until the worker wrote the file (test_opendata_ocds)
+    Case("opendata.bulk", "bulk", None, row(*[NOT_FOUND] * 7)),
     Case("api.challenges", "none", None, PUBLIC),
     Case("api.challenge", "open", None, PUBLIC),
     # the opening record: nothing before the close (not even that it will exist), then public
