@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, event, func, insert, select, text
 
 from bench import vocab
 
-GENERATOR_VERSION = 1  # bump when the generated data changes: cached databases rebuild
+GENERATOR_VERSION = 2  # bump when the generated data changes: cached databases rebuild
 DEFAULT_ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)
 CHUNK = 1000  # challenges per transaction
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway benchmark data set

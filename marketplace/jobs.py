@@ -120,12 +120,12 @@ def write_opendata() -> dict:
 
     from marketplace.extensions import db
     from marketplace.opendata import records
-    from marketplace.opendata.routes import _Urls
+    from marketplace.opendata.routes import PublicUrls
 
     config = current_app.config
     with current_app.test_request_context("/", base_url=config.get("PUBLIC_BASE_URL") or None):
         written = records.write_bulk(db.session, config["OPENDATA_DIR"],
-                                     prefix=config["OCDS_PREFIX"], urls=_Urls(),
+                                     prefix=config["OCDS_PREFIX"], urls=PublicUrls(),
                                      license_url=config["OPENDATA_LICENSE"])
     log.info("open data: %s", {kind: f.size for kind, f in written.items()})
     return {kind: f.size for kind, f in written.items()}

@@ -22,7 +22,7 @@ from marketplace.opendata.records import merge_patch
 from marketplace.orders.models import MilestoneStatus, OrderStatus
 from marketplace.submissions.models import PartnerStatus, SubmissionStatus
 from marketplace.types import utcnow
-from tests import factories
+from tests import factories, ocds_offline
 from tests import transparency_factories as tf
 
 # the official schema, codelists and bid extension, vendored with their licence
@@ -298,10 +298,6 @@ def test_pages_link_on_and_cost_the_same_queries(app, client, session, monkeypat
 
 # --- issue 16: a generated multi-page data set, checked with the official tools -------
 
-VENDORED = {  # the extension files libcoveocds asks for, served from the repository
-    ocds.BID_EXTENSION.rsplit("/", 1)[0]: SCHEMA_DIR / "extensions" / "bid-v1.1.5",
-    ocds.ENQUIRY_EXTENSION.rsplit("/", 1)[0]: SCHEMA_DIR / "extensions" / "enquiry-v1.1.5",
-}
 GENERATED_PAGE_SIZE = 4
 
 
@@ -359,7 +355,7 @@ def generated(app):
     """Every edge case, a history and a few more processes, as release and record
     packages of `GENERATED_PAGE_SIZE` processes a page; the data are rolled back."""
     from marketplace.opendata import records
-    from marketplace.opendata.routes import _Urls
+    from marketplace.opendata.routes import PublicUrls
     from tests.conftest import rolled_back
 
     with rolled_back(app), app.test_request_context("/"):
@@ -368,7 +364,7 @@ def generated(app):
         history, amended_order, asker = make_history(session)
         for _ in range(3):
             tf.make_process(session)
-        urls, packages, record_packages, page, more = _Urls(), [], [], 1, True
+        urls, packages, record_packages, page, more = PublicUrls(), [], [], 1, True
         license_url = app.config["OPENDATA_LICENSE"]
         while more:
             package, _found, more = ocds.release_package(
@@ -393,70 +389,8 @@ def all_releases(generated) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def cove(generated, tmp_path_factory):
-    """libcoveocds (the Data Review Tool's engine) on every page, offline: the standard
-    from its vendored zip, the extensions served from the repository, any other address
-    refused (and listed, so that the test fails rather than skips)."""
-    import requests
-    from libcoveocds.api import ocds_json_output
-    from libcoveocds.config import LibCoveOCDSConfig
-    from requests_cache.session import CacheMixin
-
-    refused = []
-
-    def archive(folder: Path, top: str) -> bytes:  # as GitHub serves a tag's files
-        import io
-        import zipfile
-
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as out:
-            out.writestr(f"{top}/", b"")
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    out.write(path, f"{top}/{path.relative_to(folder)}")
-        return buffer.getvalue()
-
-    archives = {f"https://github.com/open-contracting-extensions/{base.split('/')[-2]}"
-                f"/archive/v1.1.5.zip": (folder, f"{base.split('/')[-2]}-1.1.5")
-                for base, folder in VENDORED.items()}
-
-    def send(adapter, request, **kwargs):
-        if request.url in archives:
-            response = requests.Response()
-            response.url, response.request = request.url, request
-            response.status_code, response.reason = 200, "OK"
-            response._content = archive(*archives[request.url])
-            return response
-        base, _slash, name = request.url.rpartition("/")
-        folder = VENDORED.get(base)
-        if name.endswith(".csv") and folder is None:
-            base, _slash, folder_name = base.rpartition("/")
-            folder = VENDORED.get(base)
-            name = f"{folder_name}/{name}"
-        path = folder / name if folder is not None else None
-        response = requests.Response()
-        response.url, response.request = request.url, request
-        if path is None or not path.is_file():
-            refused.append(request.url)
-            response.status_code, response.reason = 404, "Not Found"
-            response._content = b""
-        else:
-            response.status_code, response.reason = 200, "OK"
-            response._content = path.read_bytes()
-        return response
-
-    config = LibCoveOCDSConfig({
-        "standard_zip": (SCHEMA_DIR / "standard-1__1__5.zip").as_uri(),
-        "context": "api"})
-    results = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(requests.adapters.HTTPAdapter, "send", send)
-        # the registry's session caches responses, which needs real ones: no cache here
-        patch.setattr(CacheMixin, "send", requests.Session.send)
-        for index, package in enumerate(generated["packages"]):
-            folder = tmp_path_factory.mktemp(f"cove{index}")
-            results.append(ocds_json_output(str(folder), json_data=package,
-                                            lib_cove_ocds_config=config, record_pkg=False))
-    return results, refused
+    """libcoveocds on every page, offline (`tests.ocds_offline`)."""
+    return ocds_offline.review(generated["packages"], tmp_path_factory.mktemp("cove"))
 
 
 def test_libcoveocds_finds_nothing_on_any_page(generated, cove):
