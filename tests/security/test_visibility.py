@@ -39,8 +39,7 @@ def _ocds(client):
             if match := re.search(r"-award-(\d+)$", release["id"]):
                 awards.add(int(match.group(1)))
             contracts |= {int(c["id"]) for c in release.get("contracts", [])}
-        if not any(link.get("rel") == "next" for link in package.get("links", [])) and \
-                "next" not in package.get("links", {}):
+        if 'rel="next"' not in response.headers.get("Link", ""):  # pagination: RFC 8288
             break
         page += 1
     return challenges, awards, contracts
