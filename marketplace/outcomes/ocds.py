@@ -35,7 +35,9 @@ def _compact(obj: dict) -> dict:
 def _party(org: Organization, role: str) -> dict:
     return _compact({
         "id": f"org-{org.id}", "name": org.name_vi,
-        "identifier": _compact({"id": org.registration_code, "legalName": org.name_vi}),
+        # org-id.guide's VN-TIN, as the pilots' processes (opendata.ocds.IDENTIFIER_SCHEME)
+        "identifier": _compact({"scheme": "VN-TIN", "id": org.registration_code,
+                                "legalName": org.name_vi}),
         "address": {"region": org.province, "countryName": "Việt Nam"},
         "roles": [role]})
 
@@ -78,9 +80,7 @@ def follow_on_release(order: PilotOrder, buyer: Organization, supplier: Organiza
                     "suppliers": [{"id": f"org-{supplier.id}", "name": supplier.name_vi}]}],
         "contracts": [_compact({
             "id": str(order.id), "awardID": award_id, "title": order.contract_number,
-            "status": CONTRACT_STATUS[order.status],
-            "statusDetails": order.termination_reason
-            if order.status is OrderStatus.TERMINATED else None,
+            "status": CONTRACT_STATUS[order.status],  # no statusDetails: not in OCDS 1.1
             "period": {"startDate": iso(order.start_date),
                        "endDate": iso(order.end_date, end_of_day=True)},
             "value": {"amount": int(order.value), "currency": "VND"},
