@@ -89,9 +89,11 @@ def create_app(config: str | dict | None = "development") -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from marketplace import errors_web
+    from marketplace import confirm, errors_web, form_recovery
 
     errors_web.init_app(app)
+    form_recovery.init_app(app)
+    confirm.init_app(app)
     return app
 
 
@@ -130,12 +132,13 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.scorecards.routes import bp as scorecards_bp
     from marketplace.search.routes import bp as search_bp
     from marketplace.submissions.routes import bp as submissions_bp
+    from marketplace.todo.routes import bp as todo_bp
 
     for blueprint in (public_bp, accounts_bp, organizations_bp, admin_bp, challenges_bp,
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
-                      scorecards_bp, live_bp, catalogue_bp, outcome_bp):
+                      scorecards_bp, live_bp, catalogue_bp, outcome_bp, todo_bp):
         app.register_blueprint(blueprint)
 
 

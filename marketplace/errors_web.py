@@ -69,8 +69,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
-        return _render(400, _("The form has expired or was not sent from this site. "
-                              "Please reload the page and try again."))
+        """On a form page, the form again with what was typed (`form_recovery`)."""
+        from marketplace.form_recovery import replay
+
+        return replay(_("The form had expired, so nothing was saved. What you typed is "
+                        "below: check it, then press the button again.")) or _render(
+            400, _("The form has expired or was not sent from this site. "
+                   "Please reload the page and try again."))
 
     @app.errorhandler(NotAllowed)
     def not_allowed(error):

@@ -42,6 +42,15 @@ class FlaskForm(_FlaskForm):
         def get_translations(self, form):
             return TRANSLATIONS
 
+    def validate(self, extra_validators=None) -> bool:
+        """False, with no error, while a refused post is shown again
+        (`marketplace.form_recovery`): nothing acts on a post whose token had expired."""
+        from marketplace.form_recovery import refused
+
+        if refused():
+            return False
+        return super().validate(extra_validators=extra_validators)
+
 
 class Form(wtforms.Form):
     """A sub-form (a row of a `FormField`), with the same translated messages."""

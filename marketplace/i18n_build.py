@@ -3,7 +3,8 @@
 Each domain keeps its Vietnamese translations in its own part,
 `marketplace/translations/vi/parts/<domain>.po`, so that work on one domain never
 conflicts with another. `python -m marketplace.i18n_build` merges the parts into
-`marketplace/translations/vi/LC_MESSAGES/messages.mo`; `--check` lists every string in
+`marketplace/translations/vi/LC_MESSAGES/messages.mo`; `--check` lists every message
+translated in more than one part (keep it in one), and every string in
 the code and templates that has no Vietnamese translation (exit 1 if any), WTForms' own
 built-in messages included (read from the `wtforms.pot` WTForms ships), since every form
 of the site asks the site's catalogue for them (`marketplace.forms.FlaskForm`).
@@ -115,6 +116,12 @@ def part_messages() -> dict[tuple[str, str | None], dict[str, object]]:
     return seen
 
 
+def duplicated() -> dict[tuple[str, str | None], list[str]]:
+    """Each (msgid, msgctxt) translated in more than one part → those parts. One message
+    belongs to one part: two copies drift apart (and the last part silently wins)."""
+    return {key: sorted(parts) for key, parts in part_messages().items() if len(parts) > 1}
+
+
 def _po_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -133,7 +140,12 @@ def main(argv: list[str]) -> int:
             else:
                 print(f'msgid "{_po_escape(message)}"\nmsgstr ""\n')
         print(f"# {len(gaps)} untranslated", file=sys.stderr)
-        return 1 if gaps else 0
+        twice = duplicated()
+        for (message, context), parts in sorted(twice.items(), key=lambda item: item[0][0]):
+            where = f" (context {context})" if context else ""
+            print(f"# translated in {', '.join(parts)}: {message!r}{where}", file=sys.stderr)
+        print(f"# {len(twice)} translated in more than one part", file=sys.stderr)
+        return 1 if gaps or twice else 0
     print(f"wrote {build()}")
     return 0
 

@@ -44,3 +44,8 @@ def test_one_msgid_has_one_translation_across_the_parts():
     conflicts = {key: parts for key, parts in i18n_build.part_messages().items()
                  if len({str(text) for text in parts.values()}) > 1}
     assert conflicts == {}
+
+
+def test_one_msgid_is_translated_in_one_part_only():
+    """Even with identical translations (12 msgids were), two copies drift apart."""
+    assert i18n_build.duplicated() == {}

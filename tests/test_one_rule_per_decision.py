@@ -105,3 +105,59 @@ def test_templates_decide_actions_by_can_transition_not_by_status_strings():
              for number, line in enumerate(path.read_text().splitlines(), start=1)
              if ACTION_BY_STATUS.search(line)]
     assert found == []
+
+
+# --- cancelling settles the submissions, whatever the challenge's status (issue 14) ------
+
+def _cancel_world(session, status):
+    from datetime import timedelta
+
+    from marketplace.challenges.models import ChallengeStatus
+    from marketplace.types import utcnow
+
+    officer = make_user(session)
+    closed = status is not ChallengeStatus.PUBLISHED
+    now = utcnow()
+    challenge = make_challenge(
+        session, creator=officer, status=status,
+        **({"clarification_deadline": now - timedelta(days=3),
+            "submission_deadline": now - timedelta(days=1), "closed_at": now} if closed else {}))
+    user, org = make_solver(session)
+    bid = make_draft(session, challenge, org, member=user,
+                     status=SubmissionStatus.OPENED if closed else SubmissionStatus.SUBMITTED,
+                     receipt_digest="a" * 64, submitted_at=now - timedelta(days=2),
+                     opened_at=now if closed else None)
+    other_user, other_org = make_solver(session)
+    draft = make_draft(session, challenge, other_org, member=other_user)
+    session.flush()
+    return officer, challenge, bid, draft, user
+
+
+@pytest.mark.parametrize("status, settled", [
+    ("published", SubmissionStatus.WITHDRAWN),
+    ("closed", SubmissionStatus.NOT_AWARDED),
+    ("evaluating", SubmissionStatus.NOT_AWARDED),
+])
+def test_cancelling_settles_the_submissions_and_tells_the_bidders(session, status, settled):
+    from sqlalchemy import select
+
+    from marketplace.audit.models import AuditEvent
+    from marketplace.challenges import services as challenges
+    from marketplace.challenges.models import ChallengeStatus
+    from marketplace.notifications.models import Notification
+
+    officer, challenge, bid, draft, bidder = _cancel_world(session, ChallengeStatus(status))
+    challenges.cancel(session, officer, challenge, "Ngân sách bị cắt giảm.")
+    assert bid.status is settled
+    assert draft.status is SubmissionStatus.DRAFT  # its author's to delete
+    if status == "published":
+        assert bid.opened_at is None  # returned unopened: the agency never reads it
+        assert not policy.can(officer, "submission.view", bid)
+    event = session.scalar(select(AuditEvent).where(
+        AuditEvent.object_type == "submissions", AuditEvent.object_id == bid.id,
+        AuditEvent.action == f"submission.{settled.value}"))
+    assert event is not None and event.actor_id is None
+    assert event.after["reason"] == "challenge_cancelled"
+    told = session.scalars(select(Notification.message).where(
+        Notification.user_id == bidder.id)).all()
+    assert any("Ngân sách bị cắt giảm." in message for message in told), told

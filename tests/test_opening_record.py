@@ -147,3 +147,57 @@ def test_the_ocds_bid_details_carry_the_record(client, session, box):
     details = bids()["details"]
     assert [d["id"] for d in details] == box["final"]
     assert all("tenderers" not in d and "value" not in d for d in details)
+
+
+def test_the_opening_record_pdf_is_issued_at_each_disclosure_stage(client, session, box):
+    """Issue 20: the opening record as an official PDF, archived (stored once, its SHA-256
+    audited) when the evaluation starts and when the award takes effect; downloadable by
+    whoever may see the challenge once it has closed, never before."""
+    from marketplace.documents import content
+    from marketplace.documents import services as documents
+    from marketplace.documents.models import DocumentKind, IssuedDocument
+    from tests.test_documents_pdf import _text
+
+    challenge = box["challenge"]
+    path = f"/challenges/{challenge.id}/opening-record.pdf"
+
+    def issued():
+        return session.scalars(select(IssuedDocument).where(
+            IssuedDocument.kind == DocumentKind.OPENING_RECORD,
+            IssuedDocument.subject_id == challenge.id).order_by(IssuedDocument.id)).all()
+
+    assert client.get(path).status_code == 404  # before the close, as a missing one
+    assert client.get("/challenges/2000000000/opening-record.pdf").status_code == 404
+    _expire(session, challenge)
+    shown = client.get(path)  # closed by this request; rendered, not archived yet
+    assert shown.status_code == 200 and shown.data.startswith(b"%PDF")
+    assert shown.headers["X-Document-Archived"] == "no" and issued() == []
+    session.expire_all()
+    challenges.start_evaluation(session, box["officer"], challenge)
+    session.commit()
+    [first] = issued()
+    assert first.key == "digests"
+    audit = session.scalar(select(AuditEvent).where(AuditEvent.action == "document.issued",
+                                                    AuditEvent.object_id == first.id))
+    assert audit.after["sha256"] == first.sha256
+    served = client.get(path)
+    assert served.headers["X-Document-Archived"] == "yes"
+    assert served.data == documents.read(first)
+    text = _text(content.opening_record(challenge, opening.opening_record(session, challenge)))
+    assert "BIÊN BẢN MỞ HỒ SƠ" in text and all(d in text for d in box["final"])
+    assert box["a_org"].name_vi not in text and box["withdrawn"] not in text
+    # the award takes effect: a second version names the bidders; the first stays
+    award = Award(challenge=challenge, status=AwardStatus.APPROVED, justification="Cao nhất.",
+                  total_amount=1_100_000_000, proposed_by_id=box["officer"].id,
+                  items=[AwardItem(submission_id=box["a"].id, amount=1_100_000_000, rank=1)])
+    session.add(award)
+    challenge.status = ChallengeStatus.AWARDED
+    session.flush()
+    documents.opening_record_issued(session, None, challenge)
+    session.commit()
+    assert [d.key for d in issued()] == ["digests", "digests-names-prices"]
+    assert client.get(path).data == documents.read(issued()[1]) != documents.read(first)
+    text = _text(content.opening_record(challenge, opening.opening_record(session, challenge)))
+    assert box["a_org"].name_vi in text and "1.100.000.000" in text
+    assert "opening-record.pdf" in client.get(f"/challenges/{challenge.id}").get_data(
+        as_text=True)

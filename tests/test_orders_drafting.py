@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.evaluation.models import AwardStatus
+from marketplace.formatting import amount_in_words
 from marketplace.orders import services
 from marketplace.orders.models import OrderStatus, PilotOrder
 from marketplace.orders.terms import local_today
@@ -151,6 +152,9 @@ def test_draft_can_be_edited_offered_and_withdrawn(session, client, login):
     login(order.parties.officer)
     page = client.get(f"/orders/{order.id}/edit").get_data(as_text=True)
     assert order.contract_number in page
+    # issue 13: each milestone's amount is read back in words, as the contract writes it
+    for milestone in order.milestones:
+        assert f"Bằng chữ: {amount_in_words(milestone.amount)}" in page
     data = form_data(contract_number=order.contract_number)
     assert client.post_form(f"/orders/{order.id}/edit", data).status_code == 302
     assert client.post_form(f"/orders/{order.id}/offer", token_from=f"/orders/{order.id}"

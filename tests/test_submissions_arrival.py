@@ -97,3 +97,63 @@ def test_an_upload_is_written_before_the_lock_is_taken(client, session, login, m
     assert response.status_code == 302
     assert order == ["file written", "lock"]
     assert len(services.attachments_of(session, draft)) == 1
+
+
+def _closed_by_the_clock_while_waiting(monkeypatch, until):
+    """The lock comes after `until`, and meanwhile the clock closes the challenge (in the
+    transaction the waiting request then joins, as a real close before its lock)."""
+    from marketplace.challenges import services as challenges
+    from marketplace.extensions import db
+
+    original = services._lock
+
+    def waits_while_the_clock_closes(session, submission, challenge_id, *args, **kwargs):
+        time.sleep(max(0.0, (until - utcnow()).total_seconds()))
+        assert challenges.close_expired(db.session) == 1
+        return original(session, submission, challenge_id, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_lock", waits_while_the_clock_closes)
+
+
+def test_a_bid_on_time_that_waited_while_the_clock_closed_is_opened_with_the_others(
+        client, session, login, monkeypatch):
+    """Issue 15: the close and the late-locked bid agree — accepted, opened at once, and in
+    the opening record (recorded again, public)."""
+    from sqlalchemy import select
+
+    from marketplace.audit.models import AuditEvent
+    from marketplace.challenges.models import ChallengeStatus
+    from marketplace.submissions import opening
+
+    challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    deadline = utcnow() + timedelta(seconds=1)  # the request starts 1 s before it
+    _move_deadline(session, challenge, deadline)
+    _closed_by_the_clock_while_waiting(monkeypatch, deadline + timedelta(seconds=0.2))
+
+    response = client.post(f"{path}/submit", data={"csrf_token": token})
+    assert response.status_code == 302
+    session.expire_all()
+    assert challenge.status is ChallengeStatus.CLOSED
+    assert draft.status is SubmissionStatus.OPENED and draft.submitted_at < deadline
+    record = opening.opening_record(session, challenge)
+    assert [e["receipt_digest"] for e in record["entries"]] == [draft.receipt_digest]
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == opening.EVENT, AuditEvent.object_id == challenge.id)
+        .order_by(AuditEvent.id)).all()
+    assert [e.after["count"] for e in events] == [0, 1] and all(e.public for e in events)
+
+
+def test_a_bid_sent_after_the_deadline_stays_refused_after_the_close(client, session, login):
+    from marketplace.challenges import services as challenges
+
+    challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    _move_deadline(session, challenge, utcnow() - timedelta(seconds=1))
+    challenges.close_expired(session)
+    session.commit()
+    client.post(f"{path}/submit", data={"csrf_token": token})
+    session.expire_all()
+    assert draft.status is SubmissionStatus.DRAFT

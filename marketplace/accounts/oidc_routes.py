@@ -115,4 +115,4 @@ def callback():
         flash(_("Your identity is now linked to your account. You are logged in."), "success")
     else:
         flash(_("You are logged in."), "success")
-    return redirect(next_url if is_safe_next(next_url) else url_for("public.home"))
+    return redirect(next_url if is_safe_next(next_url) else url_for("todo.index"))

@@ -18,6 +18,7 @@ from flask_login import (
     logout_user,
 )
 
+from marketplace import form_recovery
 from marketplace.accounts import services
 from marketplace.accounts.auth import check_password
 from marketplace.accounts.forms import (
@@ -34,7 +35,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import ConfirmForm
 from marketplace.notifications import outbox
-from marketplace.security import safe_next
+from marketplace.security import is_safe_next, safe_next
 from marketplace.web import absolute_url, attach_error
 
 bp = Blueprint("accounts", __name__)
@@ -107,14 +108,14 @@ def register():
                deduct_when=_failed, error_message="login-account")
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(url_for("public.home")))
+        return redirect(safe_next(url_for("todo.index")))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
             _wrong_credentials()
             flash(_("Wrong email or password, or the account is deactivated."), "danger")
-            return render_template("accounts/login.html", form=form), 400
+            return _login_page(form, 400)
         else:
             db.session.commit()
             lang = session.get("lang")
@@ -123,8 +124,21 @@ def login():
                 session["lang"] = lang
             login_user(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
-            return redirect(safe_next(url_for("public.home")))
-    return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
+            resume = request.form.get("resume")
+            if is_safe_next(resume) and form_recovery.carried():
+                # back to the form whose post the ended session refused, the kept fields
+                # posted again by the browser (307 keeps the method and the body)
+                return redirect(resume, code=307)
+            return redirect(safe_next(url_for("todo.index")))
+    return _login_page(form, 400 if form.errors else 200)
+
+
+def _login_page(form, status: int):
+    """The login page; it carries on the fields kept from a form an ended session
+    refused (`marketplace.form_recovery`)."""
+    kept = form_recovery.carried()
+    return render_template("accounts/login.html", form=form, kept=kept,
+                           resume=request.form.get("resume", "")), status
 
 
 def _password_prompt_key() -> str:

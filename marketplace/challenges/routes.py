@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace import confirm
 from marketplace.cache import anonymous_page, memoize
 from marketplace.challenges import clarifications, queries, services
 from marketplace.challenges.display import register_filters
@@ -186,23 +187,47 @@ def edit(challenge_id: int):
     form = ChallengeForm()
     del form.agency_id
     form.technology_group_id.choices = _group_choices(challenge)
+    problems = None
+    # "Save and publish" (issue 13: the typed changes are saved before the publication);
+    # `confirmed` when the browser's dialog asked already, else the confirmation page asks
+    then_publish = (bool(request.form.get("then_publish"))
+                    and challenge.status is ChallengeStatus.DRAFT)
+    confirmed = request.form.get("confirmed") == "1"
     if request.method == "GET":
         form.load(challenge)
     elif form.validate_on_submit():
         try:
             amendment = services.update(db.session, current_user, challenge,
                                         form.to_input(challenge), form.amendment_summary.data)
+            if then_publish and confirmed:
+                services.publish(db.session, current_user, challenge,
+                                 justification=request.form.get("similarity_justification", ""))
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            if isinstance(error, services.Incomplete):
+                problems = error.problems  # listed once, in the box above the form
+            else:
+                attach_error(form, error)
         else:
             db.session.commit()
+            if then_publish and confirmed:
+                flash(_("The challenge is published. Everyone can now see it."), "success")
+                return redirect(url_for("challenges.show", challenge_id=challenge.id))
             flash(_("The amendment is published.") if amendment else _("The draft is saved."),
                   "success")
+            if then_publish:
+                edit_path = url_for("challenges.edit", challenge_id=challenge.id)
+                publish_path = url_for("challenges.publish", challenge_id=challenge.id)
+                reason = request.form.get("similarity_justification", "").strip()
+                if reason:  # carried on to the publication it justifies
+                    return confirm.ask(publish_path, edit_path,
+                                       [("similarity_justification", reason)])
+                return redirect(url_for("confirm.page", back=edit_path, action=publish_path))
             target = "challenges.show" if amendment else "challenges.edit"
             return redirect(url_for(target, challenge_id=challenge.id))
-    problems = (services.completeness_problems(challenge)
-                if challenge.status is ChallengeStatus.DRAFT else [])
+    if problems is None:
+        problems = (services.completeness_problems(challenge)
+                    if challenge.status is ChallengeStatus.DRAFT else [])
     similar = (similarity.similar_challenges(db.session, challenge)
                if challenge.status is ChallengeStatus.DRAFT else [])
     return render_template(
@@ -224,8 +249,11 @@ def publish(challenge_id: int):
                              justification=request.form.get("similarity_justification", ""))
         except DomainError as error:
             db.session.rollback()
-            for problem in getattr(error, "problems", None) or [error.message]:
-                flash(problem, "danger")
+            if isinstance(error, services.Incomplete):  # the edit page lists each item once
+                flash(_("The challenge cannot be published yet: complete the items listed "
+                        "below, save, then publish."), "danger")
+            else:
+                flash(error.message, "danger")
             return redirect(url_for("challenges.edit", challenge_id=challenge_id))
         db.session.commit()
         flash(_("The challenge is published. Everyone can now see it."), "success")

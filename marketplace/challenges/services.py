@@ -324,8 +324,10 @@ def cancel(session, user: User, challenge: Challenge, reason: str, *,
            no_suitable_solution: bool = False) -> None:
     """Cancel a challenge with a public reason: the one rule, whichever page calls it
     (the challenge's cancel page, or the panel's "no suitable solution"; issue 14).
-    Under evaluation, it is refused while an award is proposed or in effect, and the
-    submissions still in the evaluation are decided "not awarded" and their bidders told.
+    Under evaluation, it is refused while an award is proposed or in effect. The
+    submissions are settled and their bidders told: before the close, each sealed one is
+    returned unopened (`submitted → withdrawn` by the system); after it (closed, or under
+    evaluation), each still in the evaluation is decided "not awarded" (issue 14).
     Raises `InvalidTransition` (not cancellable in its status), `NotAllowed` (policy
     `challenge.cancel`) or `DomainError` (no reason; an award is proposed)."""
     from marketplace.evaluation import awards  # the evaluation domain builds on this one
@@ -337,7 +339,8 @@ def cancel(session, user: User, challenge: Challenge, reason: str, *,
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Please give the public reason for cancelling."), field="reason")
-    evaluating = challenge.status is ChallengeStatus.EVALUATING
+    was = challenge.status
+    evaluating = was is ChallengeStatus.EVALUATING
     if evaluating and live_award(session, challenge) is not None:
         raise DomainError(_("An award has already been proposed for this challenge."))
     challenge.cancel_reason = reason
@@ -346,13 +349,20 @@ def cancel(session, user: User, challenge: Challenge, reason: str, *,
         data["no_suitable_solution"] = True
     transition(session, challenge, ChallengeStatus.CANCELLED, user,
                lifecycle=CHALLENGE_LIFECYCLE, data=data)
-    if evaluating:
-        awards.decide_all(session, challenge, set())
+    if was is ChallengeStatus.PUBLISHED:
+        awards.return_sealed(session, challenge)
+    elif was in (ChallengeStatus.CLOSED, ChallengeStatus.EVALUATING):
+        awards.decide_all(session, challenge, set(), cancelled=True)
 
 
 def start_evaluation(session, user: User, challenge: Challenge) -> None:
+    """Open a closed challenge's submissions to its panel; the opening record as
+    disclosed now is issued as a PDF (archived, `documents.services`)."""
+    from marketplace.documents import services as documents  # built on this domain
+
     transition(session, challenge, ChallengeStatus.EVALUATING, user,
                lifecycle=CHALLENGE_LIFECYCLE)
+    documents.opening_record_issued(session, user, challenge)
 
 
 # --- attachments ---------------------------------------------------------------------

@@ -11,8 +11,9 @@ Each function returns a `layout.Official`; `layout.render` makes it a PDF.
   words; the public version leaves out the confidential terms text.
 - `amendment(order, amendment, proposed_terms)` — Phụ lục sửa đổi hợp đồng.
 - `receipt(submission, attachments)` — Biên nhận nộp hồ sơ with the receipt's SHA-256.
-- The opening record (biên bản mở hồ sơ) is the next kind: `opening_record` builds it
-  from plain rows once the opening record's data exists."""
+- `opening_record(record)` — Biên bản mở hồ sơ, from `submissions.opening.opening_record`
+  (the same data as the challenge page, the API and OCDS): names and prices only as
+  disclosed."""
 
 from __future__ import annotations
 
@@ -262,21 +263,45 @@ def receipt(submission, attachments) -> Official:
     )
 
 
-def opening_record(challenge, rows, *, opened_at: datetime) -> Official:
-    """The seam for the opening record (biên bản mở hồ sơ): `rows` are (receipt digest,
-    time submitted, solver name or "", price or None) as the opening record's own data
-    gives them once it exists."""
-    table = Table(("STT", "Mã băm biên nhận", "Thời điểm nộp", "Đơn vị", "Giá (đồng)"),
-                  tuple((str(i), digest[:16] + "…", local_time(at), name or "—",
-                         dong(price) if price is not None else "—")
-                        for i, (digest, at, name, price) in enumerate(rows, start=1)),
-                  (8, 34, 40, 26, 16))
+def opening_record(challenge, record: dict) -> Official:
+    """The opening record (biên bản mở hồ sơ) of a closed challenge. `record` is
+    `submissions.opening.opening_record`'s dict: each submission's receipt digest and time,
+    with the organizations and the proposed price only where disclosed (else "—")."""
+    entries = record["entries"]
+    table = Table(("STT", "Mã băm SHA-256 của biên nhận", "Thời điểm nộp", "Đơn vị",
+                   "Giá đề xuất (đồng)"),
+                  tuple((str(e["number"]), e["receipt_digest"], local_time(e["submitted_at"]),
+                         ", ".join(e["organizations"]) if e["organizations"] else "—",
+                         dong(e["proposed_price"]) if e["proposed_price"] is not None
+                         else "—")
+                        for e in entries),
+                  (10, 62, 34, 40, 30))
+    withheld = []
+    if not record["names_disclosed"]:
+        withheld.append("tên đơn vị nộp chưa được công bố vì hội đồng đánh giá không biết "
+                        "tên (đánh giá ẩn danh)")
+    if not record["prices_disclosed"]:
+        withheld.append("giá đề xuất được công bố khi quyết định lựa chọn giải pháp có "
+                        "hiệu lực")
+    body: list = [
+        f"Bài toán đặt hàng: số {challenge.id} “{challenge.title}” của {record['agency']}.",
+        f"Thời điểm đóng nộp hồ sơ: {local_time(record['deadline'] or record['closed_at'])}."
+        f" Thời điểm mở hồ sơ: {local_time(record['closed_at'])}.",
+        f"Số hồ sơ đề xuất giải pháp nhận được: {record['count']}.",
+    ]
+    if entries:
+        body.append(table)
+    if withheld:
+        body.append("Ghi chú: " + "; ".join(withheld) + ".")
+    body.append("Mỗi đơn vị nộp đối chiếu mã băm trên với biên nhận nộp hồ sơ của mình: hồ "
+                "sơ được mở đúng như khi nộp.")
     return Official(
         governing_body="", issuing_body=challenge.agency.name_vi,
         number=f"{challenge.id}/BB-MHS", place=_place(challenge.agency, challenge),
-        date=local_date(opened_at), kind="BIÊN BẢN MỞ HỒ SƠ",
+        date=local_date(record["closed_at"]), kind="BIÊN BẢN MỞ HỒ SƠ",
         subject=f"Bài toán đặt hàng “{challenge.title}”",
-        body=(f"Thời điểm đóng nộp hồ sơ: {local_time(opened_at)}.", table),
-        signers=(Signer("Đại diện bên mời", challenge.agency.name_vi, ""),),
+        body=tuple(body),
+        signers=(Signer("Nền tảng", "", "", note="(Biên bản điện tử)"),),
+        footer=f"Biên bản mở hồ sơ {challenge.id}/BB-MHS — {record['count']} hồ sơ",
         title=f"Biên bản mở hồ sơ {challenge.id}",
     )

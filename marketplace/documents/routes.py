@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.challenges.routes import get_challenge_or_404
 from marketplace.documents import services, signing
 from marketplace.documents.forms import CertificateSignForm
 from marketplace.documents.signatures import certificates_required
@@ -94,6 +95,18 @@ def receipt(submission_id: int):
     submission = db.session.get(Submission, submission_id)
     authorize("document.receipt", submission, hide=True)
     return _pdf(db.session, services.receipt_spec(db.session, submission))
+
+
+@bp.route("/challenges/<int:challenge_id>/opening-record.pdf")
+def opening_record(challenge_id: int):
+    """The opening record (biên bản mở hồ sơ) as a PDF: 404 until the challenge has closed
+    (the first request after the deadline closes it, as the challenge page does), one
+    version per disclosure stage: served as issued when the evaluation started and when the award
+    took effect (archived), else rendered now (a record between the close and the start
+    of the evaluation)."""
+    challenge = get_challenge_or_404(challenge_id)
+    authorize("document.opening_record", challenge, hide=True)
+    return _pdf(db.session, services.opening_record_spec(db.session, challenge))
 
 
 def _read_upload(storage, limit: int) -> bytes | None:

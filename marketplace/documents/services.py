@@ -136,6 +136,23 @@ def receipt_spec(session, submission) -> Spec:
             f"bien-nhan-HS-{submission.id}.pdf")
 
 
+def opening_record_spec(session, challenge) -> Spec:
+    """The opening record as disclosed now: one document per disclosure stage (key
+    "digests", "names" or "names-prices"), so that a record issued before the award
+    stays as it was, and the one after it adds what became public. Raises DomainError
+    before the close."""
+    from marketplace.submissions.opening import opening_record
+
+    data = opening_record(session, challenge)
+    if data is None:
+        raise DomainError(_("The challenge has not closed: it has no opening record yet."))
+    key = "-".join(["digests"] + (["names"] if data["names_disclosed"] else [])
+                   + (["prices"] if data["prices_disclosed"] else []))
+    return (DocumentKind.OPENING_RECORD, challenge.id, key,
+            lambda: content.opening_record(challenge, data),
+            f"bien-ban-mo-ho-so-{challenge.id}-{key}.pdf")
+
+
 def issue_spec(session, actor, spec: Spec) -> IssuedDocument:
     kind, subject_id, key, build, filename = spec
     return issue(session, actor, kind, subject_id, key, build, filename)
@@ -154,8 +171,18 @@ def issued_or_render(session, spec: Spec) -> tuple[IssuedDocument | None, bytes,
 # the events that issue documents (called by the rules of each domain)
 
 def award_decided(session, actor, award) -> IssuedDocument:
-    """An award took effect: issue its decision."""
+    """An award took effect: issue its decision, and the opening record that now names
+    the bidders and their prices."""
+    opening_record_issued(session, actor, award.challenge)
     return issue_spec(session, actor, award_spec(award))
+
+
+def opening_record_issued(session, actor, challenge) -> IssuedDocument | None:
+    """The opening record as disclosed now (the evaluation starts; an award takes
+    effect); None when the challenge never closed."""
+    if challenge.closed_at is None:
+        return None
+    return issue_spec(session, actor, opening_record_spec(session, challenge))
 
 
 def order_offered(session, actor, order) -> None:

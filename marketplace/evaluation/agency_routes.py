@@ -82,6 +82,7 @@ def start(challenge_id: int):
 @login_required
 def make_chair(member_id: int):
     member = get_or_404(PanelMember, member_id)
+    authorize("evaluation.manage", member.challenge, hide=True)  # as remove_member
     authorize("evaluation.appoint", member.challenge)
     if ConfirmForm().validate_on_submit():
         services.make_chair(db.session, current_user, member)

@@ -180,17 +180,47 @@ def _take_effect(session, award: Award) -> None:
     documents.award_decided(session, SYSTEM, award)
 
 
-def decide_all(session, challenge: Challenge, chosen: set[int]) -> None:
-    """Every submission still in the evaluation awarded (`chosen` ids) or not; bidders
-    told. Used by the award taking effect and by cancelling under evaluation."""
+def decide_all(session, challenge: Challenge, chosen: set[int], *,
+               cancelled: bool = False) -> None:
+    """Every submission still in the evaluation (opened, scored, shortlisted) awarded
+    (`chosen` ids) or not; bidders told. Used by the award taking effect and by
+    cancelling a closed challenge or one under evaluation (`cancelled`: they are told the
+    challenge was cancelled, with its public reason)."""
     for submission in submissions_of(session, challenge):
         if submission.status not in SCORABLE:
             continue
         target = SubmissionStatus.AWARDED if submission.id in chosen \
             else SubmissionStatus.NOT_AWARDED
         transition(session, submission, target, SYSTEM, lifecycle=SUBMISSION_LIFECYCLE,
-                   by_system=True)
-    _notify_bidders(session, challenge)
+                   by_system=True, data={"reason": "challenge_cancelled"} if cancelled else None)
+    if cancelled:
+        notify_cancelled(session, challenge, submissions_of(session, challenge))
+    else:
+        _notify_bidders(session, challenge)
+
+
+def return_sealed(session, challenge: Challenge) -> None:
+    """A challenge cancelled before its close: each sealed submission (`submitted`) is
+    returned unopened — withdrawn by the system, audited with the reason
+    `challenge_cancelled` — so that nobody ever opens it (the agency sees no withdrawn
+    submission), and its bidders are told. Drafts stay their authors' to delete."""
+    sealed = list(session.scalars(select(Submission).where(
+        Submission.challenge_id == challenge.id,
+        Submission.status == SubmissionStatus.SUBMITTED).order_by(Submission.id)))
+    for submission in sealed:
+        transition(session, submission, SubmissionStatus.WITHDRAWN, SYSTEM,
+                   lifecycle=SUBMISSION_LIFECYCLE, by_system=True,
+                   data={"reason": "challenge_cancelled"})
+    notify_cancelled(session, challenge, sealed)
+
+
+def notify_cancelled(session, challenge: Challenge, submissions) -> None:
+    for submission in submissions:
+        notify(session, bidder_members(session, submission), "award.decided",
+               lambda: _("“%(title)s” was cancelled: %(reason)s. Your solution was not "
+                         "chosen and stays yours.", title=challenge.title,
+                         reason=challenge.cancel_reason),
+               link=f"/submissions/{submission.id}")
 
 
 def cancel_no_suitable_solution(session, officer: User, challenge: Challenge, reason: str

@@ -56,6 +56,7 @@ def _flash_errors(form) -> None:
 def remove_member(member_id: int):
     member = get_or_404(PanelMember, member_id)
     challenge = member.challenge
+    authorize("evaluation.manage", challenge, hide=True)  # who sits on a panel: 404 outside
     authorize("evaluation.appoint", challenge)
     form = RemoveMemberForm()
     if form.validate_on_submit():

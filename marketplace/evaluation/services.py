@@ -17,8 +17,7 @@ from marketplace.accounts.auth import hash_password
 from marketplace.accounts.models import SOLVER_ROLES, Membership, User
 from marketplace.accounts.services import find_user_by_email, normalize_email
 from marketplace.audit.services import record
-from marketplace.challenges.models import Challenge, ChallengeStatus
-from marketplace.challenges.states import CHALLENGE_LIFECYCLE
+from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import (
     Award,
@@ -125,8 +124,10 @@ def live_award(session, challenge: Challenge) -> Award | None:
 # --- the panel -----------------------------------------------------------------------
 
 def start_evaluation(session, officer: User, challenge: Challenge) -> None:
-    transition(session, challenge, ChallengeStatus.EVALUATING, officer,
-               lifecycle=CHALLENGE_LIFECYCLE)
+    """The one rule, `marketplace.challenges.services.start_evaluation`."""
+    from marketplace.challenges import services as challenges
+
+    challenges.start_evaluation(session, officer, challenge)
 
 
 def appoint(session, officer: User, challenge: Challenge, email: str, *, full_name: str = "",

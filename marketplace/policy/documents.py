@@ -6,7 +6,9 @@
   confidential terms) to whoever may see the order;
 - an amendment: the two parties;
 - a submission receipt: the members of the submitting organization and of its accepted
-  consortium partners — never the agency or the evaluators."""
+  consortium partners — never the agency or the evaluators;
+- the opening record: whoever may see the challenge, once it has closed (its content
+  discloses names and prices only as `submissions.opening.disclosure` allows)."""
 
 from marketplace.evaluation.models import AwardStatus
 from marketplace.orders.models import OrderStatus
@@ -41,3 +43,9 @@ def amendment(user, change) -> bool:
 def receipt(user, submission) -> bool:
     return (submission is not None and submission.receipt_digest is not None
             and (is_lead_member(user, submission) or is_partner_member(user, submission)))
+
+
+@rule("document.opening_record")
+def opening_record(user, challenge) -> bool:
+    return (challenge is not None and challenge.closed_at is not None
+            and can(user, "challenge.view", challenge))

@@ -9,7 +9,7 @@ the solver for ever."""
 from marketplace.accounts.models import SOLVER_ROLES
 from marketplace.policy.challenges import is_agency_member
 from marketplace.policy.core import can, rule
-from marketplace.submissions.clock import accepting_submissions, is_sealed
+from marketplace.submissions.clock import accepting_submissions, closed_while_waiting, is_sealed
 from marketplace.submissions.models import IN_EVALUATION, PartnerStatus, SubmissionStatus
 
 REOPENABLE = (SubmissionStatus.SUBMITTED, SubmissionStatus.WITHDRAWN)
@@ -61,6 +61,10 @@ def reopen_submission(user, submission) -> bool:
 
 @rule("submission.submit")
 def submit_submission(user, submission) -> bool:
+    """The lead, before the deadline — judged at the request's arrival, so also when the
+    clock closed the challenge while the request waited for the lock."""
+    if submission is not None and closed_while_waiting(submission.challenge):
+        return is_lead_member(user, submission) and submission.status is SubmissionStatus.DRAFT
     return _lead_while_open(user, submission, (SubmissionStatus.DRAFT,))
 
 

@@ -36,6 +36,14 @@ def accepting_submissions(challenge: Challenge, now: datetime | None = None) -> 
             and not deadline_passed(challenge, now))
 
 
+def closed_while_waiting(challenge: Challenge, now: datetime | None = None) -> bool:
+    """True when the clock closed the challenge although the current request arrived (at
+    `now`) before the deadline: it waited for the lock meanwhile, and the bid it carries
+    is on time (issue 15; `submissions.services.submit` opens it as the close would
+    have)."""
+    return challenge.status is ChallengeStatus.CLOSED and not deadline_passed(challenge, now)
+
+
 def is_sealed(challenge: Challenge, now: datetime | None = None) -> bool:
     """Before the close nobody outside the bidding organizations may learn anything
     about a submission. A draft challenge (never published) is sealed too."""

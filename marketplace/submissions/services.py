@@ -30,13 +30,18 @@ from marketplace.i18n import local_datetime, vnd
 from marketplace.labels import label
 from marketplace.lifecycle import transition
 from marketplace.notifications.services import notify
-from marketplace.submissions.clock import accepting_submissions, deadline_passed
+from marketplace.submissions.clock import (
+    accepting_submissions,
+    closed_while_waiting,
+    deadline_passed,
+)
 from marketplace.submissions.models import (
     ConsortiumPartner,
     PartnerStatus,
     Submission,
     SubmissionStatus,
 )
+from marketplace.submissions.opening import record_opening
 from marketplace.submissions.states import PARTNER_LIFECYCLE, SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
 
@@ -145,11 +150,12 @@ def receipt_digest(payload: dict) -> str:
 # --- checks --------------------------------------------------------------------------------
 
 def _lock(session, submission: Submission | None, challenge_id: int,
-          now: datetime | None = None) -> Challenge:
+          now: datetime | None = None, *, on_time_after_close: bool = False) -> Challenge:
     """Re-read the challenge (and the submission) under a row lock, then check the
     clock: the deadline is judged inside the transaction that makes the change, at `now`
     (the time the request arrived, `clock.deadline_passed`), not at the time the lock
-    was obtained."""
+    was obtained. `on_time_after_close`: a challenge the clock closed while this request
+    waited is let through (`submit` opens the bid as the close would have)."""
     challenge = session.execute(
         select(Challenge).where(Challenge.id == challenge_id).with_for_update()
         .execution_options(populate_existing=True)).scalar_one_or_none()
@@ -163,6 +169,8 @@ def _lock(session, submission: Submission | None, challenge_id: int,
             "The submission deadline (%(deadline)s) has passed: nothing can be submitted, "
             "changed or withdrawn any more.",
             deadline=local_datetime(challenge.submission_deadline)))
+    if on_time_after_close and closed_while_waiting(challenge, now):
+        return challenge
     if not accepting_submissions(challenge, now):
         raise DomainError(_("This challenge is not open for submissions."))
     return challenge
@@ -303,8 +311,14 @@ def submit(session, user: User, submission: Submission, *, now: datetime | None 
     """Submit the draft and give the solver its receipt (the digest). `now`: the time the
     request arrived (aware UTC; default: the current request's, `clock`); the deadline is
     judged at it and it is the submission's `submitted_at`. Raises DomainError after the
-    deadline or when something required is missing."""
-    challenge = _lock(session, submission, submission.challenge_id, now)
+    deadline or when something required is missing.
+
+    A bid that arrived before the deadline but obtained the lock after the clock closed
+    the challenge is accepted all the same and opened at once, as the close opened the
+    others; the opening record is recorded again with it (issue 15: the close and the
+    late-locked bid agree)."""
+    challenge = _lock(session, submission, submission.challenge_id, now,
+                      on_time_after_close=True)
     _check_eligible(challenge, submission.organization)
     missing = _missing_for_submit(submission)
     if missing:
@@ -318,6 +332,11 @@ def submit(session, user: User, submission: Submission, *, now: datetime | None 
                lifecycle=SUBMISSION_LIFECYCLE, data={"receipt_digest": digest})
     if now is not None:  # received then, even if the lock came later
         submission.submitted_at = now
+    if challenge.status is ChallengeStatus.CLOSED:  # closed while it waited: open it too
+        transition(session, submission, SubmissionStatus.OPENED, None,
+                   lifecycle=SUBMISSION_LIFECYCLE, by_system=True,
+                   data={"closed_while_waiting": True})
+        record_opening(session, challenge)
     documents.submitted(session, user, submission)
     title = challenge.title
     notify(session, _members(consortium_members(submission)), "submission.submitted",

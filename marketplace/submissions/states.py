@@ -5,7 +5,10 @@ Before the deadline (the solver's own organization):
 | from      | to        | who (policy action)                         |
 | --------- | --------- | ------------------------------------------- |
 | draft     | submitted | a member of the lead organization (submission.submit) |
-| submitted | withdrawn | a member of the lead organization (submission.withdraw) |
+| submitted | withdrawn | a member of the lead organization (submission.withdraw); or the |
+|           |           | system when the challenge is cancelled before its close: the  |
+|           |           | sealed bid is returned unopened (audited with the reason      |
+|           |           | `challenge_cancelled`; issue 14)                              |
 | submitted | draft     | a member of the lead organization, to edit again (submission.reopen) |
 | withdrawn | draft     | a member of the lead organization (submission.reopen) |
 
@@ -19,6 +22,7 @@ After the deadline (the agency and its panel; none of these is public):
 | scored              | disqualified | agency officer, with a reason (submission.disqualify) |
 | scored              | shortlisted  | agency officer (submission.shortlist)    |
 | opened, scored, shortlisted | awarded / not_awarded | system, when the award takes effect |
+| opened, scored, shortlisted | not_awarded | system, the challenge cancelled after its close |
 | awarded, not_awarded | scored | system, when an upheld complaint annuls the award |
 
 Consortium partner (an organization invited to bid with the lead; while the lead's

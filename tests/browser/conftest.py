@@ -141,6 +141,16 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        new_context = chromium.new_context
+
+        def accepting_context(**options):
+            """A context whose pages answer "OK" to the site's confirmation dialogs
+            (static/js/confirm.js); Playwright would dismiss them."""
+            context = new_context(**options)
+            context.on("page", lambda page: page.on("dialog", lambda dialog: dialog.accept()))
+            return context
+
+        chromium.new_context = accepting_context
         try:
             yield chromium
         finally:
@@ -263,7 +273,7 @@ def publish_challenge(page, live_server, title: str, *, days: int = 20) -> str:
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     assert "/edit" in page.url, page.locator("main").inner_text()[:1000]
-    page.locator("main").get_by_role("button", name=vi("Publish"), exact=True).last.click()
+    page.locator("main").get_by_role("button", name=vi("Save and publish")).click()
     page.wait_for_load_state()
     assert page.url.rsplit("/", 1)[-1].isdigit(), page.locator("main").inner_text()[:1000]
     return page.url.removeprefix(live_server.url)

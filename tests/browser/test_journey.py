@@ -196,7 +196,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  #
     officer.locator("#submission_deadline").fill(typed)
     _submit(officer)
     assert "/edit" in officer.url, _flash(officer)
-    officer.locator("main").get_by_role("button", name=vi("Publish"), exact=True).last.click()
+    officer.locator("main").get_by_role("button", name=vi("Save and publish")).click()
     officer.wait_for_load_state()
     assert re.search(r"/challenges/\d+$", officer.url), _flash(officer)
     challenge_path = officer.url.removeprefix(live_server.url)

@@ -138,7 +138,10 @@ def build_url(app, world, case: Case) -> str:
 
 
 def outcome(response):
-    """The response as the table writes it."""
+    """The response as the table writes it. A 401 is the login form a post from an
+    ended session gets, with what was typed (`marketplace.form_recovery`): "log in"."""
+    if response.status_code == 401:
+        return LOGIN
     if response.status_code == 302:
         location = response.headers.get("Location", "")
         return LOGIN if location.split("?")[0].endswith("/login") else REDIRECT

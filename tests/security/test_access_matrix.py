@@ -69,6 +69,7 @@ TABLE = [
     Case("challenges.index", "none", None, PUBLIC),
     Case("dashboard.index", "none", None, PUBLIC),
     Case("search.index", "none", None, PUBLIC, query={"q": "giao thông"}),
+    Case("confirm.page", "none", None, PUBLIC, query={"action": "/challenges/1/publish"}),
     Case("activity.index", "none", None, PUBLIC),
     Case("activity.feed", "none", None, PUBLIC),
     Case("opendata.index", "none", None, PUBLIC),
@@ -197,12 +198,14 @@ TABLE = [
     Case("evaluation.panel", "evaluating", "officer", AGENCY_ONLY,
          row(L, F, F, F, F, F, B)),
     Case("evaluation.start", "open", "officer", None, row(L, F, F, F, F, F, R)),
-    Case("evaluation.make_chair", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
+    # a panel member is the agency's business: 404 outside it, as a missing member id
+    # (issue 14: remove_member answered 403 where its neighbours answer 404)
+    Case("evaluation.make_chair", "evaluating", "officer", None, row(L, N, N, N, N, N, R)),
     # a submission is the agency's and its panel's business: 404 for everyone else
     Case("evaluation.disqualify", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
     Case("evaluation.shortlist", "evaluating", "officer", None, row(L, N, N, N, F, N, R)),
     # (an empty form is refused with a message, back to the panel or the submission)
-    Case("evaluation.remove_member", "evaluating", "officer", None, row(L, F, F, F, F, F, R)),
+    Case("evaluation.remove_member", "evaluating", "officer", None, row(L, N, N, N, N, N, R)),
     Case("evaluation.amend_declaration", "evaluating", "evaluator", None,
          row(L, N, N, N, R, N, R)),
     Case("evaluation.propose", "evaluating", "officer", AGENCY_ONLY, AGENCY_ONLY),
@@ -292,6 +295,8 @@ TABLE = [
     Case("documents.amendment", "active", "active.parties.officer",
          row(L, N, N, N, N, N, OK)),
     Case("documents.receipt", "sealed", "solver_owner", row(L, N, N, N, N, N, OK)),
+    Case("documents.opening_record", "open", None, row(N, N, N, N, N, N, N)),
+    Case("documents.opening_record", "evaluating", None, PUBLIC),
     Case("documents.amendment_signed", "active", "active.parties.officer",
          row(L, N, N, N, N, N, N)),
     Case("documents.sign_amendment", "active", "active.parties.approver", AGENCY_ONLY,
@@ -332,6 +337,7 @@ TABLE = [
 
     # --- notifications: each user their own ------------------------------------------
     Case("notifications.index", "none", "solver_owner", MEMBERS),
+    Case("todo.index", "none", "solver_owner", MEMBERS),
     Case("notifications.mark_read", "notification", "solver_owner", None,
          row(L, N, N, N, N, N, R)),
     Case("notifications.mark_all_read", "none", "solver_owner", None,

@@ -1,0 +1,329 @@
+"""What a signed-in user must do next ("Việc cần làm", issue 13).
+
+`todo_for(session, user)` answers, for every role the user holds, the groups of work
+waiting for them, each item linking straight to the page where the action is taken:
+
+| role | groups |
+| ---- | ------ |
+| agency officer (owner, officer) | drafts, unanswered questions, challenges to open |
+| | for evaluation, panels short of evaluators, awards to propose, orders to draft, |
+| | deliveries to review, accepted milestones to pay |
+| agency approver | awards waiting for approval, orders waiting for the countersignature |
+| evaluator (panel member) | declarations and scores pending, per challenge, with the |
+| | date evaluation started |
+| solver (owner, member) | drafts of open challenges by deadline, consortium |
+| | invitations, orders to sign (owner), milestones due |
+| administrator | organizations waiting for verification |
+
+The cost is bounded: one statement per group whatever the number of items (each a join
+that selects the columns the page shows), plus the user's memberships. The groups are a
+worklist, not a gate: each action's page asks the policy again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+
+from marketplace.accounts.models import MemberRole, Membership, Organization, OrgKind, OrgStatus
+from marketplace.challenges.models import Challenge, ChallengeStatus, Clarification
+from marketplace.evaluation.models import (
+    Award,
+    AwardItem,
+    AwardStatus,
+    ConflictDeclaration,
+    ConflictKind,
+    Evaluation,
+    EvaluationStatus,
+    PanelMember,
+)
+from marketplace.orders.models import Milestone, MilestoneStatus, OrderStatus, PilotOrder
+from marketplace.policy.challenges import OFFICER_ROLES
+from marketplace.policy.evaluation import SCORABLE
+from marketplace.submissions.models import (
+    ConsortiumPartner,
+    PartnerStatus,
+    Submission,
+    SubmissionStatus,
+)
+from marketplace.types import utcnow
+
+LIMIT = 50  # items shown per group; the count says when there are more
+
+
+@dataclass
+class Item:
+    """One thing to do: `text` (user text, e.g. a challenge title), `link` (the page
+    where it is done), `note` (what is pending), `when` (a deadline or a date to show:
+    aware UTC `datetime`, or a `date`)."""
+
+    text: str
+    link: str
+    note: str = ""
+    when: datetime | date | None = None
+
+
+@dataclass
+class Group:
+    """A kind of work: `title`, `items` (at most `LIMIT`), `more` (True when there were
+    more items than shown)."""
+
+    key: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def count(self) -> str:
+        return f"{len(self.items)}+" if self.more else str(len(self.items))
+
+
+def _group(session, key: str, title, statement, make: Callable[..., Item | None]) -> Group:
+    rows = session.execute(statement.limit(LIMIT + 1)).all()
+    items = [item for item in (make(*row) for row in rows[:LIMIT]) if item is not None]
+    return Group(key, str(title), items, more=len(rows) > LIMIT)
+
+
+def _officer_groups(session, orgs: list[int]) -> list[Group]:
+    own = Challenge.agency_id.in_(orgs)
+    challenge_cols = (Challenge.id, Challenge.title)
+    panel_size = (select(func.count(PanelMember.id))
+                  .where(PanelMember.challenge_id == Challenge.id).scalar_subquery())
+    live_award = select(Award.id).where(
+        Award.challenge_id == Challenge.id,
+        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))).exists()
+    order_exists = select(PilotOrder.id).where(
+        PilotOrder.award_item_id == AwardItem.id).exists()
+    milestone_cols = (Milestone.id, Milestone.deliverable, PilotOrder.id,
+                      PilotOrder.contract_number)
+    return [
+        _group(session, "challenge_drafts", _l("Draft challenges to finish and publish"),
+               select(*challenge_cols, Challenge.updated_at)
+               .where(own, Challenge.status == ChallengeStatus.DRAFT)
+               .order_by(Challenge.updated_at.desc()),
+               lambda cid, title, updated: Item(
+                   title, url_for("challenges.edit", challenge_id=cid),
+                   str(_l("Last saved")), updated)),
+        _group(session, "questions", _l("Questions waiting for an answer"),
+               select(*challenge_cols, func.count(Clarification.id),
+                      Challenge.clarification_deadline)
+               .join(Clarification, Clarification.challenge_id == Challenge.id)
+               .where(own, Challenge.status == ChallengeStatus.PUBLISHED,
+                      Clarification.answered_at.is_(None))
+               .group_by(Challenge.id, Challenge.title, Challenge.clarification_deadline)
+               .order_by(Challenge.clarification_deadline),
+               lambda cid, title, n, deadline: Item(
+                   title, url_for("challenges.questions", challenge_id=cid),
+                   str(_l("%(n)s unanswered; clarification deadline", n=n)), deadline)),
+        _group(session, "to_open", _l("Closed challenges to open for evaluation"),
+               select(*challenge_cols, Challenge.closed_at)
+               .where(own, Challenge.status == ChallengeStatus.CLOSED)
+               .order_by(Challenge.closed_at),
+               lambda cid, title, closed: Item(
+                   title, url_for("challenges.show", challenge_id=cid),
+                   str(_l("Closed")), closed)),
+        _group(session, "panels", _l("Panels short of evaluators"),
+               select(*challenge_cols, panel_size, Challenge.min_evaluators)
+               .where(own, Challenge.status == ChallengeStatus.EVALUATING,
+                      panel_size < Challenge.min_evaluators)
+               .order_by(Challenge.id),
+               lambda cid, title, size, needed: Item(
+                   title, url_for("evaluation.panel", challenge_id=cid),
+                   str(_l("%(size)s of at least %(needed)s evaluators", size=size,
+                          needed=needed)))),
+        _group(session, "to_award", _l("Awards to propose"),
+               select(*challenge_cols, Challenge.evaluating_at)
+               .where(own, Challenge.status == ChallengeStatus.EVALUATING, ~live_award)
+               .order_by(Challenge.evaluating_at),
+               lambda cid, title, since: Item(
+                   title, url_for("evaluation.propose", challenge_id=cid),
+                   str(_l("Under evaluation since")), since)),
+        _group(session, "orders_to_draft", _l("Pilot orders to draft"),
+               select(AwardItem.id, Challenge.title, Award.decided_at)
+               .join(Award, Award.id == AwardItem.award_id)
+               .join(Challenge, Challenge.id == Award.challenge_id)
+               .where(own, Award.status == AwardStatus.APPROVED, ~order_exists)
+               .order_by(Award.decided_at),
+               lambda item_id, title, decided: Item(
+                   title, url_for("orders.new", award_item_id=item_id),
+                   str(_l("Award approved")), decided)),
+        _group(session, "deliveries", _l("Deliveries to review"),
+               select(*milestone_cols, Milestone.delivered_at)
+               .join(PilotOrder, PilotOrder.id == Milestone.order_id)
+               .where(PilotOrder.agency_id.in_(orgs),
+                      PilotOrder.status == OrderStatus.ACTIVE,
+                      Milestone.status == MilestoneStatus.DELIVERED)
+               .order_by(Milestone.delivered_at),
+               lambda mid, deliverable, oid, number, delivered: Item(
+                   f"{number} · {deliverable}", url_for("orders.show", order_id=oid),
+                   str(_l("Delivered")), delivered)),
+        _group(session, "to_pay", _l("Accepted milestones to pay"),
+               select(*milestone_cols, Milestone.accepted_at)
+               .join(PilotOrder, PilotOrder.id == Milestone.order_id)
+               .where(PilotOrder.agency_id.in_(orgs),
+                      PilotOrder.status.in_((OrderStatus.ACTIVE, OrderStatus.TERMINATED)),
+                      Milestone.status == MilestoneStatus.ACCEPTED)
+               .order_by(Milestone.accepted_at),
+               lambda mid, deliverable, oid, number, accepted: Item(
+                   f"{number} · {deliverable}",
+                   url_for("orders.pay", order_id=oid, milestone_id=mid),
+                   str(_l("Accepted")), accepted)),
+    ]
+
+
+def _approver_groups(session, orgs: list[int], user_id: int) -> list[Group]:
+    return [
+        _group(session, "awards_to_approve", _l("Awards waiting for your approval"),
+               select(Award.id, Challenge.title, Award.total_amount, Award.proposed_at)
+               .join(Challenge, Challenge.id == Award.challenge_id)
+               .where(Challenge.agency_id.in_(orgs), Award.status == AwardStatus.PROPOSED,
+                      Award.requires_approval.is_(True), Award.proposed_by_id != user_id)
+               .order_by(Award.proposed_at),
+               lambda aid, title, _amount, proposed: Item(
+                   title, url_for("evaluation.award", award_id=aid),
+                   str(_l("Proposed")), proposed)),
+        _group(session, "orders_to_countersign",
+               _l("Pilot orders waiting for your countersignature"),
+               select(PilotOrder.id, PilotOrder.contract_number, Challenge.title,
+                      PilotOrder.signed_at)
+               .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+               .where(PilotOrder.agency_id.in_(orgs), PilotOrder.status == OrderStatus.SIGNED)
+               .order_by(PilotOrder.signed_at),
+               lambda oid, number, title, signed: Item(
+                   f"{number} · {title}", url_for("orders.sign", order_id=oid),
+                   str(_l("Signed by the solver")), signed)),
+    ]
+
+
+def _evaluator_groups(session, user_id: int) -> list[Group]:
+    """One row per submission the user still has to declare on or score."""
+    declared = and_(ConflictDeclaration.submission_id == Submission.id,
+                    ConflictDeclaration.evaluator_id == user_id)
+    evaluated = and_(Evaluation.submission_id == Submission.id,
+                     Evaluation.evaluator_id == user_id)
+    statement = (
+        select(Challenge.id, Challenge.title, Challenge.evaluating_at,
+               func.min(Submission.id),
+               func.count(Submission.id).filter(ConflictDeclaration.id.is_(None)),
+               func.count(Submission.id).filter(
+                   ConflictDeclaration.kind == ConflictKind.NONE,
+                   func.coalesce(Evaluation.status, EvaluationStatus.DRAFT)
+                   == EvaluationStatus.DRAFT))
+        .join(PanelMember, and_(PanelMember.challenge_id == Challenge.id,
+                                PanelMember.user_id == user_id))
+        .join(Submission, Submission.challenge_id == Challenge.id)
+        .outerjoin(ConflictDeclaration, declared)
+        .outerjoin(Evaluation, evaluated)
+        .where(Challenge.status == ChallengeStatus.EVALUATING,
+               Submission.status.in_(SCORABLE))
+        .group_by(Challenge.id, Challenge.title, Challenge.evaluating_at)
+        .order_by(Challenge.evaluating_at))
+
+    def make(cid, title, since, _first, undeclared, unscored):
+        parts = []
+        if undeclared:
+            parts.append(str(_l("%(n)s declarations", n=undeclared)))
+        if unscored:
+            parts.append(str(_l("%(n)s scores", n=unscored)))
+        if not parts:
+            return None
+        return Item(title, url_for("evaluation.index") + f"#challenge-{cid}",
+                    str(_l("Pending: %(what)s; evaluation started", what=", ".join(parts))),
+                    since)
+
+    return [_group(session, "evaluations", _l("Declarations and scores pending"), statement,
+                   make)]
+
+
+def _solver_groups(session, orgs: list[int], owned: list[int], now: datetime) -> list[Group]:
+    milestone_cols = (Milestone.id, Milestone.deliverable, PilotOrder.id,
+                      PilotOrder.contract_number)
+    return [
+        _group(session, "submission_drafts", _l("Draft submissions to send before the deadline"),
+               select(Submission.id, Challenge.title, Challenge.submission_deadline)
+               .join(Challenge, Challenge.id == Submission.challenge_id)
+               .where(Submission.organization_id.in_(orgs),
+                      Submission.status == SubmissionStatus.DRAFT,
+                      Challenge.status == ChallengeStatus.PUBLISHED,
+                      Challenge.submission_deadline > now)
+               .order_by(Challenge.submission_deadline),
+               lambda sid, title, deadline: Item(
+                   title, url_for("submissions.edit", submission_id=sid),
+                   str(_l("Deadline")), deadline)),
+        _group(session, "invitations", _l("Consortium invitations to answer"),
+               select(ConsortiumPartner.id, Challenge.title, ConsortiumPartner.invited_at)
+               .join(Submission, Submission.id == ConsortiumPartner.submission_id)
+               .join(Challenge, Challenge.id == Submission.challenge_id)
+               .where(ConsortiumPartner.organization_id.in_(orgs),
+                      ConsortiumPartner.status == PartnerStatus.INVITED,
+                      Submission.status == SubmissionStatus.DRAFT)
+               .order_by(ConsortiumPartner.invited_at),
+               lambda _pid, title, invited: Item(
+                   title, url_for("submissions.invitations"),
+                   str(_l("Invited")), invited)),
+        _group(session, "orders_to_sign", _l("Pilot orders to sign"),
+               select(PilotOrder.id, PilotOrder.contract_number, Challenge.title,
+                      PilotOrder.offered_at)
+               .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+               .where(PilotOrder.solver_id.in_(owned),
+                      PilotOrder.status == OrderStatus.OFFERED)
+               .order_by(PilotOrder.offered_at),
+               lambda oid, number, title, offered: Item(
+                   f"{number} · {title}", url_for("orders.sign", order_id=oid),
+                   str(_l("Offered")), offered)),
+        _group(session, "milestones_due", _l("Milestones to deliver"),
+               select(*milestone_cols, Milestone.due_date)
+               .join(PilotOrder, PilotOrder.id == Milestone.order_id)
+               .where(PilotOrder.solver_id.in_(orgs),
+                      PilotOrder.status == OrderStatus.ACTIVE,
+                      Milestone.status == MilestoneStatus.PLANNED)
+               .order_by(Milestone.due_date),
+               lambda mid, deliverable, oid, number, due: Item(
+                   f"{number} · {deliverable}",
+                   url_for("orders.deliver", order_id=oid, milestone_id=mid),
+                   str(_l("Due")), due)),
+    ]
+
+
+def _admin_groups(session) -> list[Group]:
+    return [
+        _group(session, "organizations", _l("Organizations waiting for verification"),
+               select(Organization.id, Organization.name_vi, Organization.created_at)
+               .where(Organization.status == OrgStatus.PENDING)
+               .order_by(Organization.created_at),
+               lambda _oid, name, created: Item(
+                   name, url_for("admin.organization_list"),
+                   str(_l("Registered")), created)),
+    ]
+
+
+def todo_for(session, user, *, now: datetime | None = None) -> list[Group]:
+    """Every group of work waiting for `user`, in the order of the table above; groups
+    of a role the user does not hold are left out, empty groups kept (the page says
+    "nothing to do" for them). `now` (aware UTC) decides which drafts are still open."""
+    now = now or utcnow()
+    memberships = session.execute(
+        select(Membership.organization_id, Membership.role, Organization.kind)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user.id)).all()
+    agency = {org: role for org, role, kind in memberships if kind is OrgKind.AGENCY}
+    solver = {org: role for org, role, kind in memberships if kind is not OrgKind.AGENCY}
+    groups: list[Group] = []
+    officer_orgs = [org for org, role in agency.items() if role in OFFICER_ROLES]
+    if officer_orgs:
+        groups += _officer_groups(session, officer_orgs)
+    approver_orgs = [org for org, role in agency.items() if role is MemberRole.APPROVER]
+    if approver_orgs:
+        groups += _approver_groups(session, approver_orgs, user.id)
+    if session.scalar(select(PanelMember.id).where(PanelMember.user_id == user.id).limit(1)):
+        groups += _evaluator_groups(session, user.id)
+    if solver:
+        owned = [org for org, role in solver.items() if role is MemberRole.OWNER]
+        groups += _solver_groups(session, list(solver), owned, now)
+    if user.is_admin:
+        groups += _admin_groups(session)
+    return groups
