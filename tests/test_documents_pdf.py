@@ -66,6 +66,27 @@ def test_award_decision_layout_and_data(session):
     assert all("DejaVuSerif" in str(font.get_object()["/BaseFont"]) for font in fonts.values())
 
 
+def test_documents_carry_the_pdf_a_markers(session):
+    """PDF/A-2U as fpdf2 enforces it: pdfaid in the XMP metadata, an sRGB output intent
+    with its ICC profile (fpdf2's own), every font embedded, no Info dictionary. Markers
+    only: no PDF/A validator (veraPDF) runs here."""
+    order = make_order(session, status=OrderStatus.OFFERED)
+    pdf = render(content.award_decision(order.award_item.award))
+    root = PdfFileReader(BytesIO(pdf)).root
+    xmp = root["/Metadata"].get_object().data.decode()
+    assert "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>U</pdfaid:conformance>" in xmp
+    assert "<dc:title>" in xmp and "<dc:creator>" in xmp
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 3 and profile.data[36:40] == b"acsp"  # an ICC profile, RGB
+    fonts = root["/Pages"]["/Kids"][0]["/Resources"]["/Font"]
+    for font in fonts.values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        assert "/FontFile2" in descendant["/FontDescriptor"]  # embedded (subset)
+    assert b"/Info " not in pdf.split(b"trailer")[-1]
+
+
 def test_contract_carries_the_signed_digest_and_hides_confidential_terms_publicly(session):
     order = make_order(session, status=OrderStatus.OFFERED)
     terms = terms_of(order)

@@ -73,6 +73,35 @@ def vietnamese_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
+PDF_A = "PDFA_2U"  # ISO 19005-2, level U: archivable and with Unicode text
+
+
+def _xmp(doc: Official, created: datetime, title: str) -> str:
+    """The XMP metadata PDF/A requires (fpdf2 writes one too, but dated now: this one
+    keeps a document's bytes a function of its data)."""
+    from xml.sax.saxutils import escape
+
+    def text(value: str) -> str:
+        return escape(value, {'"': "&quot;"})
+
+    stamp = created.isoformat(timespec="seconds")
+    return "\n".join((
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
+        ' xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">',
+        f'  <rdf:Description rdf:about="" xmp:CreatorTool="First Customer Marketplace"'
+        f' xmp:CreateDate="{stamp}" xmp:ModifyDate="{stamp}" xmp:MetadataDate="{stamp}"'
+        f' pdf:Producer="fpdf2" pdf:Keywords="{text(" ".join(doc.keywords))}">',
+        "   <pdfaid:part>2</pdfaid:part><pdfaid:conformance>U</pdfaid:conformance>",
+        f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{text(title)}</rdf:li>'
+        "</rdf:Alt></dc:title>",
+        f"   <dc:creator><rdf:Seq><rdf:li>{text(doc.issuing_body)}</rdf:li></rdf:Seq>"
+        "</dc:creator>",
+        "  </rdf:Description>", " </rdf:RDF>", "</x:xmpmeta>"))
+
+
 class _Pdf(FPDF):
     footer_text = ""
 
@@ -87,17 +116,21 @@ class _Pdf(FPDF):
 
 def render(doc: Official) -> bytes:
     """The PDF bytes of one document (A4, margins of the model forms: 30 mm left,
-    20 mm top, right and bottom)."""
-    pdf = _Pdf(format="A4", unit="mm")
+    20 mm top, right and bottom), PDF/A-2U as fpdf2 enforces it: every font embedded,
+    XMP metadata with the pdfaid markers, an sRGB output intent (the ICC profile that
+    ships with fpdf2), no Info dictionary, no encryption."""
+    pdf = _Pdf(format="A4", unit="mm", enforce_compliance=PDF_A)
     pdf.footer_text = doc.footer
     for style, name in (("", "DejaVuSerif.ttf"), ("B", "DejaVuSerif-Bold.ttf"),
                         ("I", "DejaVuSerif-Italic.ttf")):
         pdf.add_font(FONT, style, str(FONT_DIR / name))
     pdf.set_margins(30, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
-    pdf.set_creation_date(datetime.combine(doc.date, time(0, 0), tzinfo=UTC))
+    created = datetime.combine(doc.date, time(0, 0), tzinfo=UTC)
+    pdf.set_creation_date(created)
     pdf.set_lang("vi")
     pdf.set_title(doc.title or f"{doc.kind} {doc.number}")
+    pdf.set_xmp_metadata(_xmp(doc, created, doc.title or f"{doc.kind} {doc.number}"))
     pdf.set_author(doc.issuing_body)
     pdf.set_creator("First Customer Marketplace")
     if doc.keywords:
