@@ -14,14 +14,25 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import AGENCY_ROLES, SOLVER_ROLES
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.complaints.models import Complaint, ComplaintStatus
 from marketplace.extensions import db
+from marketplace.memo import per_session
 from marketplace.policy.challenges import is_verified_officer
 from marketplace.policy.core import rule
 from marketplace.submissions.models import PartnerStatus, Submission
+
+
+def _opened_submissions(challenge_id: int) -> list[Submission]:
+    """The challenge's opened submissions with their partners, by id: two statements, read
+    once per unit of work (`memo.per_session`) however many rules ask."""
+    return per_session(db.session, ("opened_submissions", challenge_id), lambda: list(
+        db.session.scalars(select(Submission).where(
+            Submission.challenge_id == challenge_id, Submission.opened_at.is_not(None))
+            .options(selectinload(Submission.partners)).order_by(Submission.id))))
 
 
 def bidder_submission(user, challenge) -> Submission | None:
@@ -32,9 +43,7 @@ def bidder_submission(user, challenge) -> Submission | None:
     org_ids = [m.organization_id for m in user.memberships if m.role in SOLVER_ROLES]
     if not org_ids:
         return None
-    for submission in db.session.scalars(select(Submission).where(
-            Submission.challenge_id == challenge.id, Submission.opened_at.is_not(None))
-            .order_by(Submission.id)):
+    for submission in _opened_submissions(challenge.id):
         partners = {p.organization_id for p in submission.partners
                     if p.status is PartnerStatus.ACCEPTED}
         if submission.organization_id in org_ids or partners & set(org_ids):
