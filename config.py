@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     LOGIN_LIMIT_PER_ADDRESS: str = "20 per 15 minutes"
     # the JSON API and the open-data files, per address (marketplace/conditional.py)
     API_RATE_LIMIT: str = "300 per minute"
+    # citizens' feedback on a pilot (issue 18): ratings recorded per address and per
+    # pilot; the index is shown once this many ratings stand behind it
+    CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS: str = "10 per hour"
+    CITIZEN_FEEDBACK_LIMIT_PER_PILOT: str = "300 per hour"
+    CITIZEN_RATINGS_MIN: int = Field(5, ge=1)
     PASSWORD_RESET_MAX_AGE: int = Field(3600, gt=0)  # seconds
     INVITATION_MAX_AGE_DAYS: int = Field(14, gt=0)
 
@@ -155,7 +160,8 @@ class Settings(BaseSettings):
                 raise ValueError("an absolute http(s) URL such as https://example.gov.vn")
         return value
 
-    @field_validator("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS")
+    @field_validator("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
+                     "CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS", "CITIZEN_FEEDBACK_LIMIT_PER_PILOT")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -265,6 +271,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = SETTINGS.LOGIN_LIMIT_PER_ACCOUNT
     LOGIN_LIMIT_PER_ADDRESS = SETTINGS.LOGIN_LIMIT_PER_ADDRESS
     API_RATE_LIMIT = SETTINGS.API_RATE_LIMIT
+    CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS = SETTINGS.CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS
+    CITIZEN_FEEDBACK_LIMIT_PER_PILOT = SETTINGS.CITIZEN_FEEDBACK_LIMIT_PER_PILOT
+    CITIZEN_RATINGS_MIN = SETTINGS.CITIZEN_RATINGS_MIN
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

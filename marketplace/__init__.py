@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.documents.routes import bp as documents_bp
     from marketplace.draft_routes import bp as drafts_bp
     from marketplace.evaluation.routes import bp as evaluation_bp
+    from marketplace.feedback.routes import bp as feedback_bp
     from marketplace.files.routes import bp as files_bp
     from marketplace.live import bp as live_bp
     from marketplace.notifications.routes import bp as notifications_bp
@@ -138,7 +139,8 @@ def _register_blueprints(app: Flask) -> None:
                       submissions_bp, evaluation_bp, orders_bp, payments_bp, files_bp,
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
-                      scorecards_bp, live_bp, catalogue_bp, outcome_bp, todo_bp):
+                      scorecards_bp, live_bp, catalogue_bp, outcome_bp, todo_bp,
+                      feedback_bp):
         app.register_blueprint(blueprint)
 
 

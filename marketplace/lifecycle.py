@@ -69,6 +69,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     from marketplace.complaints.states import COMPLAINT_LIFECYCLE
     from marketplace.evaluation.models import Award, Evaluation
     from marketplace.evaluation.states import AWARD_LIFECYCLE, EVALUATION_LIFECYCLE
+    from marketplace.feedback.models import CitizenFeedback
+    from marketplace.feedback.states import FEEDBACK_LIFECYCLE
     from marketplace.orders.models import Milestone, PilotOrder
     from marketplace.orders.states import MILESTONE_LIFECYCLE, ORDER_LIFECYCLE
     from marketplace.outcomes.models import CatalogueEntry, PilotOutcome
@@ -83,7 +85,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
             (PilotOrder, ORDER_LIFECYCLE), (Milestone, MILESTONE_LIFECYCLE),
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
             (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE),
-            (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE)]
+            (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE),
+            (CitizenFeedback, FEEDBACK_LIFECYCLE)]
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:

@@ -502,3 +502,27 @@ def test_private_events_move_neither_the_public_caches_nor_the_dashboards_time(
     g.pop("data_version", None)
     assert cache.data_version() > version
     assert _as_of(client) != as_of
+
+
+# --- issue 18: the public pages of citizens' feedback ---------------------------------------
+
+def _citizen_comments(session, order, count: int) -> None:
+    from marketplace.feedback import services as feedback_services
+
+    for n in range(count):
+        feedback = feedback_services.give(session, order, rating=1 + n % 5,
+                                          comment=f"Ý kiến số {n}")
+        feedback_services.approve(session, order.parties.officer, feedback)
+
+
+@pytest.mark.parametrize("page", ["feedback", "qr"])
+def test_the_citizen_feedback_pages_cost_the_same_few_queries_at_two_sizes(
+        client, session, page):
+    counts = []
+    for size in (2, 30):
+        order = make_order(session, status=OrderStatus.ACTIVE)
+        _citizen_comments(session, order, size)
+        session.commit()
+        path = f"/orders/{order.id}/feedback" + ("/qr.svg" if page == "qr" else "")
+        counts.append(_statements(client, path)[0])
+    assert counts[0] == counts[1] <= 6, counts

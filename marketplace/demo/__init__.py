@@ -15,13 +15,14 @@ from marketplace.demo import (
     flags,
     orders,
     outcomes,
+    people,
     submissions,
 )
 from marketplace.extensions import db
 from marketplace.search import services as search
 
 STEPS = [accounts.load, challenges.load, submissions.load, evaluation.load, orders.load,
-         complaints.load, outcomes.load, flags.load]
+         complaints.load, outcomes.load, flags.load, people.load]
 
 
 @click.command("demo")

@@ -111,6 +111,12 @@ class PilotOrder(db.Model):
     sandbox_scope: Mapped[str] = mapped_column(Text, default="", server_default="")
     sandbox_starts_on: Mapped[date | None] = mapped_column(Date)
     sandbox_ends_on: Mapped[date | None] = mapped_column(Date)
+    # citizens' feedback (marketplace.feedback), kept as totals on the order so that the
+    # order's own row carries its citizens' index: ratings received, their sum (1–5
+    # each), comments the agency rejected. Changed only by `feedback.services`.
+    citizen_ratings: Mapped[int] = mapped_column(default=0, server_default="0")
+    citizen_rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
+    citizen_comments_rejected: Mapped[int] = mapped_column(default=0, server_default="0")
 
     award_item: Mapped[AwardItem | None] = relationship()
     follows: Mapped[PilotOrder | None] = relationship(

@@ -15,6 +15,7 @@ from marketplace.documents.signatures import certificates_required
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import AwardItem
 from marketplace.extensions import db
+from marketplace.feedback.services import citizens_index
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.orders import amendments, milestone_routes, services  # noqa: F401
 from marketplace.orders.blueprint import bp, get_order_or_404, show_error
@@ -42,7 +43,8 @@ def show(order_id: int):
                            party=party, offline=get_gateway().confirms_at_once,
                            confirm=ConfirmForm(),
                            signatures=signing.signatures_of(db.session, order),
-                           flags=scorecards.pairs(order.red_flags))
+                           flags=scorecards.pairs(order.red_flags),
+                           citizens=citizens_index(order))
 
 
 @bp.route("/new/<int:award_item_id>", methods=["GET", "POST"])

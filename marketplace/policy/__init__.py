@@ -12,6 +12,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     drafts,
     evaluation,
     existence,
+    feedback,
     files,
     notifications,
     orders,

@@ -21,6 +21,7 @@ from typing import Any
 
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
 from marketplace.evaluation.models import Award, AwardItem, PanelMember
+from marketplace.feedback.models import CitizenFeedback
 from marketplace.files.models import Attachment
 from marketplace.notifications.models import Notification, Subscription
 from marketplace.orders.models import (
@@ -56,6 +57,7 @@ SHOWN_BY: dict[type, str] = {
     Notification: "notification.read",
     Subscription: "notification.unsubscribe",
     ConsortiumPartner: "consortium.view_invitation",
+    CitizenFeedback: "feedback.know",
 }
 
 # the object another one belongs to: known when that one is

@@ -88,6 +88,7 @@ OBJECTS = {
     "offered": lambda w: {"order_id": w.offered.id},
     "signed": lambda w: {"order_id": w.signed.id},
     "completed": lambda w: {"order_id": w.completed.id},
+    "citizen_comment": lambda w: {"feedback_id": w.citizen_comment.id},
     "free_item": lambda w: {"award_item_id": w.free_item_parties.item.id},
     "file_open": lambda w: {"attachment_id": w.open_attachment.id},
     "file_draft": lambda w: {"attachment_id": w.draft_attachment.id},

@@ -281,6 +281,18 @@ TABLE = [
     Case("catalogue.follow_on", "entry", "buyer.officer", row(L, F, OK, F, F, F, OK),
          row(L, F, B, F, F, F, B)),
 
+    # --- citizens' feedback on a running pilot: anyone rates (an empty form: 400); the
+    # agency's officers moderate; a waiting comment is nobody else's to know ----------
+    Case("feedback.give", "active", None, PUBLIC, row(B, B, B, B, B, B, B)),
+    Case("feedback.give", "draft_order", "draft_order.parties.officer",
+         row(N, N, N, N, N, N, N), row(N, N, N, N, N, N, N)),
+    Case("feedback.qr_code", "active", None, PUBLIC),
+    Case("feedback.moderation", "active", "active.parties.officer", AGENCY_ONLY),
+    Case("feedback.approve", "citizen_comment", "active.parties.officer", None,
+         row(L, N, N, N, N, N, R)),
+    Case("feedback.reject", "citizen_comment", "active.parties.officer", None,
+         row(L, N, N, N, N, N, R)),
+
     # --- official documents (PDF): the policy's document.* rules ----------------------
     Case("documents.award_decision", "awarded", None, PUBLIC),
     Case("documents.award_decision", "proposed_award", "approver", row(N, N, N, N, N, N, N)),

@@ -23,6 +23,7 @@ from marketplace.challenges.models import ChallengeStatus
 from marketplace.complaints import services as complaint_services
 from marketplace.evaluation import services as evaluation
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMember
+from marketplace.feedback import services as feedback_services
 from marketplace.files.models import Attachment
 from marketplace.files.services import attach
 from marketplace.notifications.models import Notification, Subscription
@@ -177,6 +178,9 @@ def build_world(session) -> SimpleNamespace:
     transparency_factories.make_paid_milestone(session, w.completed,
                                                amount=w.completed.value)
     w.completed.parties = done
+    # a citizen's comment on the active pilot, waiting for the agency's moderation
+    w.citizen_comment = feedback_services.give(session, w.active, rating=2,
+                                               comment="Phải chờ lâu.")
 
     # --- issue 17: a listed and a pending catalogue entry, a draft outcome, a follow-on
     # order drafted above its agency's threshold (waiting for the approver) -------------
