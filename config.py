@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS: str = "10 per hour"
     CITIZEN_FEEDBACK_LIMIT_PER_PILOT: str = "300 per hour"
     CITIZEN_RATINGS_MIN: int = Field(5, ge=1)
+    # alerts (issue 18): visitors' follow requests per address (each mails a confirmation
+    # link), and the days that link works
+    ALERTS_FOLLOW_LIMIT_PER_ADDRESS: str = "10 per hour"
+    ALERTS_CONFIRM_MAX_AGE_DAYS: int = Field(7, gt=0)
     PASSWORD_RESET_MAX_AGE: int = Field(3600, gt=0)  # seconds
     INVITATION_MAX_AGE_DAYS: int = Field(14, gt=0)
 
@@ -161,7 +165,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
-                     "CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS", "CITIZEN_FEEDBACK_LIMIT_PER_PILOT")
+                     "CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS", "CITIZEN_FEEDBACK_LIMIT_PER_PILOT",
+                     "ALERTS_FOLLOW_LIMIT_PER_ADDRESS")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -274,6 +279,8 @@ class Config:
     CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS = SETTINGS.CITIZEN_FEEDBACK_LIMIT_PER_ADDRESS
     CITIZEN_FEEDBACK_LIMIT_PER_PILOT = SETTINGS.CITIZEN_FEEDBACK_LIMIT_PER_PILOT
     CITIZEN_RATINGS_MIN = SETTINGS.CITIZEN_RATINGS_MIN
+    ALERTS_FOLLOW_LIMIT_PER_ADDRESS = SETTINGS.ALERTS_FOLLOW_LIMIT_PER_ADDRESS
+    ALERTS_CONFIRM_MAX_AGE_DAYS = SETTINGS.ALERTS_CONFIRM_MAX_AGE_DAYS
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as accounts_bp
     from marketplace.activity.routes import bp as activity_bp
     from marketplace.admin.routes import bp as admin_bp
+    from marketplace.alerts.routes import bp as alerts_bp
     from marketplace.api.routes import bp as api_bp
     from marketplace.challenges.routes import bp as challenges_bp
     from marketplace.complaints.routes import bp as complaints_bp
@@ -140,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
                       scorecards_bp, live_bp, catalogue_bp, outcome_bp, todo_bp,
-                      feedback_bp):
+                      feedback_bp, alerts_bp):
         app.register_blueprint(blueprint)
 
 

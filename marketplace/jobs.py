@@ -8,7 +8,9 @@
 - The web process only *queues* jobs, after its commit (`enqueue`); a queue that cannot
   be reached is logged and the request goes on — the periodic jobs catch up, since
   everything a job does is read from the database (the outbox, the pending search rows).
-- Jobs: `send_mail` (the due outbox mail), `apply_search` (pending search updates),
+- Jobs: `send_mail` (the due outbox mail), `send_alerts` (followers' news and daily or
+  weekly digests, `alerts.services.send_alerts`, every minute), `apply_search` (pending
+  search updates),
   `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
   `sweep_files` (stored files no row references, `files.services.sweep`) and
   `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`); the first two
@@ -105,6 +107,22 @@ def recompute_flags() -> int:
     return count
 
 
+def send_alerts() -> int:
+    """Mail the alerts that are due (immediate news, daily and weekly digests) into the
+    outbox, then send the outbox; the number of alert mails written."""
+    from marketplace.alerts import services
+    from marketplace.extensions import db
+    from marketplace.notifications import outbox
+
+    apply_search()  # a saved search finds what the search index holds: bring it up to date
+    report = services.send_alerts(db.session)
+    db.session.commit()
+    if report.mails:
+        log.info("alerts: %s mails for %s follows", report.mails, report.follows)
+        outbox.send_due(db.session, limit=MAIL_BATCH)
+    return report.mails
+
+
 def sweep_files() -> int:
     """Remove stored files that no row references, past the grace period."""
     from marketplace.extensions import db
@@ -133,9 +151,10 @@ def write_opendata() -> dict:
 
 JOBS = {"send_mail": send_mail, "apply_search": apply_search,
         "refresh_figures": refresh_figures, "sweep_files": sweep_files,
-        "recompute_flags": recompute_flags, "write_opendata": write_opendata}
+        "recompute_flags": recompute_flags, "write_opendata": write_opendata,
+        "send_alerts": send_alerts}
 PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*"),
-            "recompute_flags": crontab(minute="*/15"),
+            "recompute_flags": crontab(minute="*/15"), "send_alerts": crontab(minute="*"),
             "sweep_files": crontab(minute="17"), "write_opendata": crontab(minute="41")}
 
 

@@ -63,6 +63,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     states modules import this one)."""
     from marketplace.accounts.models import Organization
     from marketplace.accounts.states import ORGANIZATION_LIFECYCLE
+    from marketplace.alerts.models import Follow
+    from marketplace.alerts.states import FOLLOW_LIFECYCLE
     from marketplace.challenges.models import Challenge
     from marketplace.challenges.states import CHALLENGE_LIFECYCLE
     from marketplace.complaints.models import Complaint
@@ -86,7 +88,7 @@ def _tables() -> list[tuple[type, Lifecycle]]:
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
             (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE),
             (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE),
-            (CitizenFeedback, FEEDBACK_LIFECYCLE)]
+            (CitizenFeedback, FEEDBACK_LIFECYCLE), (Follow, FOLLOW_LIFECYCLE)]
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:

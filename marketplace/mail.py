@@ -13,7 +13,7 @@ import smtplib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 from flask_mailman import EmailMessage
@@ -26,6 +26,8 @@ class Mail:
     to: str
     subject: str
     body: str
+    # extra header lines, e.g. List-Unsubscribe / List-Unsubscribe-Post (RFC 8058)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Sender = Callable[[Mail], None]
@@ -33,8 +35,9 @@ Sender = Callable[[Mail], None]
 
 class ConsoleBackend:
     def send(self, mail: Mail, sender: str) -> None:
-        print(f"--- mail to {mail.to} from {sender}\nSubject: {mail.subject}\n\n{mail.body}\n---",
-              file=sys.stderr, flush=True)
+        extra = "".join(f"{name}: {value}\n" for name, value in mail.headers.items())
+        print(f"--- mail to {mail.to} from {sender}\nSubject: {mail.subject}\n{extra}\n"
+              f"{mail.body}\n---", file=sys.stderr, flush=True)
 
     @contextmanager
     def connection(self, sender: str) -> Iterator[Sender]:
@@ -100,7 +103,7 @@ class SMTPBackend:
     @staticmethod
     def _send(connection, mail: Mail, sender: str) -> None:
         message = EmailMessage(mail.subject, mail.body, sender, [mail.to],
-                               connection=connection)
+                               connection=connection, headers=dict(mail.headers) or None)
         if message.send(fail_silently=False) != 1:
             raise RuntimeError("the SMTP server did not accept the message")
 

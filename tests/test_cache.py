@@ -526,3 +526,32 @@ def test_the_citizen_feedback_pages_cost_the_same_few_queries_at_two_sizes(
         path = f"/orders/{order.id}/feedback" + ("/qr.svg" if page == "qr" else "")
         counts.append(_statements(client, path)[0])
     assert counts[0] == counts[1] <= 6, counts
+
+
+def _alert_pages(session, agency, officer, size: int) -> dict[str, str]:
+    from marketplace.alerts import tokens
+
+    for n in range(size):
+        challenge = factories.make_challenge(session, agency=agency, creator=officer,
+                                             title=f"Giao thông thông minh {n}")
+        record(session, None, "challenge.amended", challenge, public=True)
+    session.flush()
+    return {
+        "follow": f"/alerts/follow?kind=agency&target={agency.id}",
+        "follow_search": "/alerts/follow?kind=search&on=challenges&q=giao",
+        "agency_feed": f"/alerts/feeds/agencies/{agency.id}.atom",
+        "search_feed": "/alerts/feeds/search.atom?on=challenges&q=giao",
+        "unsubscribe": "/alerts/unsubscribe/" + tokens.unsubscribe_token(follows=[1]),
+    }
+
+
+@pytest.mark.parametrize("page", ["follow", "follow_search", "agency_feed", "search_feed",
+                                  "unsubscribe"])
+def test_the_alert_pages_cost_the_same_few_queries_at_two_sizes(client, session, page):
+    counts = []
+    for size in (2, 30):
+        officer, agency = officer_and_agency(session)
+        paths = _alert_pages(session, agency, officer, size)
+        session.commit()
+        counts.append(_statements(client, paths[page])[0])
+    assert counts[0] == counts[1] <= 6, counts

@@ -264,3 +264,7 @@ def test_demo_pilots_have_citizens_ratings_some_waiting(session, client):
     session.commit()
     html = client.get(f"/orders/{done}/feedback").get_data(as_text=True)
     assert "Mong thành phố nhân rộng" in html and "4,18" in html  # 46 / 11
+    # the demo follower's daily digest is due: one mail
+    from marketplace.alerts.services import send_alerts
+
+    assert send_alerts(session).mails == 1

@@ -267,9 +267,18 @@ def activity_page(session, *, before: int | None = None, limit: int = PAGE_SIZE,
     events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
     more = len(events) > limit
     events = events[:limit]
+    return ActivityPage(describe(session, events, external=external),
+                        events[-1].id if more else None)
+
+
+def describe(session, events: list[AuditEvent], *, external: bool = False
+             ) -> list[ActivityItem]:
+    """Public audit events told as sentences with their links (absolute with
+    `external`), in the order given; the objects they name are loaded in one query per
+    kind. Also used by the alerts' mail and feeds (`marketplace.alerts.news`)."""
     loaded = _load(session, events)
     items = []
     for event in events:
         text, link = _describe(event, loaded, external)
         items.append(ActivityItem(event.id, event.created_at, event.action, text, link))
-    return ActivityPage(items, events[-1].id if more else None)
+    return items

@@ -1,5 +1,6 @@
 """Demo data of issue 18: citizens' ratings of the demo pilots (some comments published,
-one not, some waiting for the agency's moderation)."""
+one not, some waiting for the agency's moderation), and a follower of the demo agency
+whose daily digest is due (the worker's next `send_alerts` mails it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from marketplace.demo.accounts import demo_user
+from marketplace.alerts import news
+from marketplace.alerts.models import Follow, FollowKind, FollowStatus, Frequency
+from marketplace.demo.accounts import demo_org, demo_user
 from marketplace.demo.orders import MARKER
 from marketplace.feedback import services as feedback
 from marketplace.orders.models import PilotOrder
@@ -55,5 +58,18 @@ def load(session) -> str:
     _rate(session, orders[COMPLETED], SCHOOL_AIR, officer)
     _rate(session, orders[MARKER], TRAFFIC, officer)
     session.flush()
+    _follower(session)
     return (f"citizens' feedback: {len(SCHOOL_AIR) + len(TRAFFIC)} ratings on two pilots, "
-            "comments published, rejected and waiting")
+            "comments published, rejected and waiting; a follower with a daily digest due")
+
+
+def _follower(session) -> None:
+    """The demo startup's owner follows the demo agency by daily digest since two days
+    ago, and the last ten public events are news to it: its digest is due."""
+    agency, reader = demo_org(session, "agency"), demo_user(session, "startup@demo.example")
+    since = utcnow() - timedelta(days=2)
+    session.add(Follow(user_id=reader.id, locale="vi", kind=FollowKind.AGENCY,
+                       target_id=agency.id, frequency=Frequency.DAILY,
+                       status=FollowStatus.ACTIVE, created_at=since, active_at=since,
+                       last_sent_at=since,
+                       last_event_id=max(news.latest_event_id(session) - 10, 0)))

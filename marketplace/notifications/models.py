@@ -86,6 +86,8 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # header name → value added to the message (List-Unsubscribe, List-Unsubscribe-Post)
+    headers: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_outbox_emails_due", "sent_at", "next_attempt_at"),)
 

@@ -33,10 +33,12 @@ class SendReport:
     failed: int = 0
 
 
-def queue(session, to: str, subject: str, body: str) -> OutboxEmail:
+def queue(session, to: str, subject: str, body: str,
+          headers: dict[str, str] | None = None) -> OutboxEmail:
     """Write a mail to the outbox in the caller's transaction (it is sent by the worker
-    once that transaction commits; nothing is sent if it rolls back). Never commits."""
-    email = OutboxEmail(to=to, subject=subject[:300], body=body)
+    once that transaction commits; nothing is sent if it rolls back). Never commits.
+    `headers`: extra header lines (e.g. `alerts.unsubscribe.headers(...)`)."""
+    email = OutboxEmail(to=to, subject=subject[:300], body=body, headers=headers or None)
     session.add(email)
     return email
 
@@ -86,7 +88,8 @@ def send_due(session, *, now: datetime | None = None, limit: int = 100) -> SendR
                 email = session.get(OutboxEmail, email_id)
                 email.attempts += 1
                 try:
-                    send(mail.Mail(email.to, email.subject, email.body))
+                    send(mail.Mail(email.to, email.subject, email.body,
+                                   dict(email.headers or {})))
                 except Exception as error:  # noqa: BLE001 - any failure: retry it later
                     _failed(email, now, error)
                     report.failed += 1

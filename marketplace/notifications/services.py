@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from marketplace.accounts.models import SOLVER_ROLES, User
+from marketplace.alerts import tokens
 from marketplace.challenges.models import Challenge, ChallengeStatus
 from marketplace.errors import DomainError
 from marketplace.i18n import local_datetime
@@ -77,7 +78,13 @@ def deliver(session, recipients: Iterable[User], kind: str, message: Callable[[]
             session.add(note)
             created.append(note)
         if want_email:
-            session.add(OutboxEmail(to=user.email, subject=subject[:300], body=body))
+            # one click stops this kind of mail (RFC 8058), as the settings page would
+            token = tokens.unsubscribe_token(user_id=user.id, kind=kind)
+            with force_locale(user.locale or "vi"):
+                stop = _("Stop mails of this kind (one click): %(url)s",
+                         url=tokens.unsubscribe_url(token))
+            session.add(OutboxEmail(to=user.email, subject=subject[:300],
+                                    body=f"{body}\n{stop}", headers=tokens.headers(token)))
     return created
 
 

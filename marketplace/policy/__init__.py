@@ -6,6 +6,7 @@ else decides who may do what."""
 
 from marketplace.policy import (  # noqa: F401  (each module registers its rules)
     accounts,
+    alerts,
     challenges,
     complaints,
     documents,

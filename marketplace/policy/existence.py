@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from marketplace.alerts.models import Follow
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
 from marketplace.evaluation.models import Award, AwardItem, PanelMember
 from marketplace.feedback.models import CitizenFeedback
@@ -58,6 +59,7 @@ SHOWN_BY: dict[type, str] = {
     Subscription: "notification.unsubscribe",
     ConsortiumPartner: "consortium.view_invitation",
     CitizenFeedback: "feedback.know",
+    Follow: "follow.know",
 }
 
 # the object another one belongs to: known when that one is

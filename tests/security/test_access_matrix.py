@@ -293,6 +293,18 @@ TABLE = [
     Case("feedback.reject", "citizen_comment", "active.parties.officer", None,
          row(L, N, N, N, N, N, R)),
 
+    # --- alerts: anyone follows a public thing (an empty form names nothing: 404); each
+    # user manages their own; the signed links work for whoever holds them -----------
+    Case("alerts.follow", "none", None, PUBLIC, row(N, N, N, N, N, N, N),
+         query={"kind": "search", "on": "challenges", "q": "giao thông"}),
+    Case("alerts.index", "none", "solver_owner", MEMBERS),
+    Case("alerts.stop", "follow", "solver_owner", None, row(L, N, N, N, N, N, R)),
+    Case("alerts.confirm", "confirm_link", None, PUBLIC, PUBLIC),
+    Case("alerts.unsubscribe", "unsubscribe_link", None, PUBLIC, PUBLIC),
+    Case("alerts.agency_feed", "agency", None, PUBLIC),
+    Case("alerts.search_feed", "none", None, PUBLIC,
+         query={"on": "challenges", "q": "giao thông"}),
+
     # --- official documents (PDF): the policy's document.* rules ----------------------
     Case("documents.award_decision", "awarded", None, PUBLIC),
     Case("documents.award_decision", "proposed_award", "approver", row(N, N, N, N, N, N, N)),

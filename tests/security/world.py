@@ -17,6 +17,9 @@ from sqlalchemy import select
 from marketplace.accounts import organizations
 from marketplace.accounts.models import MemberRole, OrgKind, OrgStatus
 from marketplace.accounts.services import make_reset_token
+from marketplace.alerts import services as alert_services
+from marketplace.alerts import tokens as alert_tokens
+from marketplace.alerts.models import FollowKind, Frequency
 from marketplace.challenges import clarifications
 from marketplace.challenges import services as challenge_services
 from marketplace.challenges.models import ChallengeStatus
@@ -218,6 +221,14 @@ def build_world(session) -> SimpleNamespace:
     w.subscription = Subscription(user_id=w.solver_owner.id,
                                   technology_group_id=factories.group(session).id)
     session.add_all([w.notification, w.subscription])
+    # --- alerts: a user's follow, a visitor's waiting for its link, their signed links
+    w.follow = alert_services.follow(session, w.solver_owner, kind=FollowKind.AGENCY,
+                                     target_id=w.agency.id, frequency=Frequency.DAILY)
+    w.visitor_follow = alert_services.follow(session, None, kind=FollowKind.CHALLENGE,
+                                             target_id=w.open.id, frequency=Frequency.WEEKLY,
+                                             email="khach@example.test")
+    w.confirm_token = alert_tokens.confirm_token(w.visitor_follow.id)
+    w.unsubscribe_token = alert_tokens.unsubscribe_token(follows=[w.follow.id])
     w.version = current_version(session)
     w.group = factories.group(session)
     w.panel_member = session.get(PanelMember, w.chair.id)
