@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.outcomes.routes import bp as catalogue_bp
     from marketplace.outcomes.routes import outcome_bp
     from marketplace.payments.routes import bp as payments_bp
+    from marketplace.phases.routes import bp as phases_bp
     from marketplace.public.routes import bp as public_bp
     from marketplace.scorecards.routes import bp as scorecards_bp
     from marketplace.search.routes import bp as search_bp
@@ -141,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
                       notifications_bp, search_bp, dashboard_bp, opendata_bp, api_bp,
                       activity_bp, documents_bp, complaints_bp, drafts_bp, oidc_bp,
                       scorecards_bp, live_bp, catalogue_bp, outcome_bp, todo_bp,
-                      feedback_bp, alerts_bp):
+                      feedback_bp, alerts_bp, phases_bp):
         app.register_blueprint(blueprint)
 
 

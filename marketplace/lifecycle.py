@@ -79,6 +79,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     from marketplace.outcomes.states import CATALOGUE_LIFECYCLE, OUTCOME_LIFECYCLE
     from marketplace.payments.models import Payment
     from marketplace.payments.states import PAYMENT_LIFECYCLE
+    from marketplace.phases.models import ChallengePhase, PhaseResult
+    from marketplace.phases.states import PHASE_LIFECYCLE, RESULT_LIFECYCLE
     from marketplace.submissions.models import ConsortiumPartner, Submission
     from marketplace.submissions.states import PARTNER_LIFECYCLE, SUBMISSION_LIFECYCLE
 
@@ -88,7 +90,8 @@ def _tables() -> list[tuple[type, Lifecycle]]:
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
             (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE),
             (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE),
-            (CitizenFeedback, FEEDBACK_LIFECYCLE), (Follow, FOLLOW_LIFECYCLE)]
+            (CitizenFeedback, FEEDBACK_LIFECYCLE), (Follow, FOLLOW_LIFECYCLE),
+            (ChallengePhase, PHASE_LIFECYCLE), (PhaseResult, RESULT_LIFECYCLE)]
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:

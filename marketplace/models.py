@@ -33,6 +33,7 @@ from marketplace.orders.models import (
 )
 from marketplace.outcomes.models import CatalogueEntry, KpiResult, PilotOutcome
 from marketplace.payments.models import Payment, StripeEvent
+from marketplace.phases.models import ChallengePhase, PhaseCriterion, PhaseResult, PhaseScore
 from marketplace.scorecards.models import RedFlag
 from marketplace.search.models import SearchPending  # noqa: F401
 from marketplace.submissions.models import ConsortiumPartner, Submission
@@ -47,4 +48,5 @@ __all__ = [
     "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating",
     "RedFlag", "Score",
     "StripeEvent", "Submission", "TaxonomyVersion", "TechnologyGroup", "User",
+    "ChallengePhase", "PhaseCriterion", "PhaseResult", "PhaseScore",
 ]

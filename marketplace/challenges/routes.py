@@ -36,6 +36,7 @@ from marketplace.files.services import attachments_of
 from marketplace.forms import ConfirmForm, ReasonForm
 from marketplace.outcomes import similarity
 from marketplace.params import query_int
+from marketplace.phases.services import is_phased
 from marketplace.scorecards import services as scorecards
 from marketplace.submissions import opening
 from marketplace.submissions.opening import opening_record
@@ -107,7 +108,7 @@ def _render_show(challenge: Challenge, question_form: QuestionForm, status: int 
         own_digests=opening.own_digests(db.session, current_user, challenge),
         protections=complaints.protections(db.session, challenge),
         flags=scorecards.pairs(challenge.red_flags),
-        confirm=ConfirmForm()), status
+        phased=is_phased(db.session, challenge), confirm=ConfirmForm()), status
 
 
 @bp.route("/<int:challenge_id>")

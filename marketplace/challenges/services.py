@@ -310,7 +310,9 @@ def publish(session, user: User, challenge: Challenge, *, justification: str = "
     if not challenge.agency.is_verified:
         raise DomainError(_("Your agency is waiting for verification by an administrator; "
                             "until then its challenges cannot be published."))
-    problems = completeness_problems(challenge)
+    from marketplace.phases.services import publish_problems
+
+    problems = completeness_problems(challenge) + publish_problems(session, challenge)
     if problems:
         raise Incomplete(problems)
     from marketplace.outcomes import similarity  # the outcomes domain builds on this one

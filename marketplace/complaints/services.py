@@ -45,8 +45,11 @@ COMPLAINT_PATH = "/complaints/{id}"
 
 
 def approved_award(session, challenge: Challenge) -> Award | None:
+    """The latest decision in effect: the award, or in a phased challenge the latest
+    down-selection (issue 17: complaints apply to down-selections as to awards)."""
     return session.scalar(select(Award).where(Award.challenge_id == challenge.id,
-                                              Award.status == AwardStatus.APPROVED))
+                                              Award.status == AwardStatus.APPROVED)
+                          .order_by(Award.phase.desc()).limit(1))
 
 
 def evidence_of(session, complaint: Complaint) -> list[Attachment]:
@@ -170,6 +173,11 @@ def _annul(session, officer: User, complaint: Complaint) -> None:
     data = {"complaint_id": complaint.id, "remedy": complaint.remedy.value}
     transition(session, award, AwardStatus.ANNULLED, officer, lifecycle=AWARD_LIFECYCLE,
                data=data)
+    if award.phase > 1:  # a down-selection: its phase is evaluated again (issue 17)
+        from marketplace.phases.services import selection_annulled
+
+        selection_annulled(session, award, data)
+        return
     for submission in session.scalars(select(Submission).where(
             Submission.challenge_id == challenge.id,
             Submission.status.in_((SubmissionStatus.AWARDED, SubmissionStatus.NOT_AWARDED)))
@@ -273,7 +281,7 @@ def protections(session, challenge: Challenge) -> dict | None:
     ends_at, count, open_count = session.execute(select(
         select(Award.standstill_ends_at).where(Award.challenge_id == challenge.id,
                                                Award.status == AwardStatus.APPROVED)
-        .scalar_subquery(),
+        .order_by(Award.phase.desc()).limit(1).scalar_subquery(),
         select(func.count()).select_from(complaints.subquery()).scalar_subquery(),
         select(func.count()).select_from(
             complaints.where(Complaint.status.in_(OPEN_STATUSES)).subquery())

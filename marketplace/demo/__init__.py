@@ -16,13 +16,14 @@ from marketplace.demo import (
     orders,
     outcomes,
     people,
+    phases,
     submissions,
 )
 from marketplace.extensions import db
 from marketplace.search import services as search
 
 STEPS = [accounts.load, challenges.load, submissions.load, evaluation.load, orders.load,
-         complaints.load, outcomes.load, flags.load, people.load]
+         complaints.load, outcomes.load, phases.load, flags.load, people.load]
 
 
 @click.command("demo")

@@ -27,6 +27,7 @@ from marketplace.evaluation.services import assignments, live_award
 from marketplace.evaluation.states import AWARD_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
 from marketplace.notifications.services import notify
+from marketplace.phases import services as phases
 from marketplace.policy.evaluation import SCORABLE
 from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
@@ -84,7 +85,8 @@ def propose(session, officer: User, challenge: Challenge, choices: list[Choice],
         raise DomainError(_("Please justify the award."), field="justification")
     if not choices:
         raise DomainError(_("Please choose the submission to award."))
-    if len(choices) > 1 and not challenge.parallel_pilots_allowed:
+    if len(choices) > 1 and not (challenge.parallel_pilots_allowed
+                                 or phases.is_phased(session, challenge)):
         raise DomainError(_("This challenge allows only one pilot."))
     by_id = {s.submission.id: s for s in standings(session, challenge)}
     items = []
@@ -107,9 +109,20 @@ def propose(session, officer: User, challenge: Challenge, choices: list[Choice],
     total = sum(item.amount for item in items)
     if total > challenge.budget_ceiling:
         raise DomainError(_("Together the amounts exceed the budget ceiling."))
+    phases.check_first_award(session, challenge, items)
+    return decide_or_wait(session, officer, challenge, items, justification)
+
+
+def decide_or_wait(session, officer: User, challenge: Challenge, items: list[AwardItem],
+                   justification: str, *, phase: int = 1) -> Award:
+    """Record the proposed decision (the open call's award, or the down-selection into
+    `phase` ≥ 2 of a phased challenge): within the agency's threshold it takes effect
+    at once, above it it waits for an approver (four-eyes). Raises DomainError when a
+    live decision of that challenge and phase exists."""
+    total = sum(item.amount for item in items)
     award = Award(challenge_id=challenge.id, justification=justification, total_amount=total,
                   requires_approval=total > challenge.agency.approval_threshold,
-                  proposed_by_id=officer.id, items=items)
+                  proposed_by_id=officer.id, items=items, phase=phase)
     try:
         with session.begin_nested():
             session.add(award)
@@ -118,7 +131,7 @@ def propose(session, officer: User, challenge: Challenge, choices: list[Choice],
         raise DomainError(_("An award has already been proposed for this challenge.")) \
             from None
     record(session, officer, "award.proposed", award,
-           after={"challenge_id": challenge.id, "total": total,
+           after={"challenge_id": challenge.id, "total": total, "phase": phase,
                   "items": [{"submission_id": i.submission_id, "amount": i.amount,
                              "rank": i.rank} for i in items],
                   "requires_approval": award.requires_approval})
@@ -143,7 +156,7 @@ def approve(session, approver: User, award: Award) -> None:
     lock_challenge(session, award.challenge)
     session.refresh(award)
     transition(session, award, AwardStatus.APPROVED, approver, lifecycle=AWARD_LIFECYCLE)
-    for item in award.items:
+    for item in award.items if award.phase == 1 else ():  # a phase's results stay put
         if item.submission.status not in SCORABLE:
             raise DomainError(_("A chosen submission is no longer in the evaluation."))
     award.decided_by_id = approver.id
@@ -170,7 +183,11 @@ def reject(session, approver: User, award: Award, reason: str) -> None:
 
 
 def _take_effect(session, award: Award) -> None:
-    """Challenge awarded; chosen submissions awarded, the others not; bidders told."""
+    """Challenge awarded; chosen submissions awarded, the others not; bidders told. A
+    down-selection (phase ≥ 2) takes effect on its phase instead (`phases.services`)."""
+    if award.phase > 1:
+        phases.selection_takes_effect(session, award)
+        return
     challenge = award.challenge
     chosen = {item.submission_id for item in award.items}
     standstill.start(award)  # issue 19: the bidders may complain before any order

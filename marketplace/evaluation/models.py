@@ -194,7 +194,8 @@ labels.register(AwardStatus, {
 
 class Award(db.Model):
     """The award decision on a challenge. At most one live (proposed or approved) award
-    per challenge: a partial unique index, so two simultaneous decisions make one."""
+    per challenge and phase: a partial unique index, so two simultaneous decisions make
+    one. A single-phase challenge has only phase 1."""
 
     __tablename__ = "awards"
 
@@ -214,6 +215,9 @@ class Award(db.Model):
     # the end of the standstill that follows the approval (complaints.standstill); NULL for
     # awards approved before the standstill existed
     standstill_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 1: the award of the open call; k ≥ 2: the down-selection into phase k of a phased
+    # challenge (issue 17, `marketplace.phases`)
+    phase: Mapped[int] = mapped_column(default=1, server_default="1")
 
     challenge: Mapped[Challenge] = relationship()
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
@@ -223,10 +227,11 @@ class Award(db.Model):
                                                   order_by="AwardItem.id")
 
     __table_args__ = (
-        Index("uq_awards_one_live_per_challenge", "challenge_id", unique=True,
+        Index("uq_awards_one_live_per_challenge", "challenge_id", "phase", unique=True,
               sqlite_where=text("status NOT IN ('rejected', 'annulled')"),
               postgresql_where=text("status NOT IN ('rejected', 'annulled')")),
         CheckConstraint("total_amount > 0", name="total_positive"),
+        CheckConstraint("phase >= 1 AND phase <= 3", name="phase_range"),
         CheckConstraint("justification <> ''", name="has_justification"),
         CheckConstraint("decided_by_id IS NULL OR decided_by_id <> proposed_by_id",
                         name="four_eyes"),

@@ -239,6 +239,7 @@ def award_page(challenge_id: int):
     challenge = get_or_404(Challenge, challenge_id)
     authorize("challenge.view", challenge, hide=True)
     award = db.session.scalar(select(Award).where(Award.challenge_id == challenge.id,
+                                                  Award.phase == 1,
                                                   Award.status == AwardStatus.APPROVED))
     if award is None and not (challenge.status is ChallengeStatus.CANCELLED
                               and challenge.evaluating_at is not None):

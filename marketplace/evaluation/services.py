@@ -115,9 +115,10 @@ def assignments(session, challenge: Challenge) -> list[Assignment]:
 
 
 def live_award(session, challenge: Challenge) -> Award | None:
-    """The proposed or approved award of a challenge (at most one: a unique index)."""
+    """The proposed or approved award of a challenge's open call (at most one: a unique
+    index; a phased challenge's down-selections are awards of later phases)."""
     return session.scalar(select(Award).where(
-        Award.challenge_id == challenge.id,
+        Award.challenge_id == challenge.id, Award.phase == 1,
         Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))))
 
 

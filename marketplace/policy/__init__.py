@@ -19,6 +19,7 @@ from marketplace.policy import (  # noqa: F401  (each module registers its rules
     orders,
     outcomes,
     payments,
+    phases,
     scorecards,
     submissions,
     transparency,

@@ -35,6 +35,7 @@ from marketplace.orders.models import (
 )
 from marketplace.outcomes.models import KpiResult, PilotOutcome
 from marketplace.payments.models import Payment
+from marketplace.phases.models import ChallengePhase, PhaseCriterion, PhaseResult, PhaseScore
 from marketplace.policy.core import can, rule
 from marketplace.policy.submissions import is_agency_member
 from marketplace.submissions.clock import is_sealed
@@ -60,6 +61,7 @@ SHOWN_BY: dict[type, str] = {
     ConsortiumPartner: "consortium.view_invitation",
     CitizenFeedback: "feedback.know",
     Follow: "follow.know",
+    PhaseResult: "phase_result.view",  # sealed like a submission (issue 17)
 }
 
 # the object another one belongs to: known when that one is
@@ -77,6 +79,9 @@ BELONGS_TO: dict[type, Callable[[Any], Any]] = {
     Rating: lambda o: o.order,
     Payment: lambda o: o.milestone,
     KpiResult: lambda o: o.outcome,
+    ChallengePhase: lambda o: o.challenge,
+    PhaseCriterion: lambda o: o.phase,
+    PhaseScore: lambda o: o.result,
 }
 
 

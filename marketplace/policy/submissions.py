@@ -26,16 +26,29 @@ def is_partner_member(user, submission) -> bool:
                for org_id in submission.accepted_partner_ids())
 
 
-@rule("submission.view")
-def view_submission(user, submission) -> bool:
+def sealed_view(user, submission, *, sealed: bool, in_evaluation: bool, as_evaluator) -> bool:
+    """The one sealing rule, for first submissions and for the phase results of a phased
+    challenge (issue 17) alike: the bidding organizations (lead and accepted partners)
+    always; nobody else while `sealed`; after that the owning agency's members and the
+    panel (`as_evaluator()`, asked last) see what takes part in the evaluation
+    (`in_evaluation`) — never a draft or a withdrawn piece."""
     if submission is None or user is None:
         return False
     if is_lead_member(user, submission) or is_partner_member(user, submission):
         return True
-    if is_sealed(submission.challenge) or submission.status not in IN_EVALUATION:
+    if sealed or not in_evaluation:
         return False
-    return is_agency_member(user, submission.challenge.agency_id) or can(
-        user, "submission.view_as_evaluator", submission)
+    return is_agency_member(user, submission.challenge.agency_id) or as_evaluator()
+
+
+@rule("submission.view")
+def view_submission(user, submission) -> bool:
+    if submission is None:
+        return False
+    return sealed_view(user, submission, sealed=is_sealed(submission.challenge),
+                       in_evaluation=submission.status in IN_EVALUATION,
+                       as_evaluator=lambda: can(user, "submission.view_as_evaluator",
+                                                submission))
 
 
 def _lead_while_open(user, submission, statuses) -> bool:

@@ -109,6 +109,13 @@ OBJECTS = {
     "pending_entry": lambda w: {"entry_id": w.pending_entry.id},
     "draft_outcome": lambda w: {"order_id": w.draft_outcome.order_id},
     "follow_on_draft": lambda w: {"order_id": w.follow_on_draft.id},
+    "phase_draft": lambda w: {"challenge_id": w.phase_draft.id},
+    "phased": lambda w: {"challenge_id": w.phased.challenge.id,
+                         "phase_id": w.phased.phase2.id, "result_id": w.phase_result.id},
+    "phase_planned": lambda w: {"phase_id": w.phased_planned.phase2.id},
+    "phase_due": lambda w: {"phase_id": w.phased_due.phase2.id},
+    "phase_eval": lambda w: {"phase_id": w.phased_eval.phase2.id,
+                             "result_id": w.phased_eval.result.id},
 }
 
 ROLE_USERS = {
@@ -257,6 +264,9 @@ SECRETS = [
            (None, "solver_member", "admin")),
     Secret("subscription", "subscription_id", lambda w: {"subscription_id": w.subscription.id},
            (None, "solver_member", "admin")),
+    Secret("sealed phase result", "result_id",
+           lambda w: {"result_id": w.phase_result.id, "phase_id": w.phased.phase2.id},
+           (None, "other_solver_user", "phased.officer", "admin", "phased.evaluator")),
     Secret("consortium invitation", "partner_id",
            lambda w: {"partner_id": w.partner_invite.id, "answer": "accept",
                       "submission_id": w.draft_sub.id},

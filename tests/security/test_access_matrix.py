@@ -341,6 +341,25 @@ TABLE = [
 
     # --- complaints: the register and decided summaries are public; a complaint, its
     # grounds and its evidence are the agency's and the complainant's only -----------
+    # --- phases with down-selection (issue 17) -------------------------------------
+    Case("phases.funnel", "phased", None, PUBLIC),
+    Case("phases.define", "phase_draft", "officer", row(L, N, N, N, N, F, OK),
+         row(L, N, N, N, N, F, R)),
+    Case("phases.manage", "phased", "phased.officer", row(L, F, F, F, F, F, OK)),
+    Case("phases.open_results", "phase_planned", "phased_planned.officer", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
+    Case("phases.start_evaluation", "phase_due", "phased_due.officer", None,
+         row(L, F, F, F, F, F, R)),
+    Case("phases.my_result", "phased", "phased.solver", row(L, F, F, F, F, F, R),
+         row(L, F, F, F, F, F, R)),
+    # sealed until the deadline: 404 to everyone but its solver, the agency included
+    Case("phases.result", "phased", "phased.solver", row(L, N, N, N, N, N, OK)),
+    Case("phases.reopen_result", "phased", "phased.solver", None, row(L, N, N, N, N, N, R)),
+    Case("phases.score", "phase_eval", "phased_eval.evaluator", row(L, N, N, N, N, N, OK),
+         row(L, N, N, N, N, N, B)),
+    Case("phases.select_", "phase_eval", "phased_eval.officer", AGENCY_ONLY,
+         row(L, F, F, F, F, F, B)),
+
     Case("complaints.register", "none", None, PUBLIC),
     Case("complaints.show", "complaint", "protest.loser_user", row(N, N, N, N, N, N, OK)),
     Case("complaints.show", "decided_complaint", None, PUBLIC),
@@ -565,12 +584,13 @@ def _secret_object(world, secret, values):
     from marketplace.files.models import Attachment
     from marketplace.notifications.models import Notification, Subscription
     from marketplace.orders.models import PilotOrder
+    from marketplace.phases.models import PhaseResult
     from marketplace.submissions.models import ConsortiumPartner, Submission
 
     model = {"submission_id": Submission, "attachment_id": Attachment,
              "challenge_id": Challenge, "order_id": PilotOrder,
              "notification_id": Notification, "subscription_id": Subscription,
-             "partner_id": ConsortiumPartner}[secret.arg]
+             "partner_id": ConsortiumPartner, "result_id": PhaseResult}[secret.arg]
     return db.session.get(model, values[secret.arg])
 
 

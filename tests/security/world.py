@@ -35,10 +35,17 @@ from marketplace.orders import services as order_services
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import MilestonePlan
 from marketplace.payments import services as payments
+from marketplace.phases import services as phase_services
 from marketplace.submissions.models import ConsortiumPartner, PartnerStatus, SubmissionStatus
 from marketplace.taxonomy.services import current_version
 from marketplace.types import utcnow
-from tests import complaints_factories, factories, orders_factories, transparency_factories
+from tests import (
+    complaints_factories,
+    factories,
+    orders_factories,
+    phases_factories,
+    transparency_factories,
+)
 from tests.submissions_factories import PDF
 
 ROLES = ("anonymous", "other_solver", "other_officer", "unassigned_evaluator",
@@ -210,6 +217,27 @@ def build_world(session) -> SimpleNamespace:
     complaint_services.review(session, w.protest.officer, w.decided_complaint)
     complaint_services.decide(session, w.protest.officer, w.decided_complaint, upheld=False,
                               reasoning="Không có căn cứ.")
+
+    # --- phases (issue 17): a draft to plan, phase 2 planned, collecting (one sealed
+    # result), past its deadline, and under evaluation ---------------------------------
+    w.phase_draft = factories.make_challenge(session, status=ChallengeStatus.DRAFT,
+                                             agency=w.agency, creator=w.officer)
+    w.phased_planned = phases_factories.make_phased(session, submissions=2,
+                                                    open_phase_2=False)
+    w.phased = phases_factories.make_phased(session, submissions=2)
+    w.phased.solver = w.phased.submissions[0].created_by
+    w.phased.evaluator = w.phased.panel[0]
+    w.phase_result = phases_factories.submit_results(session, w.phased, [w.phased.solver])[0]
+    w.phased_due = phases_factories.make_phased(session, submissions=2)
+    phases_factories.submit_results(session, w.phased_due,
+                                    [w.phased_due.submissions[0].created_by])
+    phases_factories.pass_deadline(session, w.phased_due.phase2)
+    w.phased_eval = phases_factories.make_phased(session, submissions=2)
+    w.phased_eval.result = phases_factories.submit_results(
+        session, w.phased_eval, [w.phased_eval.submissions[0].created_by])[0]
+    phases_factories.pass_deadline(session, w.phased_eval.phase2)
+    phase_services.start_evaluation(session, w.phased_eval.officer, w.phased_eval.phase2)
+    w.phased_eval.evaluator = w.phased_eval.panel[0]
 
     # --- accounts, notifications ----------------------------------------------------
     w.member_membership = next(m for m in w.solver.memberships if m.user_id == w.solver_member.id)
