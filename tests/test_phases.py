@@ -130,7 +130,7 @@ def test_an_open_call_award_over_the_share_is_refused(session):
     world = make_evaluation(session, submissions=2)
     add_phases(session, world.challenge)
     score_everything(session, world, [[[9, 9, 9], [8, 8, 8]]] * 2)
-    with pytest.raises(DomainError, match="phase"):
+    with pytest.raises(DomainError, match="giai đoạn"):
         awards.propose(session, world.officer, world.challenge,
                        [awards.Choice(world.submissions[0].id, 400_000_000)], "Tốt nhất")
 
