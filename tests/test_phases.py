@@ -296,3 +296,24 @@ def test_system_steps_refused_to_people(session):
     with pytest.raises(NotAllowed):
         transition(session, world.results[0], R.CARRIED, world.officer,
                    lifecycle=RESULT_LIFECYCLE)
+
+
+def test_each_item_of_a_down_selection_becomes_a_phase_order(session):
+    from marketplace.orders import services as orders
+    from tests.orders_factories import order_terms
+
+    world = _evaluated(session)
+    top = world.results[0]
+    award = phases.propose_selection(session, world.officer, world.phase2,
+                                     [Choice(top.submission_id, 600_000_000)], "Tốt nhất")
+    item = award.items[0]
+    with pytest.raises(DomainError) as refused:  # within the phase's amount
+        orders.draft_order(session, world.officer, item, order_terms(value=700_000_000))
+    assert refused.value.field == "value"
+    order = orders.draft_order(session, world.officer, item, order_terms(value=600_000_000))
+    assert order.solver_id == top.submission.organization_id
+    with pytest.raises(DomainError):  # the down-selection's own standstill
+        orders.offer(session, world.officer, order)
+    award.standstill_ends_at = utcnow() - timedelta(seconds=1)
+    orders.offer(session, world.officer, order)
+    assert order.status.value == "offered"

@@ -9,7 +9,7 @@ from marketplace.phases import services
 from marketplace.phases.models import PhaseResult, PhaseStatus, ResultStatus
 
 
-def test_demo_phases_load_once(session, tmp_path, app):
+def test_demo_phases_load_once(session, tmp_path, app, client):
     app.config["UPLOAD_DIR"] = str(tmp_path)
     accounts.load(session)
     assert "mid-way" in phases.load(session)
@@ -21,3 +21,6 @@ def test_demo_phases_load_once(session, tmp_path, app):
     assert sorted(session.scalars(select(PhaseResult.status))) == sorted(
         [ResultStatus.CARRIED, ResultStatus.DROPPED])
     assert phases.load(session) == "phases: already loaded"
+    activity = client.get("/activity").get_data(as_text=True)
+    assert "vào giai đoạn 2 của bài toán" in activity  # the down-selection, told
+    assert "đã xét chọn các đơn vị giải pháp của giai đoạn 2" in activity

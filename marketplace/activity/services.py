@@ -25,6 +25,7 @@ from marketplace.labels import label
 from marketplace.orders.models import Milestone, PilotOrder
 from marketplace.outcomes.models import CatalogueEntry, PilotOutcome
 from marketplace.payments.models import Payment
+from marketplace.phases.models import ChallengePhase
 
 PAGE_SIZE = 25
 
@@ -57,7 +58,8 @@ FOLDED = {"payment.recorded": "milestone.paid", "payment.succeeded": "milestone.
 MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
           "milestones": Milestone, "payments": Payment, "organizations": Organization,
           "clarifications": Clarification, "complaints": Complaint,
-          "pilot_outcomes": PilotOutcome, "catalogue_entries": CatalogueEntry}
+          "pilot_outcomes": PilotOutcome, "catalogue_entries": CatalogueEntry,
+          "challenge_phases": ChallengePhase}
 
 
 # what a sentence reads of its object, loaded with it (not once per event)
@@ -115,6 +117,12 @@ def _clarification(event, clarification: Clarification, locale, external):
 def _award(event, award: Award, locale, external):
     winners = ", ".join(item.submission.organization.display_name(locale)
                         for item in award.items)
+    if award.phase > 1:  # a down-selection of a phased challenge (issue 17)
+        return (_("%(agency)s carried %(winners)s into phase %(n)d of “%(title)s” "
+                  "(%(amount)s).", agency=award.challenge.agency.display_name(locale),
+                  winners=winners, n=award.phase, title=award.challenge.title,
+                  amount=vnd(award.total_amount)),
+                _url("phases.funnel", external, challenge_id=award.challenge_id))
     return (_("%(agency)s awarded “%(title)s” to %(winners)s (%(amount)s).",
               agency=award.challenge.agency.display_name(locale), title=award.challenge.title,
               winners=winners, amount=vnd(award.total_amount)),
@@ -222,6 +230,23 @@ def _award_annulled(event, award: Award, locale, external):
             _url("challenges.show", external, challenge_id=award.challenge_id))
 
 
+def _phase(event, phase: ChallengePhase, locale, external):
+    values = {"n": phase.number, "name": phase.name, "title": phase.challenge.title}
+    sentences = {
+        "phase.opened": lambda: _("“%(title)s”: the results deciding who enters phase "
+                                  "%(n)d (%(name)s) are now being handed in.", **values),
+        "phase.evaluating": lambda: _("“%(title)s”: the results for phase %(n)d (%(name)s) "
+                                      "are under evaluation.", **values),
+        "phase.selected": lambda: _("“%(title)s”: the solvers of phase %(n)d (%(name)s) "
+                                    "were selected.", **values),
+        "phase.selection_reopened": lambda: _(
+            "“%(title)s”: the selection into phase %(n)d (%(name)s) was annulled after a "
+            "complaint and is evaluated again.", **values),
+    }
+    return (sentences[event.action](),
+            _url("phases.funnel", external, challenge_id=phase.challenge_id))
+
+
 # Each public event kind → (the model of its object, the function telling it). A public
 # kind missing here is told by a generic sentence, which tests/test_activity.py refuses.
 SENTENCES = {
@@ -245,6 +270,8 @@ SENTENCES = {
     "milestone.accepted": (Milestone, _milestone),
     "milestone.paid": (Milestone, _milestone),
     "organization.verified": (Organization, _organization),
+    **{kind: (ChallengePhase, _phase) for kind in (
+        "phase.opened", "phase.evaluating", "phase.selected", "phase.selection_reopened")},
 }
 
 
