@@ -25,6 +25,7 @@ def add_phases(session, challenge, shares=SHARES, carried=(2, 2, 1)) -> list[Cha
                                    budget_share=share, duration_days=60,
                                    carried_forward=count, criteria=criteria))
     session.add_all(rows)
+    challenge.phase_count = len(rows)
     session.flush()
     return rows
 

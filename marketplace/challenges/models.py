@@ -77,6 +77,9 @@ class Challenge(db.Model):
         server_default=ChallengeStatus.DRAFT.value,
     )
     cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 0: a single-phase challenge; 2 or 3: its `ChallengePhase` rows (issue 17), kept here
+    # so that a challenge's page knows without a query
+    phase_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # issue 17: published although highly similar to proven catalogue entries (their ids,
     # no foreign key: the entries point back to orders of challenges); the officer's
     # justification is public on the challenge page and counted on the dashboard
@@ -106,6 +109,7 @@ class Challenge(db.Model):
         CheckConstraint("budget_ceiling >= 0", name="budget_not_negative"),
         CheckConstraint("pilot_duration_months >= 0", name="duration_not_negative"),
         CheckConstraint("min_evaluators >= 1", name="min_evaluators_positive"),
+        CheckConstraint("phase_count >= 0 AND phase_count <= 3", name="phase_count_range"),
         # A draft may be incomplete, and so may a draft cancelled before publication.
         CheckConstraint(
             "status = 'draft' OR (status = 'cancelled' AND published_at IS NULL) "

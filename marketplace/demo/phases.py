@@ -74,6 +74,7 @@ def load(session) -> str:
             duration_days=days, carried_forward=carried,
             criteria=[PhaseCriterion(position=i, name=c, weight=w)
                       for i, (c, w) in enumerate(criteria)]))
+    challenge.phase_count = len(PLAN)
     session.flush()
     for email, rows in ((e1, ([9, 8, 8], [8, 7, 7], [6, 6, 5])),
                         (e2, ([8, 9, 8], [8, 8, 6], [6, 5, 6]))):

@@ -61,9 +61,9 @@ def phases_of(session, challenge: Challenge) -> list[ChallengePhase]:
         ChallengePhase.challenge_id == challenge.id).order_by(ChallengePhase.number)))
 
 
-def is_phased(session, challenge: Challenge) -> bool:
-    return session.scalar(select(ChallengePhase.id).where(
-        ChallengePhase.challenge_id == challenge.id).limit(1)) is not None
+def is_phased(_session, challenge: Challenge) -> bool:
+    """Whether the challenge runs in phases (no query: `Challenge.phase_count`)."""
+    return challenge.phase_count > 0
 
 
 def spec_problems(specs: list[PhaseSpec], ceiling: int) -> list[tuple[str, str]]:
@@ -126,6 +126,7 @@ def define(session, officer: User, challenge: Challenge, specs: list[PhaseSpec]
                       for i, (name, weight) in enumerate(spec.criteria if n > 1 else [])])
         session.add(phase)
         created.append(phase)
+    challenge.phase_count = len(created)
     session.flush()
     record(session, officer, "phase.defined", challenge, before={"phases": before},
            after={"phases": [_describe(p) for p in created]})

@@ -1,5 +1,6 @@
 """Issue 17, phases with down-selection: a challenge's phases with their budget shares,
-durations, criteria and the number carried forward; the phase results of the solvers
+durations, criteria and the number carried forward (their count on the challenge,
+`phase_count`); the phase results of the solvers
 carried forward and their scores; the phase of each award (1 = the open call's award,
 k ≥ 2 = the down-selection into phase k), one live award per challenge and phase.
 
@@ -135,6 +136,11 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_phase_scores_result_id"), ["result_id"],
                               unique=False)
 
+    with op.batch_alter_table("challenges", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phase_count", sa.Integer(), server_default="0",
+                                      nullable=False))
+        batch_op.create_check_constraint(op.f("ck_challenges_phase_count_range"),
+                                         "phase_count >= 0 AND phase_count <= 3")
     with op.batch_alter_table("awards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phase", sa.Integer(), server_default="1",
                                       nullable=False))
@@ -155,6 +161,9 @@ def downgrade():
                               unique=True, sqlite_where=LIVE, postgresql_where=LIVE)
         batch_op.drop_constraint(op.f("ck_awards_phase_range"), type_="check")
         batch_op.drop_column("phase")
+    with op.batch_alter_table("challenges", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_challenges_phase_count_range"), type_="check")
+        batch_op.drop_column("phase_count")
     for table, indexes in (("phase_scores", ("ix_phase_scores_result_id",
                                              "ix_phase_scores_evaluator_id")),
                            ("phase_results", ("ix_phase_results_submission_id",
