@@ -18,7 +18,7 @@ from marketplace.accounts.models import Organization
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges.models import Challenge, Clarification
 from marketplace.complaints.models import Complaint
-from marketplace.evaluation.models import Award
+from marketplace.evaluation.models import Award, AwardItem
 from marketplace.formatting import score, vnd
 from marketplace.i18n import current_language
 from marketplace.labels import label
@@ -26,6 +26,7 @@ from marketplace.orders.models import Milestone, PilotOrder
 from marketplace.outcomes.models import CatalogueEntry, PilotOutcome
 from marketplace.payments.models import Payment
 from marketplace.phases.models import ChallengePhase
+from marketplace.submissions.models import Submission
 
 PAGE_SIZE = 25
 
@@ -66,7 +67,12 @@ MODELS = {"challenges": Challenge, "awards": Award, "pilot_orders": PilotOrder,
 OPTIONS = {PilotOrder: (joinedload(PilotOrder.challenge), joinedload(PilotOrder.solver),
                         joinedload(PilotOrder.agency)),
            PilotOutcome: (joinedload(PilotOutcome.order).joinedload(PilotOrder.agency),),
-           CatalogueEntry: (joinedload(CatalogueEntry.solver),)}
+           CatalogueEntry: (joinedload(CatalogueEntry.solver),),
+           Challenge: (joinedload(Challenge.agency),),
+           Award: (joinedload(Award.challenge).joinedload(Challenge.agency),
+                   joinedload(Award.items).joinedload(AwardItem.submission)
+                   .joinedload(Submission.organization)),
+           ChallengePhase: (joinedload(ChallengePhase.challenge),)}
 
 
 def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
@@ -79,7 +85,8 @@ def _load(session, events: list[AuditEvent]) -> dict[str, dict[int, object]]:
         model = MODELS.get(object_type)
         if model is not None:
             loaded[object_type] = {o.id: o for o in session.scalars(
-                select(model).where(model.id.in_(ids)).options(*OPTIONS.get(model, ())))}
+                select(model).where(model.id.in_(ids)).options(*OPTIONS.get(model, ())))
+                .unique()}
     return loaded
 
 

@@ -81,11 +81,11 @@ def manage(phase_id: int):
     if not (policy.can(current_user, "phase.manage", phase)
             or policy.can(current_user, "evaluation.view_panel", phase.challenge)):
         abort(403)
-    table = [s for s in services.standings(db.session, phase)
-             if policy.can(current_user, "phase_result.view", s.result)]
+    everything = services.standings(db.session, phase)
+    table = [s for s in everything if policy.can(current_user, "phase_result.view", s.result)]
     return render_template("phases/manage.html", phase=phase, challenge=phase.challenge,
                            standings=table, confirm=ConfirmForm(),
-                           blockers=services.selection_blockers(db.session, phase))
+                           blockers=services.selection_blockers(db.session, phase, everything))
 
 
 @bp.route("/phases/<int:phase_id>/open", methods=["GET", "POST"])
@@ -205,7 +205,8 @@ def select_(phase_id: int):
     """The down-selection into the phase: who is carried forward, with what amount."""
     phase = get_or_404(ChallengePhase, phase_id)
     authorize("phase.propose_selection", phase)
-    table = [s for s in services.standings(db.session, phase) if s.rank is not None]
+    everything = services.standings(db.session, phase)
+    table = [s for s in everything if s.rank is not None]
     form = selection_form([s.result.submission_id for s in table])
     if form.validate_on_submit():
         choices = [Choice(s.result.submission_id,
@@ -227,5 +228,6 @@ def select_(phase_id: int):
     status = 400 if form.is_submitted() else 200
     return render_template("phases/select.html", phase=phase, challenge=phase.challenge,
                            standings=table, form=form,
-                           blockers=services.selection_blockers(db.session, phase)), status
+                           blockers=services.selection_blockers(db.session, phase,
+                                                                everything)), status
 

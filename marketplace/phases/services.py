@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace import policy
 from marketplace.accounts.models import User
@@ -316,22 +317,22 @@ class Standing:
 
 def standings(session, phase: ChallengePhase) -> list[Standing]:
     """The phase's opened results with their mean totals, best first; equal means share
-    a rank."""
+    a rank. Two statements, however many results and evaluators."""
     results = list(session.scalars(select(PhaseResult).where(
         PhaseResult.phase_id == phase.id, PhaseResult.status.in_(RESULT_IN_EVALUATION))
+        .options(selectinload(PhaseResult.submission).selectinload(Submission.organization))
         .order_by(PhaseResult.id)))
-    totals = dict(session.execute(
-        select(PhaseScore.result_id, func.count(func.distinct(PhaseScore.evaluator_id)))
-        .where(PhaseScore.result_id.in_([r.id for r in results]))
-        .group_by(PhaseScore.result_id)).all())
-    means: dict[int, Decimal] = {}
+    totals: dict[int, dict[int, Decimal]] = {}
+    for result_id, evaluator_id, total in session.execute(
+            select(PhaseScore.result_id, PhaseScore.evaluator_id, PhaseScore.total).distinct()
+            .where(PhaseScore.result_id.in_([r.id for r in results]))):
+        totals.setdefault(result_id, {})[evaluator_id] = Decimal(total)
+    table = []
     for result in results:
-        per_evaluator = dict(session.execute(select(PhaseScore.evaluator_id, PhaseScore.total)
-                                             .where(PhaseScore.result_id == result.id)).all())
-        if per_evaluator:
-            means[result.id] = (sum(per_evaluator.values(), Decimal(0)) / len(per_evaluator)
-                                ).quantize(CENT, rounding=ROUND_HALF_UP)
-    table = [Standing(r, int(totals.get(r.id, 0)), means.get(r.id)) for r in results]
+        given = totals.get(result.id, {})
+        mean = (sum(given.values(), Decimal(0)) / len(given)).quantize(
+            CENT, rounding=ROUND_HALF_UP) if given else None
+        table.append(Standing(result, len(given), mean))
     table.sort(key=lambda s: (s.score is None, -(s.score or 0), s.result.id))
     previous, rank = None, 0
     for position, standing in enumerate(table, start=1):
@@ -352,8 +353,12 @@ def own_scores(session, result: PhaseResult) -> list[PhaseScore]:
 
 # --- the down-selection ----------------------------------------------------------------
 
-def selection_blockers(session, phase: ChallengePhase) -> list[str]:
-    waiting = [s for s in standings(session, phase) if s.result.status is ResultStatus.OPENED]
+def selection_blockers(session, phase: ChallengePhase, table: list[Standing] | None = None
+                       ) -> list[str]:
+    """Why no down-selection is possible yet (empty when it is); `table`: the phase's
+    standings when the caller has them."""
+    table = standings(session, phase) if table is None else table
+    waiting = [s for s in table if s.result.status is ResultStatus.OPENED]
     if waiting:
         return [_("%(n)d phase results are not fully scored yet.", n=len(waiting))]
     return []

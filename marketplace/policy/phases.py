@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.evaluation.models import (
     Award,
     AwardStatus,
+    ConflictDeclaration,
     ConflictKind,
     PanelMember,
 )
@@ -33,7 +34,7 @@ from marketplace.phases.models import (
 )
 from marketplace.policy.challenges import is_verified_officer
 from marketplace.policy.core import rule
-from marketplace.policy.evaluation import belongs_to_bidder, declaration
+from marketplace.policy.evaluation import belongs_to_bidder
 from marketplace.policy.submissions import is_lead_member, sealed_view
 from marketplace.submissions.clock import decision_time
 
@@ -151,14 +152,23 @@ def reopen_result(user, result) -> bool:
     return _lead_while_collecting(user, result, ResultStatus.SUBMITTED)
 
 
+def _panel_declaration(user, result, *extra):
+    """(the panel member's declaration kind for the solver's first submission, *extra
+    columns) in one statement; None when the user is on no panel of it or declared
+    nothing."""
+    return db.session.execute(select(ConflictDeclaration.kind, *extra).join(
+        PanelMember, and_(PanelMember.user_id == ConflictDeclaration.evaluator_id,
+                          PanelMember.challenge_id == result.submission.challenge_id)).where(
+        ConflictDeclaration.submission_id == result.submission_id,
+        ConflictDeclaration.evaluator_id == user.id)).first()
+
+
 def _panel_reader(user, result) -> bool:
     """A panel member without a conflict for the solver's first submission."""
     if user is None or belongs_to_bidder(user, result.submission):
         return False
-    member = db.session.scalar(select(PanelMember.id).where(
-        PanelMember.challenge_id == result.phase.challenge_id, PanelMember.user_id == user.id))
-    declared = declaration(user, result.submission)
-    return member is not None and declared is not None and declared.kind is ConflictKind.NONE
+    row = _panel_declaration(user, result)
+    return row is not None and row[0] is ConflictKind.NONE
 
 
 @rule("phase_result.view")
@@ -177,10 +187,12 @@ def score_result(user, result) -> bool:
         return False
     if result.status not in (ResultStatus.OPENED, ResultStatus.SCORED):
         return False
-    if not _panel_reader(user, result):
+    if user is None or belongs_to_bidder(user, result.submission):
         return False
-    return db.session.scalar(select(PhaseScore.id).where(
-        PhaseScore.result_id == result.id, PhaseScore.evaluator_id == user.id).limit(1)) is None
+    scored = select(PhaseScore.id).where(PhaseScore.result_id == result.id,
+                                         PhaseScore.evaluator_id == user.id).exists()
+    row = _panel_declaration(user, result, scored)
+    return row is not None and row[0] is ConflictKind.NONE and not row[1]
 
 
 @rule("phase_result.feedback")
