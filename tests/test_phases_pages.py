@@ -111,6 +111,8 @@ def test_the_down_selection_form(client, session, login):
     response = client.post_form(path, {f"choose_{top}": "y", f"amount_{top}": "600.000.000",
                                        "justification": "Tốt nhất"})
     assert response.status_code == 302
+    decision = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "600.000.000" in decision  # the down-selection, on the award page
     session.expire_all()
     assert results[1].status is ResultStatus.DROPPED
     _switch(client, login, members[1])
