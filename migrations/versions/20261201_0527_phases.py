@@ -4,16 +4,16 @@ durations, criteria and the number carried forward (their count on the challenge
 carried forward and their scores; the phase of each award (1 = the open call's award,
 k ≥ 2 = the down-selection into phase k), one live award per challenge and phase.
 
-Revision ID: 20261201_0421_phases
-Revises: 20261201_0410_red_flags
+Revision ID: 20261201_0527_phases
+Revises: 20261201_0426_alerts
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261201_0421_phases"
-down_revision = "20261201_0410_red_flags"
+revision = "20261201_0527_phases"
+down_revision = "20261201_0426_alerts"
 branch_labels = None
 depends_on = None
 
