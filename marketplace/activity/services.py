@@ -69,6 +69,7 @@ OPTIONS = {PilotOrder: (joinedload(PilotOrder.challenge), joinedload(PilotOrder.
            PilotOutcome: (joinedload(PilotOutcome.order).joinedload(PilotOrder.agency),),
            CatalogueEntry: (joinedload(CatalogueEntry.solver),),
            Challenge: (joinedload(Challenge.agency),),
+           Clarification: (joinedload(Clarification.challenge).joinedload(Challenge.agency),),
            Award: (joinedload(Award.challenge).joinedload(Challenge.agency),
                    joinedload(Award.items).joinedload(AwardItem.submission)
                    .joinedload(Submission.organization)),

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from sqlalchemy import BigInteger, cast, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
@@ -40,7 +40,7 @@ def submissions_of(session, challenge: Challenge) -> list[Submission]:
         select(Submission).where(
             Submission.challenge_id == challenge.id,
             Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
-        ).options(selectinload(Submission.partners), selectinload(Submission.organization))
+        ).options(selectinload(Submission.partners), joinedload(Submission.organization))
         .order_by(Submission.id))))
 
 
