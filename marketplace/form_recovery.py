@@ -26,6 +26,7 @@ from flask import current_app, flash, g, make_response, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_url
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
 
 KEPT = "kept-"
 RESUMED = "kept-form"  # marks a post that comes back from the login with kept fields
@@ -73,7 +74,10 @@ def replay(message: str):
     g.form_refused = True
     g.form_notice = message
     view = current_app.view_functions[request.url_rule.endpoint]
-    response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
+    try:
+        response = make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
+    except HTTPException:  # the page itself refuses (e.g. 404): the plain refusal instead
+        return None
     if 300 <= response.status_code < 400:
         return None  # the page sends elsewhere: nothing to show again
     if response.status_code == 200:
