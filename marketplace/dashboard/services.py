@@ -26,7 +26,7 @@ from marketplace.outcomes import queries as outcome_queries
 from marketplace.scorecards.models import FlagKind
 from marketplace.types import utcnow
 
-QUERIES = 7  # statements `figures` runs, whatever the data: tests hold it to this
+QUERIES = 6  # statements `figures` runs, whatever the data: tests hold it to this
 
 SOLO_KINDS = (OrgKind.STARTUP, OrgKind.INSTITUTE, OrgKind.UNIVERSITY, OrgKind.ENTERPRISE)
 
@@ -137,7 +137,7 @@ def figures(session, filters: queries.Filters) -> dict:
         "agencies": _top_agencies(agency_rows),
         "agency_options": [(aid, vi, en) for aid, vi, en, _pilots, _value in agency_rows],
         "group_rows": group_rows,
-        "scale_up": outcome_queries.scale_up(session),  # issue 17, two statements
+        "scale_up": outcome_queries.scale_up(session),  # issue 17, one statement
     }
 
 

@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from marketplace.challenges.models import Challenge
@@ -178,25 +178,27 @@ def entry_of_order(session, order: PilotOrder) -> CatalogueEntry | None:
 
 
 def scale_up(session) -> dict:
-    """The dashboard's figures of issue 17, in two statements whatever the data:
+    """The dashboard's figures of issue 17, in one statement whatever the data:
     `proven` pilots (published outcomes), those `with_follow_on` (at least one signed
     follow-on order), `follow_on_value` (đồng, signed follow-on orders not terminated),
     `median_days_to_follow_on` (from a pilot's completion to its first signed follow-on
     order; None without any), `despite_proven` (challenges published despite a proven
-    solution), `risk_accepted` (not proven, research risk accepted)."""
+    solution), `risk_accepted` (not proven, research risk accepted).
+
+    The statement is one row per proven pilot (or one row of NULLs when there is none),
+    each carrying the three counts as scalar subqueries: the dashboard's cold cost stays
+    within issue 7's budget."""
     follow = aliased(PilotOrder)
     first = (select(func.min(follow.signed_at))
              .where(follow.follows_order_id == PilotOrder.id,
                     follow.kind == OrderKind.FOLLOW_ON, follow.signed_at.is_not(None),
                     follow.status.in_(PUBLIC_ORDER_STATUSES))
              .correlate(PilotOrder).scalar_subquery())
-    rows = session.execute(
-        select(PilotOrder.completed_at, first)
-        .join(PilotOutcome, PilotOutcome.order_id == PilotOrder.id)
-        .where(PilotOutcome.status == OutcomeStatus.PUBLISHED,
-               PilotOutcome.result == OutcomeResult.PROVEN)).all()
-    days = [max((signed - completed).total_seconds() / 86400, 0)
-            for completed, signed in rows if signed is not None and completed is not None]
+    proven = (select(PilotOrder.id.label("id"), PilotOrder.completed_at.label("completed"),
+                     first.label("signed"))
+              .join(PilotOutcome, PilotOutcome.order_id == PilotOrder.id)
+              .where(PilotOutcome.status == OutcomeStatus.PUBLISHED,
+                     PilotOutcome.result == OutcomeResult.PROVEN)).subquery()
     risk = (select(func.count(PilotOutcome.id))
             .where(PilotOutcome.status == OutcomeStatus.PUBLISHED,
                    PilotOutcome.result == OutcomeResult.NOT_PROVEN).scalar_subquery())
@@ -206,8 +208,16 @@ def scale_up(session) -> dict:
     value = (select(func.coalesce(func.sum(PilotOrder.value), 0))
              .where(PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public,
                     PilotOrder.status != OrderStatus.TERMINATED).scalar_subquery())
-    risk_n, despite_n, total = session.execute(select(risk, despite, value)).one()
-    return {"proven": len(rows), "with_follow_on": sum(1 for r in rows if r[1] is not None),
+    one = select(literal(1).label("one")).subquery()
+    rows = session.execute(
+        select(risk, despite, value, proven.c.id, proven.c.completed, proven.c.signed)
+        .select_from(one).outerjoin(proven, true())).all()
+    risk_n, despite_n, total = rows[0][:3]
+    pilots = [(completed, signed) for _r, _d, _v, order_id, completed, signed in rows
+              if order_id is not None]
+    days = [max((signed - completed).total_seconds() / 86400, 0)
+            for completed, signed in pilots if signed is not None and completed is not None]
+    return {"proven": len(pilots), "with_follow_on": sum(1 for p in pilots if p[1] is not None),
             "follow_on_value": int(total or 0),
             "median_days_to_follow_on": round(statistics.median(days), 1) if days else None,
             "despite_proven": int(despite_n or 0), "risk_accepted": int(risk_n or 0)}
