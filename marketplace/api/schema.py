@@ -167,6 +167,12 @@ class Order(Model):
     terminated_at: Time | None = Field(json_schema_extra=TIME)
     termination_reason: str | None
     scale_up_recommended: bool | None
+    kind: Literal["pilot", "follow_on"] = Field(
+        description="pilot: carries out an award; follow_on: bought again from a catalogue "
+                    "entry (issue 17)")
+    follows_order_id: int | None = Field(description="the proven pilot a follow-on order "
+                                                     "buys again")
+    quantity: int | None = Field(description="units bought by a follow-on order")
 
 
 class Kpi(Model):
