@@ -58,3 +58,23 @@ def test_two_processes_updating_at_once_lose_nothing(tmp_path):
     assert expected <= ids
     assert {f"shared:{i}" for i in range(5)} <= ids
     assert len(ids) == 2 * count + 5  # no duplicates either
+
+
+def test_opening_reads_again_when_another_process_replaced_the_newest_generation(
+        tmp_path, monkeypatch):
+    """CI saw `FileNotFoundError: …/_MAIN_2.toc`: another process committed generation 3 and
+    deleted 2 between Whoosh listing the generations and reading the newest one."""
+    from whoosh import index
+
+    WhooshBackend(tmp_path / "index").document_ids()  # the index exists
+    real, calls = index.exists_in, []
+
+    def racing(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_2.toc")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(index, "exists_in", racing)
+    assert WhooshBackend(tmp_path / "index").document_ids() == set()
+    assert len(calls) == 2

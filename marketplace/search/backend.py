@@ -12,6 +12,7 @@ import math
 import os
 import re
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -42,6 +43,7 @@ FACETS = ("type", "group", "status", "agency")  # the filters, each counted
 TEXT_FIELDS = ("title", "body", "clarifications", "agency", "group", "place", "solver")
 BOOSTS = {"title": 3.0, "agency": 1.5, "group": 1.5, "solver": 1.5}
 MAX_QUERY_LENGTH = 200
+OPEN_ATTEMPTS = 5  # reading the newest index generation while other processes commit
 
 
 class IndexBusy(Exception):
@@ -256,9 +258,18 @@ class WhooshBackend(SearchBackend):
     def _open(self):
         if self._ix is not None:
             return self._ix
-        if index.exists_in(self.path):
-            self._ix = index.open_dir(self.path)
-            return self._ix
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                if index.exists_in(self.path):
+                    self._ix = index.open_dir(self.path)
+                    return self._ix
+                break
+            except FileNotFoundError:
+                # Another process committed between Whoosh listing the generations and
+                # reading the newest one, whose file it then deleted: read again.
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
         os.makedirs(self.path, exist_ok=True)
         # create_in wipes an index: only one process may create it, and only once.
         guard = FileStorage(self.path).lock("CREATE_LOCK")
