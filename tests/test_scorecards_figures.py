@@ -2,6 +2,7 @@
 (definitions: `/methodology`, `marketplace/scorecards/queries.py`)."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -178,3 +179,36 @@ def test_pilots_proven_and_scaled(session):
     solver = services.scorecard(session, queries.SOLVER, first.solver_id)
     assert (solver["proven"], solver["scaled"], solver["committed"]) == \
         (1, 1, 1_300_000_000)
+
+
+def test_the_citizens_index_counts_running_and_completed_public_pilots(app, session,
+                                                                       agency_world,
+                                                                       monkeypatch):
+    """Issue 18: the mean of every citizen's rating of the agency's public pilots that run or
+    are completed, shown from CITIZEN_RATINGS_MIN ratings, with the rejected comments."""
+    active, completed = sorted(agency_world_orders(session, agency_world),
+                               key=lambda o: o.status.value)  # o1 active, o2 completed
+    active.citizen_ratings, active.citizen_rating_sum = 4, 14  # 3,5 on average
+    active.citizen_comments_rejected = 1
+    completed.citizen_ratings, completed.citizen_rating_sum = 2, 10  # 5 on average
+    _c3, terminated = _awarded(session, agency_world, published=_at(100), to_award=10,
+                               to_order=5, value=100_000_000, status=OrderStatus.TERMINATED)
+    terminated.citizen_ratings, terminated.citizen_rating_sum = 3, 3  # not counted
+    session.flush()
+    card = services.scorecard(session, queries.AGENCY, agency_world.id)
+    assert card["citizens_ratings"] == 6
+    assert card["citizens_average"] == Decimal("4.00")  # (14 + 10) / 6
+    assert card["citizens_rejected"] == 1
+    monkeypatch.setitem(app.config, "CITIZEN_RATINGS_MIN", 7)
+    card = services.scorecard(session, queries.AGENCY, agency_world.id)
+    assert card["citizens_ratings"] == 6 and card["citizens_average"] is None
+
+
+def agency_world_orders(session, agency):
+    from sqlalchemy import select
+
+    from marketplace.challenges.models import Challenge
+    from marketplace.orders.models import PilotOrder
+
+    return session.scalars(select(PilotOrder).join(Challenge)
+                           .where(Challenge.agency_id == agency.id)).all()

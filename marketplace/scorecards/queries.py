@@ -38,6 +38,7 @@ from marketplace.orders.models import (
 )
 from marketplace.outcomes.models import OutcomeResult, OutcomeStatus, PilotOutcome
 from marketplace.payments.models import Payment
+from marketplace.policy.feedback import OPEN_TO_FEEDBACK
 from marketplace.scorecards.models import RedFlag
 from marketplace.submissions.models import Submission
 
@@ -201,6 +202,16 @@ def statement(kind: str, filters: Filters, now: datetime, only=None):
                  .where(*where(order_key, public_order(), PilotOrder.kind == OrderKind.PILOT,
                                bought_again))
                  .group_by(order_key))
+    # the citizens' index (issue 18, `marketplace.feedback`): the totals each public pilot
+    # open to feedback (active or completed) keeps on its own row
+    for part, column in (("n", PilotOrder.citizen_ratings),
+                         ("sum", PilotOrder.citizen_rating_sum),
+                         ("rejected", PilotOrder.citizen_comments_rejected)):
+        parts.append(select(*_row(order_key, "citizens", literal(part), func.sum(column)))
+                     .join(Challenge, Challenge.id == PilotOrder.challenge_id)
+                     .where(*where(order_key, public_order(),
+                                   PilotOrder.status.in_(OPEN_TO_FEEDBACK)))
+                     .group_by(order_key))
     # satisfaction, from completed orders only: solvers rate agencies, agencies rate pilots
     side = RatingSide.AGENCY if kind == SOLVER else RatingSide.SOLVER
     rated = [*where(order_key, public_order(), PilotOrder.status == OrderStatus.COMPLETED,

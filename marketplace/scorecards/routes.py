@@ -17,6 +17,7 @@ from marketplace.opendata.visibility import public_order, public_payment
 from marketplace.orders.models import Milestone, PilotOrder
 from marketplace.orders.terms import LOCAL_ZONE
 from marketplace.payments.models import Payment
+from marketplace.policy.feedback import ratings_min
 from marketplace.scorecards import export, queries, services
 from marketplace.scorecards.models import FlagKind, RedFlag
 from marketplace.taxonomy.models import TechnologyGroup
@@ -140,7 +141,7 @@ def methodology():
     authorize("methodology.view")
     return render_template("scorecards/methodology.html", config=current_app.config,
                            prompt=queries.PROMPT_DAYS, fast=queries.FAST_DAYS,
-                           flag_kinds=list(FlagKind))
+                           flag_kinds=list(FlagKind), citizens_minimum=ratings_min())
 
 
 @bp.app_template_global("describe_flag")

@@ -14,6 +14,7 @@ from marketplace.accounts.models import Organization
 from marketplace.challenges.models import ChallengeStatus
 from marketplace.dashboard.queries import Filters
 from marketplace.orders.models import OrderStatus
+from marketplace.policy.feedback import ratings_min
 from marketplace.scorecards import queries
 from marketplace.scorecards.models import FlagKind, RedFlag
 from marketplace.submissions.models import SubmissionStatus
@@ -41,6 +42,7 @@ def _share(part, whole) -> float | None:
 
 def empty() -> dict:
     return {"challenges": {}, "bids": {}, "orders": {}, "flags": {}, "rating": {},
+            "citizens": {},
             "ratings": 0, "paid_milestones": 0, "proven": 0, "scaled": 0, "paid_within": {},
             "overdue": 0,
             "committed": 0, "paid": 0, "days_to_award": None, "days_to_order": None,
@@ -63,6 +65,8 @@ def fold(rows) -> dict:
             card[figure][ENUMS[figure](part)] = int(value)
         elif figure in ("rating",):
             card["rating"][part] = _round(value, "0.01")
+        elif figure == "citizens":
+            card["citizens"][part] = int(value or 0)
         elif figure == "paid_within":
             card["paid_within"][int(part)] = int(value or 0)
         elif figure in ("committed", "paid", "overdue", "ratings", "paid_milestones",
@@ -85,6 +89,12 @@ def _derive(card: dict) -> None:
     card["won"] = card["bids"].get(SubmissionStatus.AWARDED.value, 0)
     card["awarded"] = card["challenges"].get(ChallengeStatus.AWARDED.value, 0)
     card["rating_average"] = card["rating"].get("average")
+    citizens, minimum = card["citizens"], ratings_min()
+    ratings = citizens.get("n", 0)
+    card["citizens_ratings"], card["citizens_minimum"] = ratings, minimum
+    card["citizens_rejected"] = citizens.get("rejected", 0)
+    card["citizens_average"] = (_round(citizens.get("sum", 0) / ratings, "0.01")
+                                if ratings and ratings >= minimum else None)
 
 
 def scorecard(session, kind: str, key, filters: Filters | None = None,
