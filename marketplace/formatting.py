@@ -53,6 +53,12 @@ def thousands(amount: int | None) -> str:
     return format_decimal(int(amount), format="#,##0", locale=language())
 
 
+def vietnamese_thousands(amount: int) -> str:
+    """1500000000 → "1.500.000.000": Vietnamese digit grouping whatever the reader's
+    language, for what is always written in Vietnamese (official documents, OCDS text)."""
+    return format_decimal(int(amount), format="#,##0", locale="vi")
+
+
 def number(value, digits: int | None = None) -> str:
     """A number in the reader's conventions: `digits` fixed decimal places
     (number(79.5, 2) → "79,50" in Vietnamese, "79.50" in English), or as many as it has

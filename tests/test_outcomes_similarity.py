@@ -77,3 +77,24 @@ def test_the_edit_page_shows_the_warning(client, session, login, proven):
     assert draft.status is ChallengeStatus.PUBLISHED
     assert "Phạm vi khác: đo cả tiếng ồn." in client.get(
         f"/challenges/{draft.id}").get_data(as_text=True)
+
+
+def test_the_edit_page_costs_the_same_with_one_or_five_similar_challenges(
+        client, session, login, proven):
+    """Issue 21's budget of the draft page: the similar challenges, their agencies, outcomes
+    and catalogue entries come in two statements whatever their number."""
+    from tests.statements import count_statements
+
+    officer, draft = _draft(session, title="Đo bụi mịn PM2.5 ở trường tiểu học",
+                            problem="Trường học cần số liệu bụi mịn PM2.5 hằng ngày, cảm biến.")
+    login(officer)
+    path = f"/challenges/{draft.id}/edit"
+    _response, few = count_statements(client, path)
+    for n in range(4):  # four more similar ones, each of another agency
+        other = factories.make_challenge(session, title=f"{TITLE} số {n}", problem=PROBLEM)
+        search.queue(session, "challenge", other.id)
+    search.apply_pending(session)
+    response, many = count_statements(client, path)
+    assert response.get_data(as_text=True).count("/catalogue/") >= 1
+    assert len(similarity.similar_challenges(session, draft)) == 5
+    assert many == few <= 10

@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from babel.numbers import format_decimal
-
 from marketplace.documents.layout import Official, Signer, Table
 from marketplace.formatting import amount_in_words as dong_in_words
+from marketplace.formatting import vietnamese_thousands
 from marketplace.orders.terms import LOCAL_ZONE, OrderTerms, terms_sha256
 
 PLATFORM = "Nền tảng đặt hàng giải pháp công nghệ (Nhà nước là khách hàng đầu tiên)"
@@ -37,7 +36,7 @@ def plain(text: str) -> str:
 
 def dong(amount: int) -> str:
     """1500000000 → "1.500.000.000" (Vietnamese digit grouping)."""
-    return format_decimal(int(amount), format="#,##0", locale="vi")  # always Vietnamese
+    return vietnamese_thousands(amount)  # always Vietnamese
 
 
 def local_date(moment: datetime):

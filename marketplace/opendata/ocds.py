@@ -49,6 +49,7 @@ from marketplace.challenges.models import (
 from marketplace.complaints.models import Complaint
 from marketplace.evaluation.models import Award, AwardItem
 from marketplace.files.models import Attachment
+from marketplace.formatting import vietnamese_thousands
 from marketplace.labels import label
 from marketplace.opendata.visibility import (
     BID_STATUSES,
@@ -112,7 +113,7 @@ def _money(amount: int) -> dict:
 
 def dong(amount: int) -> str:
     """An amount in Vietnamese writing: 300000000 → "300.000.000 đồng"."""
-    return f"{int(amount):,}".replace(",", ".") + " đồng"
+    return vietnamese_thousands(amount) + " đồng"
 
 
 def _vi(value) -> str:

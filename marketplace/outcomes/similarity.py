@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.challenges.models import Challenge
 from marketplace.orders.models import OrderKind, PilotOrder
@@ -66,17 +66,16 @@ def similar_challenges(session, challenge: Challenge, top: int = 6) -> list[Simi
     ids = [int(d["object_id"]) for d in docs if int(d["object_id"]) != challenge.id]
     if not ids:
         return []
-    rows = session.scalars(select(Challenge).where(Challenge.id.in_(ids),
-                                                   Challenge.is_public)).all()
-    orders = session.scalars(
-        select(PilotOrder).where(PilotOrder.challenge_id.in_(ids),
-                                 PilotOrder.kind == OrderKind.PILOT)
-        .options(selectinload(PilotOrder.solver))).all()
-    outcomes = {o.order_id: o for o in session.scalars(select(PilotOutcome).where(
-        PilotOutcome.order_id.in_([o.id for o in orders]),
-        PilotOutcome.status == OutcomeStatus.PUBLISHED))}
-    entries = {e.order_id: e for e in session.scalars(select(CatalogueEntry).where(
-        CatalogueEntry.order_id.in_([o.id for o in orders])))}
+    # two statements whatever the number of candidates (issue 21's budget of the draft page)
+    rows = session.scalars(select(Challenge).where(Challenge.id.in_(ids), Challenge.is_public)
+                           .options(joinedload(Challenge.agency))).all()
+    orders = session.execute(
+        select(PilotOrder.id, PilotOrder.challenge_id, PilotOutcome, CatalogueEntry)
+        .outerjoin(PilotOutcome, and_(PilotOutcome.order_id == PilotOrder.id,
+                                      PilotOutcome.status == OutcomeStatus.PUBLISHED))
+        .outerjoin(CatalogueEntry, CatalogueEntry.order_id == PilotOrder.id)
+        .where(PilotOrder.challenge_id.in_(ids), PilotOrder.kind == OrderKind.PILOT)
+        .options(joinedload(CatalogueEntry.solver))).all()
     found = []
     for other in rows:
         theirs = set(key_words(_core(other), limit=60))
@@ -85,12 +84,12 @@ def similar_challenges(session, challenge: Challenge, top: int = 6) -> list[Simi
             same_group=bool(challenge.technology_group_id)
             and other.technology_group_id == challenge.technology_group_id,
             same_province=bool(challenge.province) and other.province == challenge.province)
-        for order in orders:
-            if order.challenge_id == other.id:
-                if order.id in outcomes:
-                    item.outcomes.append(outcomes[order.id])
-                if order.id in entries:
-                    item.entries.append(entries[order.id])
+        for _order_id, challenge_id, outcome, entry in orders:
+            if challenge_id == other.id:
+                if outcome is not None:
+                    item.outcomes.append(outcome)
+                if entry is not None:
+                    item.entries.append(entry)
         found.append(item)
     found.sort(key=lambda s: (-s.share, not s.same_group, not s.same_province))
     return found[:top]
