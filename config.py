@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     MAIL_SEND_AFTER_REQUEST: bool = True
     MAIL_USE_SSL: bool = False  # SMTPS (port 465)
     MAIL_TIMEOUT: int = Field(20, gt=0)  # seconds per SMTP operation, in the worker
+    # PEM bundle of the authorities trusted for the mail server's certificate (STARTTLS and
+    # SMTPS both verify it); "": the system's store
+    MAIL_SSL_CAFILE: str = ""
 
     # marketplace/jobs.py: the worker's queue (Huey): "sqlite:///path" (the embedded
     # default, a file under instance/), "redis://…" in production, or "memory://"
@@ -162,6 +165,25 @@ class Settings(BaseSettings):
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
                 raise ValueError("an absolute http(s) URL such as https://example.gov.vn")
+        return value
+
+    @field_validator("MAIL_SSL_CAFILE")
+    @classmethod
+    def _readable_bundle(cls, value: str) -> str:
+        if value:
+            import ssl
+
+            try:
+                ssl.create_default_context(cafile=value)
+            except (OSError, ssl.SSLError) as error:
+                raise ValueError(f"not a readable PEM certificate bundle ({error})") from None
+        return value
+
+    @field_validator("MAIL_USE_SSL")
+    @classmethod
+    def _one_kind_of_tls(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("MAIL_USE_TLS"):
+            raise ValueError("excludes MAIL_USE_TLS (SMTPS or STARTTLS, not both): set one")
         return value
 
     @field_validator("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
@@ -261,6 +283,7 @@ class Config:
     MAIL_SEND_AFTER_REQUEST = SETTINGS.MAIL_SEND_AFTER_REQUEST
     MAIL_USE_SSL = SETTINGS.MAIL_USE_SSL
     MAIL_TIMEOUT = SETTINGS.MAIL_TIMEOUT
+    MAIL_SSL_CAFILE = SETTINGS.MAIL_SSL_CAFILE
 
     JOBS_URL = SETTINGS.JOBS_URL
     JOBS_IMMEDIATE = SETTINGS.JOBS_IMMEDIATE

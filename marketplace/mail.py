@@ -5,11 +5,16 @@ Nothing here is called inside a request: mail is written to the outbox
 (`notifications.outbox.send_due`, a job of `marketplace.jobs`).
 
 The SMTP transport is Flask-Mailman's (Django's email backend): one connection per batch,
-STARTTLS (`MAIL_USE_TLS`) or SMTPS (`MAIL_USE_SSL`), `MAIL_TIMEOUT` seconds per operation."""
+STARTTLS (`MAIL_USE_TLS`) or SMTPS (`MAIL_USE_SSL`), `MAIL_TIMEOUT` seconds per operation.
+Both kinds of TLS verify the server's certificate chain and host name, against
+`MAIL_SSL_CAFILE` when set and the system's store otherwise (Flask-Mailman's STARTTLS would
+accept any certificate: a relay on the path could read every reset link)."""
 
 from __future__ import annotations
 
+import functools
 import smtplib
+import ssl
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,17 +71,42 @@ class _ClosingConnect:
 
 
 class _SMTP(_ClosingConnect, smtplib.SMTP):
-    pass
+    """STARTTLS with the verifying context given at construction, whatever the caller
+    passes (Flask-Mailman passes none, and smtplib's own default verifies nothing)."""
+
+    def __init__(self, *args, tls_context: ssl.SSLContext, **kwargs) -> None:
+        self.tls_context = tls_context
+        super().__init__(*args, **kwargs)
+
+    def starttls(self, keyfile=None, certfile=None, context=None):
+        return super().starttls(context=self.tls_context)
 
 
 class _SMTPS(_ClosingConnect, smtplib.SMTP_SSL):
     pass
 
 
+def tls_context(cafile: str = "") -> ssl.SSLContext:
+    """A client TLS context that verifies the mail server's certificate chain and host name:
+    against the PEM bundle `cafile` when given, else the system's certificate store.
+    Raises OSError (FileNotFoundError, ssl.SSLError) for a missing or unreadable bundle."""
+    return ssl.create_default_context(cafile=cafile or None)
+
+
 class _Connection(EmailBackend):
+    def __init__(self, *args, cafile: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cafile = cafile
+
+    @functools.cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        return tls_context(self.cafile)
+
     @property
     def connection_class(self):
-        return _SMTPS if self.use_ssl else _SMTP
+        if self.use_ssl:
+            return _SMTPS  # Flask-Mailman passes `ssl_context` for SMTPS
+        return functools.partial(_SMTP, tls_context=self.ssl_context)
 
 
 class SMTPBackend:
@@ -86,9 +116,11 @@ class SMTPBackend:
     def __init__(self, app: Flask) -> None:
         self.mailman = Mailman()
         self.mailman.init_app(app)
+        self.cafile = app.config.get("MAIL_SSL_CAFILE", "")
 
     def _open(self):
-        connection = self.mailman.get_connection(backend=_Connection, fail_silently=False)
+        connection = self.mailman.get_connection(backend=_Connection, fail_silently=False,
+                                                 cafile=self.cafile)
         connection.open()
         return connection
 
