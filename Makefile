@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # pytest-xdist: one worker per core; the browser tests share one worker (one live server)
 PYTEST_WORKERS ?= -n auto --dist loadgroup
 
-.PHONY: run test test-sqlite test-postgres lint install translations bench bench-search clean
+.PHONY: run test test-sqlite test-postgres lint install translations bench bench-search bench-rush clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -73,6 +73,18 @@ BENCH_SEARCH_SIZE ?= 100000
 bench-search: $(BENCH_STAMP)
 	$(PY) -m bench.pg_search_bench --database-url "$(BENCH_PG_URL)" \
 		--synthetic $(BENCH_SEARCH_SIZE) --whoosh
+
+# Issue 15: the deadline rush — BENCH_RUSH_SOLVERS solvers (and BENCH_RUSH_LATE late ones)
+# bid over HTTP against gunicorn in the last minute before a deadline, on SQLite and on
+# PostgreSQL (database bench_rush on BENCH_POSTGRES_URL's server) → bench/results/rush.md.
+# Fails unless there are 0 errors and 0 lost bids.
+BENCH_RUSH_SOLVERS   ?= 200
+BENCH_RUSH_LATE      ?= 10
+BENCH_RUSH_WORKERS   ?= 4
+BENCH_RUSH_DATABASES ?= sqlite,postgresql
+bench-rush: install
+	$(PY) -m bench.rush --database $(BENCH_RUSH_DATABASES) --solvers $(BENCH_RUSH_SOLVERS) \
+		--late $(BENCH_RUSH_LATE) --workers $(BENCH_RUSH_WORKERS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -14,10 +14,6 @@ import argparse
 import hashlib
 import json
 import os
-import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 
 from bench import generate, load, report, search_bench
+from bench.server import DEFAULT_REDIS_URL, Server, app_settings, redis_reachable, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -151,70 +148,7 @@ def pick_targets(url: str, seed: int) -> list[dict]:
     ]
 
 
-# ---- the server -----------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn with 2 workers on 127.0.0.1; stopped in `stop()`, always."""
-
-    def __init__(self, env: dict, workers: int = 2):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".gunicorn.log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603 - our own server, local only
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-             f"127.0.0.1:{self.port}", "--timeout", "120", "--chdir", str(ROOT),
-             "bench.wsgi_bench:app"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + Path(self.log.name).read_text()[-3000:])
-            try:
-                with urllib.request.urlopen(self.base + "/_bench/hello", timeout=5) as r:  # noqa: S310
-                    if r.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.5)
-        raise RuntimeError("gunicorn did not answer in time")
-
-    def worker_rss(self) -> list[dict]:
-        pids = []
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            pids = [int(p) for p in children.read_text().split()]
-        except OSError:
-            pass
-        out = []
-        for pid in [self.process.pid, *pids]:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            rss = next(int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith("VmRSS:"))
-            out.append({"pid": pid, "role": "master" if pid == self.process.pid else "worker",
-                        "rss_mb": rss / 1024})
-        return out
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
-
-
+# ---- the server: bench/server.py ------------------------------------------------
 def probe(base: str, paths: list[str]) -> dict:
     """Status of a few of a target's paths, before loading it."""
     statuses = []
@@ -311,15 +245,15 @@ def prepare_size(size: int, args, workdir: Path) -> dict:
         wanted = {"hello", *(k.strip() for k in args.pages.split(",") if k.strip())}
         targets = [t for t in targets if t["key"] in wanted]
     index_dir = DATA / f"search-{args.database}-{size}-{data_key(args.seed)}"
-    uploads = workdir / f"uploads-{size}"
-    uploads.mkdir(exist_ok=True)
-    settings = {"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(index_dir),
-                "UPLOAD_DIR": str(uploads), "SECRET_KEY": secrets.token_hex(32)}
+    env = server_env(url, workdir / f"server-{size}", redis_url=args.redis_url)
+    env["SEARCH_INDEX_DIR"] = str(index_dir)  # the data set's own, rebuilt once
+    settings = app_settings(env)
     from marketplace import create_app
 
-    app = create_app({"ENV_NAME": "production", **settings})
+    app = create_app(settings)
     result = {"size": size, "database": url.split(":", 1)[0], "generation": gen_meta,
-              "targets": targets, "pages": {}, "settings": settings}
+              "targets": targets, "pages": {}, "env": env,
+              "settings": {k: v for k, v in settings.items() if k != "SECRET_KEY"}}
 
     # search: the product's full rebuild (timed once per data set; reused while cached)
     index_meta = index_dir / "bench-rebuild.json"
@@ -352,13 +286,7 @@ def load_all(sizes: list[str], results: dict, args) -> None:
     servers = {}
     try:
         for size in sizes:
-            settings = results[size]["settings"]
-            env = {**os.environ, "MARKETPLACE_ENV": "production", "MARKETPLACE_BENCH": "1",
-                   "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"],
-                   "SEARCH_INDEX_DIR": settings["SEARCH_INDEX_DIR"],
-                   "UPLOAD_DIR": settings["UPLOAD_DIR"], "SECRET_KEY": settings["SECRET_KEY"],
-                   "RATELIMIT_STORAGE_URI": "memory://"}
-            servers[size] = Server(env)
+            servers[size] = Server(results[size]["env"])
         for size in sizes:
             servers[size].wait_ready()
             results[size]["load_before"] = os.getloadavg()
@@ -406,9 +334,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="only these page keys (comma-separated; the bare route is always "
                              "run): home, list_first, list_deep, list_filtered, "
                              "list_filtered_deep, challenge, order, dashboard, search_1…4, ocds")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+                        help="the login limits' store: with it the server runs the production "
+                             "configuration; without a Redis there, the development one")
     parser.add_argument("--baseline", action="store_true",
                         help="also write bench/results/baseline.md")
     args = parser.parse_args(argv)
+    if not redis_reachable(args.redis_url):
+        print(f"== no Redis at {args.redis_url}: serving the development configuration "
+              "(debugging off; login limits per worker)", flush=True)
+        args.redis_url = None
     sizes = [str(int(s)) for s in args.sizes.split(",") if s.strip()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -421,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         print("== load", flush=True)
         load_all(sizes, run["sizes"], args)
     for size in sizes:
-        run["sizes"][size]["settings"].pop("SECRET_KEY", None)
+        run["sizes"][size].pop("env", None)  # holds the secret key
     (RESULTS / f"run-{stamp}.json").write_text(json.dumps(run, indent=1, default=str))
     markdown = report.render(run)
     (RESULTS / "report.md").write_text(markdown)
