@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace import policy
 from marketplace.accounts.models import MemberRole
@@ -32,9 +33,14 @@ from marketplace.files.services import attachments_of
 from marketplace.files.storage import storage
 from marketplace.orders.queries import orders_by_award_item
 from marketplace.policy.challenges import OFFICER_ROLES
-from marketplace.policy.evaluation import REVIEWABLE, belongs_to_bidder, declaration
+from marketplace.policy.evaluation import (
+    REVIEWABLE,
+    belongs_to_bidder,
+    declaration,
+    evaluation_of,
+)
 from marketplace.submissions.models import Submission
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, known_or_404
 
 __all__ = ["bp"]
 
@@ -73,8 +79,15 @@ def index():
 
 
 def _panel_submission(submission_id: int) -> Submission:
-    """A submission of a challenge the current user evaluates; 404 for anyone else."""
-    submission = get_or_404(Submission, submission_id)
+    """A submission of a challenge the current user evaluates; 404 for anyone else.
+    Loaded with its challenge and the challenge's criteria (one statement), then the
+    challenge's bids with their partners (`submissions_of`: two statements, this one's
+    partners included) before any rule reads them: the page's count does not grow."""
+    submission = db.session.get(Submission, submission_id, options=[
+        joinedload(Submission.challenge).joinedload(Challenge.criteria)])
+    if submission is not None:
+        submissions_of(db.session, submission.challenge)
+    known_or_404(submission)
     authorize("evaluation.view_panel", submission.challenge, hide=True)
     if submission not in submissions_of(db.session, submission.challenge):
         abort(404)
@@ -108,7 +121,7 @@ def _render_submission(submission: Submission, *, declaration_form=None, form=No
         context["text"] = {field: services.redact(getattr(submission, field), names)
                            for field in ("summary", "technical_approach", "timeline", "team")}
         context["attachments"] = attachments_of(db.session, "submission_id", submission.id)
-        evaluation = services.evaluation_for(db.session, current_user, submission)
+        evaluation = evaluation_of(current_user, submission)
         context["evaluation"] = evaluation
         context["locked"] = evaluation is not None and \
             evaluation.status is EvaluationStatus.SUBMITTED

@@ -60,15 +60,20 @@ def similar_challenges(session, challenge: Challenge, top: int = 6) -> list[Simi
     if not words:
         return []
     try:
-        docs = search.more_like(text, doc_type="challenge", top=top * 2)
+        # a list (Whoosh) or a subquery of the search table (PostgreSQL): no statement
+        candidates = search.similar_ids(text, doc_type="challenge", top=top * 2)
     except (IndexBusy, QueryError):
         return []
-    ids = [int(d["object_id"]) for d in docs if int(d["object_id"]) != challenge.id]
-    if not ids:
+    if isinstance(candidates, list) and not candidates:
         return []
-    # two statements whatever the number of candidates (issue 21's budget of the draft page)
-    rows = session.scalars(select(Challenge).where(Challenge.id.in_(ids), Challenge.is_public)
-                           .options(joinedload(Challenge.agency))).all()
+    # two statements whatever the number of candidates and the engine (issue 21's budget
+    # of the draft page): the candidates with their agencies, then their orders
+    rows = session.scalars(select(Challenge).where(
+        Challenge.id.in_(candidates), Challenge.id != challenge.id, Challenge.is_public)
+        .options(joinedload(Challenge.agency))).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
     orders = session.execute(
         select(PilotOrder.id, PilotOrder.challenge_id, PilotOutcome, CatalogueEntry)
         .outerjoin(PilotOutcome, and_(PilotOutcome.order_id == PilotOrder.id,

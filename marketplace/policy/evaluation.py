@@ -66,6 +66,19 @@ def declaration(user, submission) -> ConflictDeclaration | None:
                            ConflictDeclaration.evaluator_id == user.id)))
 
 
+def evaluation_of(user, submission) -> Evaluation | None:
+    """The user's own evaluation of `submission` with its scores (one statement, joined),
+    or None; read once per unit of work (`memo.per_session`), so that the scoring page
+    and the rules it asks (`evaluation.score`, `evaluation.moderate`) share it."""
+    if user is None or submission is None or user.id is None:
+        return None
+    return per_session(db.session, ("evaluation", user.id, submission.id),
+                       lambda: db.session.scalars(
+                           select(Evaluation).where(Evaluation.submission_id == submission.id,
+                                                    Evaluation.evaluator_id == user.id)
+                           .options(joinedload(Evaluation.scores))).unique().one_or_none())
+
+
 def belongs_to_bidder(user, submission) -> bool:
     """A member of the submitting organization or of an accepted consortium partner."""
     if user is None:
@@ -146,9 +159,8 @@ def score(user, submission) -> bool:
         return False
     if submission.status not in SCORABLE or not read(user, submission):
         return False
-    submitted = db.session.scalar(select(Evaluation.status).where(
-        Evaluation.submission_id == submission.id, Evaluation.evaluator_id == user.id))
-    return submitted is not EvaluationStatus.SUBMITTED
+    evaluation = evaluation_of(user, submission)
+    return evaluation is None or evaluation.status is not EvaluationStatus.SUBMITTED
 
 
 @rule("evaluation.submit")

@@ -126,6 +126,13 @@ class SearchBackend(ABC):
                                          filters={"type": doc_type}, per_page=top))
         return [hit.fields for hit in page.hits]
 
+    def similar_ids(self, text: str, *, doc_type: str = "challenge", top: int = 8):
+        """The `object_id`s of `more_like(text)`: something `column.in_()` takes (a list,
+        best first; or a subquery of the engine's table, which costs the caller no
+        statement of its own). By default the ids of `more_like`."""
+        return [int(fields["object_id"]) for fields in
+                self.more_like(text, doc_type=doc_type, top=top)]
+
 
 # Folded Vietnamese function words of three letters or more: they say nothing of a topic.
 FUNCTION_WORDS = frozenset((

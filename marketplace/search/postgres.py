@@ -56,6 +56,7 @@ from marketplace.search.backend import (
     SearchBackend,
     SearchPage,
     SearchRequest,
+    key_words,
 )
 
 TABLE = "search_documents"
@@ -197,6 +198,22 @@ class PostgresBackend(SearchBackend):
         d = DOCUMENTS.c
         return select(cast(d.fields["object_id"].astext, Integer)).where(
             d.type == doc_type, d.tsv.op("@@")(_tsquery(query_text)))
+
+    def similar_ids(self, text: str, *, doc_type: str = "challenge", top: int = 8):
+        """A subquery (no round trip): `object_id` of the `top` documents of `doc_type`
+        that hold any of `text`'s key words (`key_words`, read as `OR`), best ranked
+        first — the documents `more_like` returns, for a caller that needs only their
+        ids (the draft page's similar challenges: issue 21's budget). [] when `text`
+        has no key word."""
+        words = key_words(text)
+        if not words:
+            return []
+        d = DOCUMENTS.c
+        tsquery = _tsquery(nfc(" OR ".join(words))[:MAX_QUERY_LENGTH])
+        score = func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), d.tsv, tsquery)
+        return (select(cast(d.fields["object_id"].astext, Integer))
+                .where(d.type == doc_type, d.tsv.op("@@")(tsquery))
+                .order_by(score.desc(), d.doc_id).limit(top))
 
     @staticmethod
     def _where(columns, filters: dict[str, str], skip: str | None = None) -> list:

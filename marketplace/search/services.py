@@ -260,6 +260,12 @@ def more_like(text: str, *, doc_type: str = "challenge", top: int = 8) -> list[d
     return backend().more_like(text, doc_type=doc_type, top=top)
 
 
+def similar_ids(text: str, *, doc_type: str = "challenge", top: int = 8):
+    """The ids of the documents most like `text` (see `SearchBackend.similar_ids`):
+    something `column.in_()` takes."""
+    return backend().similar_ids(text, doc_type=doc_type, top=top)
+
+
 @dataclass
 class FacetOption:
     value: str
