@@ -32,6 +32,7 @@ def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: i
         assignments=services.assignments(db.session, challenge),
         labels=services.solution_labels([s.submission for s in table]), standings=table,
         blockers=awards.award_blockers(db.session, challenge),
+        shortfalls=services.shortfalls_of(db.session, challenge),
         award=services.live_award(db.session, challenge), reason_form=ReasonForm(),
         confirm=ConfirmForm()), status
 
@@ -149,7 +150,8 @@ def propose(challenge_id: int):
     labels = services.solution_labels(submissions_of(db.session, challenge))
     return render_template("evaluation/propose.html", challenge=challenge, form=form,
                            standings=table, labels=labels,
-                           blockers=awards.award_blockers(db.session, challenge))
+                           blockers=awards.award_blockers(db.session, challenge),
+                           shortfalls=services.shortfalls_of(db.session, challenge))
 
 
 @bp.route("/evaluation/awards/<int:award_id>")

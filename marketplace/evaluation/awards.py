@@ -23,7 +23,7 @@ from marketplace.documents import services as documents
 from marketplace.errors import DomainError
 from marketplace.evaluation.models import Award, AwardItem, AwardStatus
 from marketplace.evaluation.ranking import standings, submissions_of
-from marketplace.evaluation.services import assignments, live_award
+from marketplace.evaluation.services import assignments, live_award, shortfalls_of
 from marketplace.evaluation.states import AWARD_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
 from marketplace.notifications.services import notify
@@ -54,18 +54,16 @@ def lock_challenge(session, challenge: Challenge) -> Challenge:
 
 
 def award_blockers(session, challenge: Challenge) -> list[str]:
-    """Why no award is possible yet (empty when it is)."""
+    """Why no award is possible yet (empty when it is): assigned evaluations not yet
+    submitted, and solutions short of evaluations (`services.shortfalls_of`, the one
+    rule of "short")."""
     problems = []
     pending = [a for a in assignments(session, challenge) if not a.done]
     if pending:
         problems.append(_("%(n)d assigned evaluations are not submitted yet.", n=len(pending)))
-    for standing in standings(session, challenge):
-        if standing.disqualified:
-            continue
-        if standing.evaluations < challenge.min_evaluators:
-            problems.append(_("Each submission needs at least %(n)d submitted evaluations.",
-                              n=challenge.min_evaluators))
-            break
+    if shortfalls_of(session, challenge):  # the solutions short are named by the pages
+        problems.append(_("Each submission needs at least %(n)d submitted evaluations.",
+                          n=challenge.min_evaluators))
     return problems
 
 

@@ -74,8 +74,10 @@ def index():
     waiting = list(db.session.scalars(select(Award).join(Challenge).where(
         Challenge.agency_id.in_(approver_orgs), Award.status == AwardStatus.PROPOSED,
         Award.requires_approval.is_(True)))) if approver_orgs else []
+    short = services.shortfalls(db.session, [c.id for c in managed
+                                             if c.status is ChallengeStatus.EVALUATING])
     return render_template("evaluation/index.html", panels=panels, managed=managed,
-                           waiting=waiting)
+                           waiting=waiting, short=short)
 
 
 def _panel_submission(submission_id: int) -> Submission:

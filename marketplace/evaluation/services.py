@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import policy
 from marketplace.accounts.auth import hash_password
@@ -37,7 +37,7 @@ from marketplace.memo import per_session
 from marketplace.notifications.services import notify
 from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
 from marketplace.policy.evaluation import panel as policy_panel
-from marketplace.submissions.models import Submission, SubmissionStatus
+from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
 
@@ -120,6 +120,76 @@ def live_award(session, challenge: Challenge) -> Award | None:
     return session.scalar(select(Award).where(
         Award.challenge_id == challenge.id, Award.phase == 1,
         Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))))
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A solution with fewer submitted evaluations than its challenge needs
+    (`Challenge.min_evaluators`): `label` is its blind label ("Giải pháp B"),
+    `submitted` the evaluations submitted and counted in the ranking, `expected` those
+    plus the ones still expected from panel members not recused from it, `needed` the
+    minimum."""
+
+    challenge_id: int
+    submission_id: int
+    label: str
+    submitted: int
+    expected: int
+    needed: int
+
+    @property
+    def needs_evaluator(self) -> bool:
+        """The panel as it stands cannot reach the minimum: only another evaluator can."""
+        return self.expected < self.needed
+
+
+def shortfalls(session, challenge_ids: list[int]) -> dict[int, list[Shortfall]]:
+    """The one rule of "evaluation is short" (issue 13): challenge id → its solutions
+    still being evaluated (opened, scored, shortlisted; not disqualified) that have fewer
+    submitted evaluations than the challenge's minimum, in label order. The award rule
+    (`awards.award_blockers`), the panel, the award proposal and the to-do page all ask
+    it. One statement whatever the number of challenges; challenges without a shortfall
+    are left out."""
+    if not challenge_ids:
+        return {}
+    ids = list(challenge_ids)
+    in_evaluation = (select(Submission.id, Submission.challenge_id, Submission.status,
+                            func.row_number().over(partition_by=Submission.challenge_id,
+                                                   order_by=Submission.id).label("n"))
+                     .where(Submission.challenge_id.in_(ids),
+                            Submission.status.in_([*IN_EVALUATION,
+                                                   SubmissionStatus.DISQUALIFIED]))
+                     .subquery())
+    submitted = (select(func.count(Evaluation.id))
+                 .where(Evaluation.submission_id == in_evaluation.c.id,
+                        Evaluation.status == EvaluationStatus.SUBMITTED)
+                 .scalar_subquery())
+    recused = select(ConflictDeclaration.id).where(
+        ConflictDeclaration.submission_id == in_evaluation.c.id,
+        ConflictDeclaration.evaluator_id == PanelMember.user_id,
+        ConflictDeclaration.kind != ConflictKind.NONE).exists()
+    expected = (select(func.count(PanelMember.id))
+                .where(PanelMember.challenge_id == in_evaluation.c.challenge_id, ~recused)
+                .scalar_subquery())
+    rows = session.execute(
+        select(in_evaluation.c.challenge_id, in_evaluation.c.id, in_evaluation.c.n,
+               submitted, expected, Challenge.min_evaluators)
+        .join(Challenge, Challenge.id == in_evaluation.c.challenge_id)
+        .where(in_evaluation.c.status.in_(SCORABLE))
+        .order_by(in_evaluation.c.challenge_id, in_evaluation.c.id)).all()
+    found: dict[int, list[Shortfall]] = {}
+    for challenge_id, submission_id, n, count, possible, needed in rows:
+        if count < needed:
+            found.setdefault(challenge_id, []).append(Shortfall(
+                challenge_id, submission_id, _("Solution %(letter)s", letter=letter(n - 1)),
+                count, max(count, possible), needed))
+    return found
+
+
+def shortfalls_of(session, challenge: Challenge) -> list[Shortfall]:
+    """`shortfalls` of one challenge, read once per unit of work."""
+    return per_session(session, ("shortfalls", challenge.id),
+                       lambda: shortfalls(session, [challenge.id]).get(challenge.id, []))
 
 
 # --- the panel -----------------------------------------------------------------------

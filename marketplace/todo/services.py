@@ -16,7 +16,8 @@ waiting for them, each item linking straight to the page where the action is tak
 | administrator | organizations waiting for verification |
 
 The cost is bounded: one statement per group whatever the number of items (each a join
-that selects the columns the page shows), plus the user's memberships. The groups are a
+that selects the columns the page shows; two for the panels short of evaluators, which
+ask the evaluation's own rule of "short"), plus the user's memberships. The groups are a
 worklist, not a gate: each action's page asks the policy again."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from marketplace.evaluation.models import (
     EvaluationStatus,
     PanelMember,
 )
+from marketplace.evaluation.services import shortfalls
 from marketplace.orders.models import Milestone, MilestoneStatus, OrderStatus, PilotOrder
 from marketplace.policy.challenges import OFFICER_ROLES
 from marketplace.policy.evaluation import SCORABLE
@@ -59,12 +61,15 @@ LIMIT = 50  # items shown per group; the count says when there are more
 class Item:
     """One thing to do: `text` (user text, e.g. a challenge title), `link` (the page
     where it is done), `note` (what is pending), `when` (a deadline or a date to show:
-    aware UTC `datetime`, or a `date`)."""
+    aware UTC `datetime`, or a `date`), `action`/`action_link` (the next step, when it
+    is on another page or a part of it)."""
 
     text: str
     link: str
     note: str = ""
     when: datetime | date | None = None
+    action: str = ""  # a second link beside the item: its label …
+    action_link: str = ""  # … and where it goes
 
 
 @dataclass
@@ -126,15 +131,7 @@ def _officer_groups(session, orgs: list[int]) -> list[Group]:
                lambda cid, title, closed: Item(
                    title, url_for("challenges.show", challenge_id=cid),
                    str(_l("Closed")), closed)),
-        _group(session, "panels", _l("Panels short of evaluators"),
-               select(*challenge_cols, panel_size, Challenge.min_evaluators)
-               .where(own, Challenge.status == ChallengeStatus.EVALUATING,
-                      panel_size < Challenge.min_evaluators)
-               .order_by(Challenge.id),
-               lambda cid, title, size, needed: Item(
-                   title, url_for("evaluation.panel", challenge_id=cid),
-                   str(_l("%(size)s of at least %(needed)s evaluators", size=size,
-                          needed=needed)))),
+        _short_panels(session, own, panel_size),
         _group(session, "to_award", _l("Awards to propose"),
                select(*challenge_cols, Challenge.evaluating_at)
                .where(own, Challenge.status == ChallengeStatus.EVALUATING, ~live_award)
@@ -173,6 +170,34 @@ def _officer_groups(session, orgs: list[int]) -> list[Group]:
                    url_for("orders.pay", order_id=oid, milestone_id=mid),
                    str(_l("Accepted")), accepted)),
     ]
+
+
+def _short_panels(session, own, panel_size) -> Group:
+    """Challenges under evaluation whose panel is smaller than the minimum, or with a
+    solution the panel as it stands cannot give enough evaluations
+    (`evaluation.services.shortfalls`, the award rule's own), each naming the solutions
+    short. Two statements whatever the number of challenges."""
+    rows = session.execute(
+        select(Challenge.id, Challenge.title, panel_size, Challenge.min_evaluators)
+        .where(own, Challenge.status == ChallengeStatus.EVALUATING)
+        .order_by(Challenge.id)).all()
+    short = shortfalls(session, [row[0] for row in rows])
+    items = []
+    for cid, title, size, needed in rows:
+        lacking = [s for s in short.get(cid, []) if s.needs_evaluator]
+        if size >= needed and not lacking:
+            continue
+        parts = [str(_l("%(size)s of at least %(needed)s evaluators", size=size,
+                        needed=needed))] if size < needed else []
+        parts += [str(_l("%(label)s: %(submitted)s of the %(needed)s evaluations needed",
+                         label=s.label, submitted=s.submitted, needed=s.needed))
+                  for s in lacking]
+        panel = url_for("evaluation.panel", challenge_id=cid)
+        items.append(Item(title, panel, "; ".join(parts),
+                          action=str(_l("Appoint another evaluator")),
+                          action_link=panel + "#appoint"))
+    return Group("panels", str(_l("Panels short of evaluators")), items[:LIMIT],
+                 more=len(items) > LIMIT)
 
 
 def _approver_groups(session, orgs: list[int], user_id: int) -> list[Group]:
