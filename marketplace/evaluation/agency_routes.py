@@ -13,7 +13,7 @@ from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.evaluation import awards, report, services
 from marketplace.evaluation.blueprint import bp
-from marketplace.evaluation.forms import AppointForm, award_form
+from marketplace.evaluation.forms import AppointForm, SendBackForm, award_form
 from marketplace.evaluation.models import Award, PanelMember
 from marketplace.evaluation.ranking import standings, submissions_of
 from marketplace.extensions import db
@@ -154,14 +154,19 @@ def propose(challenge_id: int):
                            shortfalls=services.shortfalls_of(db.session, challenge))
 
 
+def _award_page(award: Award, send_back: SendBackForm | None = None, status: int = 200):
+    return render_template("evaluation/award.html", award=award, challenge=award.challenge,
+                           send_back=send_back or SendBackForm(), confirm=ConfirmForm(),
+                           orders=orders_by_award_item(db.session, [i.id for i in award.items])
+                           ), status
+
+
 @bp.route("/evaluation/awards/<int:award_id>")
 @login_required
 def award(award_id: int):
     award = get_or_404(Award, award_id)
     authorize("award.view", award)
-    return render_template("evaluation/award.html", award=award, challenge=award.challenge,
-                           reason_form=ReasonForm(), confirm=ConfirmForm(),
-                           orders=orders_by_award_item(db.session, [i.id for i in award.items]))
+    return _award_page(award)
 
 
 @bp.route("/evaluation/awards/<int:award_id>/approve", methods=["POST"])
@@ -180,12 +185,17 @@ def approve(award_id: int):
 def reject(award_id: int):
     award = get_or_404(Award, award_id)
     authorize("award.reject", award)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        perform(lambda: awards.reject(db.session, current_user, award, form.reason.data),
-                _("The award has been sent back to the officer."))
-    else:
-        flash(_("Please give the reason for sending the award back."), "danger")
+    form = SendBackForm()
+    if not form.validate_on_submit():  # the reason's error beside it, the text kept
+        return _award_page(award, form, 400)
+    try:
+        awards.reject(db.session, current_user, award, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _award_page(get_or_404(Award, award_id), form, 400)
+    db.session.commit()
+    flash(_("The award has been sent back to the officer."), "success")
     return redirect(url_for("evaluation.award", award_id=award_id))
 
 

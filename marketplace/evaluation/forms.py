@@ -26,6 +26,15 @@ class AppointForm(FlaskForm):
     chair = BooleanField(_l("Chair of the panel"))
 
 
+class SendBackForm(FlaskForm):
+    """The approver's "Trả lại": the reason is required here, and only here (approving
+    asks for none)."""
+
+    reason = TextAreaField(_l("Reason for sending the award back"), validators=[
+        DataRequired(message=_l("Please give the reason for sending the award back.")),
+        Length(max=2000)])
+
+
 class DeclarationForm(FlaskForm):
     kind = RadioField(_l("Declaration"), validators=[DataRequired()],
                       choices=lambda: [(k.value, label(k)) for k in DECLARABLE])

@@ -214,7 +214,7 @@ TABLE = [
     Case("evaluation.report_csv", "evaluating", "officer", AGENCY_ONLY),
     Case("evaluation.award", "proposed_award", "approver", AGENCY_ONLY),
     Case("evaluation.approve", "proposed_award", "approver", None, row(L, F, F, F, F, F, R)),
-    Case("evaluation.reject", "proposed_award", "approver", None, row(L, F, F, F, F, F, R)),
+    Case("evaluation.reject", "proposed_award", "approver", None, row(L, F, F, F, F, F, B)),
     Case("evaluation.award_page", "awarded", None, PUBLIC),
     Case("evaluation.feedback", "awarded", "solver_owner", row(L, N, N, N, N, N, OK)),
 
