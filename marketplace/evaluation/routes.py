@@ -51,18 +51,24 @@ def index():
     panels = []
     for member in db.session.scalars(
             select(PanelMember).join(Challenge).where(
-                PanelMember.user_id == current_user.id, Challenge.status.in_(REVIEWABLE))
+                PanelMember.user_id == current_user.id,
+                Challenge.status.in_([*REVIEWABLE, ChallengeStatus.CANCELLED]))
             .order_by(Challenge.id.desc())):
         challenge = member.challenge
+        # a decided challenge: the evaluator's past work, every submission they saw
+        past = challenge.status is not ChallengeStatus.EVALUATING
         subs = submissions_of(db.session, challenge)
-        mine = [a for a in services.assignments(db.session, challenge)
+        mine = [a for a in services.assignments(db.session, challenge, past=past)
                 if a.member.id == member.id]
         panels.append({
-            "member": member, "challenge": challenge,
+            "member": member, "challenge": challenge, "past": past,
             "labels": services.solution_labels(subs),
             "assignments": mine, "done": sum(1 for a in mine if a.done),
+            "submitted": sum(1 for a in mine if not a.recused and a.evaluation is not None
+                             and a.evaluation.status is EvaluationStatus.SUBMITTED),
             "standings": standings(db.session, challenge) if member.is_chair else [],
         })
+    panels.sort(key=lambda p: p["past"])  # the work still to do first
     officer_orgs = [m.organization_id for m in current_user.memberships
                     if m.role in OFFICER_ROLES]
     managed = list(db.session.scalars(select(Challenge).where(

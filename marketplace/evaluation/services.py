@@ -106,11 +106,13 @@ class Assignment:
                                 and self.evaluation.status is EvaluationStatus.SUBMITTED)
 
 
-def assignments(session, challenge: Challenge) -> list[Assignment]:
-    """Every panel member × every submission still being evaluated."""
+def assignments(session, challenge: Challenge, *, past: bool = False) -> list[Assignment]:
+    """Every panel member × every submission still being evaluated; with `past`, every
+    submission that took part (decided — awarded, not awarded — and disqualified ones
+    too): the panel's work once the challenge is decided."""
     declared, evaluated = declarations_of(session, challenge), evaluations_of(session, challenge)
     return [Assignment(m, s, declared.get((s.id, m.user_id)), evaluated.get((s.id, m.user_id)))
-            for s in submissions_of(session, challenge) if s.status in SCORABLE
+            for s in submissions_of(session, challenge) if past or s.status in SCORABLE
             for m in panel_of(session, challenge)]
 
 

@@ -75,12 +75,14 @@ class Item:
 @dataclass
 class Group:
     """A kind of work: `title`, `items` (at most `LIMIT`), `more` (True when there were
-    more items than shown)."""
+    more items than shown), `link`/`link_text` (the page of all of it, past work too)."""
 
     key: str
     title: str
     items: list[Item] = field(default_factory=list)
     more: bool = False
+    link: str = ""  # where the whole of this kind of work is, done and to do …
+    link_text: str = ""  # … and its label
 
     @property
     def count(self) -> str:
@@ -260,8 +262,11 @@ def _evaluator_groups(session, user_id: int) -> list[Group]:
                     str(_l("Pending: %(what)s; evaluation started", what=", ".join(parts))),
                     since)
 
-    return [_group(session, "evaluations", _l("Declarations and scores pending"), statement,
-                   make)]
+    group = _group(session, "evaluations", _l("Declarations and scores pending"), statement,
+                   make)
+    group.link = url_for("evaluation.index")  # the evaluations done too, once decided
+    group.link_text = str(_l("All your evaluations, past ones included"))
+    return [group]
 
 
 def _solver_groups(session, orgs: list[int], owned: list[int], now: datetime) -> list[Group]:
