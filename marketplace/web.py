@@ -13,6 +13,7 @@ from wtforms import Field
 from marketplace import policy
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.policy import existence
 
 
 def attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None
@@ -36,11 +37,24 @@ def known_or_404(obj):
     return obj
 
 
-def get_or_404(model, object_id: int, *, options=()):
+def get_or_404(model, object_id: int):
     """The object named in the URL: 404 when there is none, or when its existence is
     not the current user's to know (a sealed submission, a draft, another user's
-    notification)."""
-    return known_or_404(db.session.get(model, object_id, options=list(options)))
+    notification). Decided by one statement, the same for a secret object as for a
+    missing id (`policy.existence.lookup`), before any form is read."""
+    return known_or_404(existence.lookup(db.session, model, object_id))
+
+
+def lookup_or_404(model, object_id: int, *, joined: tuple[str, ...] = (),
+                  collections: tuple[str, ...] = ()):
+    """`get_or_404` for a page that shows more of the object: the relationships `joined`
+    (dotted paths) join the one lookup statement — the same statement for a secret object
+    as for a missing id — and the `collections` load (one statement each) only once the
+    object is known (issue 14, the timing class)."""
+    obj = known_or_404(existence.lookup(db.session, model, object_id, joined=joined))
+    for name in collections:
+        getattr(obj, name)
+    return obj
 
 
 def authorize(action: str, obj=None, *, hide: bool = False) -> None:

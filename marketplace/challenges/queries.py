@@ -169,6 +169,12 @@ def agencies_with_public_challenges(session) -> list[AgencyOption]:
     return cache.memoize("challenges.agencies", (), compute)
 
 
+# what a challenge's page shows: joined into the lookup that decides whether the challenge
+# is known (`web.lookup_or_404`), then each collection in one statement
+PAGE_JOINED = ("agency", "technology_group", "red_flags")
+PAGE_COLLECTIONS = ("criteria", "amendments", "clarifications")
+
+
 def load_for_page(session, challenge_id: int) -> Challenge | None:
     """A challenge with everything its page shows, in a fixed number of queries."""
     return session.execute(select(Challenge).where(Challenge.id == challenge_id).options(

@@ -46,7 +46,7 @@ from marketplace.web import (
     attach_error,
     authorize,
     get_or_404,
-    known_or_404,
+    lookup_or_404,
     perform,
     uploads,
 )
@@ -58,8 +58,9 @@ register_filters(bp)
 def get_challenge_or_404(challenge_id: int, *, for_page: bool = False) -> Challenge:
     """The challenge if the user may see it; 404 otherwise (a draft is not known to exist).
     A challenge found past its deadline is closed first."""
-    challenge = known_or_404(queries.load_for_page(db.session, challenge_id) if for_page
-                             else db.session.get(Challenge, challenge_id))
+    challenge = (lookup_or_404(Challenge, challenge_id, joined=queries.PAGE_JOINED,
+                               collections=queries.PAGE_COLLECTIONS)
+                 if for_page else get_or_404(Challenge, challenge_id))
     if services.close_if_expired(db.session, challenge):
         db.session.commit()
     return challenge

@@ -22,7 +22,7 @@ from marketplace.orders.blueprint import get_order_or_404
 from marketplace.orders.models import OrderAmendment, OrderStatus
 from marketplace.orders.terms import terms_of, terms_sha256
 from marketplace.submissions.models import Submission
-from marketplace.web import attach_error, authorize
+from marketplace.web import attach_error, authorize, get_or_404
 
 bp = Blueprint("documents", __name__)
 
@@ -92,7 +92,7 @@ def amendment(order_id: int, amendment_id: int):
 @bp.route("/submissions/<int:submission_id>/receipt.pdf")
 @login_required
 def receipt(submission_id: int):
-    submission = db.session.get(Submission, submission_id)
+    submission = get_or_404(Submission, submission_id)
     authorize("document.receipt", submission, hide=True)
     return _pdf(db.session, services.receipt_spec(db.session, submission))
 

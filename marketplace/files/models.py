@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
@@ -35,6 +35,14 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # its owner, whichever it is (read-only: the ids above are what is written); the
+    # policy reads them, joined into one statement (`policy.existence.lookup`)
+    challenge = relationship("Challenge", viewonly=True)
+    submission = relationship("Submission", viewonly=True)
+    delivery = relationship("MilestoneDelivery", viewonly=True)
+    complaint = relationship("Complaint", viewonly=True)
+    kpi_result = relationship("KpiResult", viewonly=True)
 
     __table_args__ = (
         CheckConstraint(

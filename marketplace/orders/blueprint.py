@@ -3,9 +3,9 @@
 from flask import Blueprint
 
 from marketplace.errors import DomainError
-from marketplace.extensions import db
-from marketplace.orders.queries import load_order
-from marketplace.web import attach_error, known_or_404
+from marketplace.orders.models import PilotOrder
+from marketplace.orders.queries import PAGE_COLLECTIONS, PAGE_JOINED
+from marketplace.web import attach_error, lookup_or_404
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -13,7 +13,8 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 def get_order_or_404(order_id: int):
     """The order, if the user may see it; 404 otherwise (an unsigned order is not known
     to exist outside its two parties)."""
-    return known_or_404(load_order(db.session, order_id))
+    return lookup_or_404(PilotOrder, order_id, joined=PAGE_JOINED,
+                         collections=PAGE_COLLECTIONS)
 
 
 def show_error(form, error: DomainError) -> None:

@@ -27,6 +27,12 @@ from marketplace.payments.models import Payment, PaymentStatus
 OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
 
 
+# what an order's pages show: joined into the lookup that decides whether the order is
+# known (`web.lookup_or_404`), then each collection in one statement (five in all)
+PAGE_JOINED = ("agency", "solver", "challenge", "red_flags")
+PAGE_COLLECTIONS = ("kpis", "milestones", "ratings", "amendments")
+
+
 def load_order(session, order_id: int) -> PilotOrder | None:
     """One order with everything its public page shows: five queries, whatever its size."""
     return session.execute(

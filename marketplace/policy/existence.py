@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from marketplace.alerts.models import Follow
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
 from marketplace.evaluation.models import Award, AwardItem, PanelMember
@@ -83,6 +86,51 @@ BELONGS_TO: dict[type, Callable[[Any], Any]] = {
     PhaseCriterion: lambda o: o.phase,
     PhaseScore: lambda o: o.result,
 }
+
+
+# What each kind's existence rule reads beyond the object's own row (relationship paths,
+# dotted): joined into the one lookup statement (`lookup`), so that deciding costs the
+# same statement for a secret object as for an id that does not exist (issue 14, "the
+# timing class"): no lazy load while the rule decides.
+_SUBMISSION = ("challenge", "partners")
+READS: dict[type, tuple[str, ...]] = {
+    Submission: _SUBMISSION,
+    ConsortiumPartner: tuple(f"submission.{path}" for path in _SUBMISSION),
+    PhaseResult: ("phase", *(f"submission.{path}" for path in _SUBMISSION)),
+    Attachment: ("challenge", *(f"submission.{path}" for path in _SUBMISSION),
+                 "delivery.milestone.order", "complaint.challenge", "kpi_result.outcome.order"),
+    PilotOutcome: ("order",),
+    CitizenFeedback: ("order",),
+    Criterion: ("challenge",), Amendment: ("challenge",), Clarification: ("challenge",),
+    PanelMember: ("challenge",), Award: ("challenge",), AwardItem: ("award.challenge",),
+    Kpi: ("order",), Milestone: ("order",), MilestoneDelivery: ("milestone.order",),
+    OrderAmendment: ("order",), Rating: ("order",), Payment: ("milestone.order",),
+    KpiResult: ("outcome.order",), ChallengePhase: ("challenge",),
+    PhaseCriterion: ("phase.challenge",),
+    PhaseScore: ("result.phase", *(f"result.submission.{path}" for path in _SUBMISSION)),
+}
+
+
+def _joined(model: type, path: str):
+    """`joinedload` of a dotted relationship path from `model`."""
+    option, owner = None, model
+    for name in path.split("."):
+        attribute = getattr(owner, name)
+        option = joinedload(attribute) if option is None else option.joinedload(attribute)
+        owner = attribute.property.mapper.class_
+    return option
+
+
+def lookup(session, model: type, object_id: int, *, joined: tuple[str, ...] = ()):
+    """The object of `model` with id `object_id`, or None: ONE statement, whether the row
+    exists, is secret or is public, with everything its existence rule reads (`READS`)
+    and the relationships `joined` (dotted paths; a page's own) joined in, so that `knows`
+    then decides without a query. Views reach it through `marketplace.web.get_or_404` /
+    `lookup_or_404`; a page loads its collections after the decision."""
+    paths = dict.fromkeys((*READS.get(model, ()), *joined))
+    statement = select(model).where(model.id == object_id).options(
+        *(_joined(model, path) for path in paths))
+    return session.execute(statement).unique().scalar_one_or_none()
 
 
 def knows(user, obj) -> bool:
