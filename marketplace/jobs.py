@@ -8,9 +8,10 @@
 - The web process only *queues* jobs, after its commit (`enqueue`); a queue that cannot
   be reached is logged and the request goes on — the periodic jobs catch up, since
   everything a job does is read from the database (the outbox, the pending search rows).
-- Jobs: `send_mail` (the due outbox mail), `send_alerts` (followers' news and daily or
-  weekly digests, `alerts.services.send_alerts`, every minute), `apply_search` (pending
-  search updates),
+- Jobs: `send_mail` (the due outbox mail), `send_password_resets` (the reset requests:
+  the account looked up and its mail queued, off the request), `send_alerts`
+  (followers' news and daily or weekly digests, `alerts.services.send_alerts`, every
+  minute), `apply_search` (pending search updates),
   `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
   `sweep_files` (stored files no row references, `files.services.sweep`) and
   `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`); the first two
@@ -81,6 +82,20 @@ def send_mail() -> int:
     return report.sent
 
 
+def send_password_resets() -> int:
+    """Answer the waiting password reset requests (`accounts.services.send_password_resets`:
+    the account looked up, the mail queued for a known one), then send the outbox; the
+    number of reset mails queued."""
+    from marketplace.accounts import services
+    from marketplace.extensions import db
+    from marketplace.notifications import outbox
+
+    queued = services.send_password_resets(db.session)
+    if queued:
+        outbox.send_due(db.session, limit=MAIL_BATCH)
+    return queued
+
+
 def apply_search() -> int | None:
     """Apply the pending search updates (`search.services.apply_pending`)."""
     from marketplace.extensions import db
@@ -149,11 +164,13 @@ def write_opendata() -> dict:
     return {kind: f.size for kind, f in written.items()}
 
 
-JOBS = {"send_mail": send_mail, "apply_search": apply_search,
+JOBS = {"send_mail": send_mail, "send_password_resets": send_password_resets,
+        "apply_search": apply_search,
         "refresh_figures": refresh_figures, "sweep_files": sweep_files,
         "recompute_flags": recompute_flags, "write_opendata": write_opendata,
         "send_alerts": send_alerts}
-PERIODIC = {"send_mail": crontab(minute="*"), "apply_search": crontab(minute="*"),
+PERIODIC = {"send_mail": crontab(minute="*"), "send_password_resets": crontab(minute="*"),
+            "apply_search": crontab(minute="*"),
             "recompute_flags": crontab(minute="*/15"), "send_alerts": crontab(minute="*"),
             "sweep_files": crontab(minute="17"), "write_opendata": crontab(minute="41")}
 

@@ -226,3 +226,16 @@ class ExternalIdentity(db.Model):
 
     __table_args__ = (UniqueConstraint("issuer", "subject"),
                       UniqueConstraint("user_id", "issuer"))
+
+
+class PasswordResetRequest(db.Model):
+    """Someone asked for a reset link for `email` (issue 15): written by the request for
+    any well-formed address, known or not — the request does the same work either way —
+    and deleted by the worker (`accounts.services.send_password_resets`), which looks the
+    account up and, if there is one, queues the mail. Holds an address only until then."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,7 @@ from flask_login import (
     logout_user,
 )
 
-from marketplace import form_recovery
+from marketplace import form_recovery, jobs
 from marketplace.accounts import services
 from marketplace.accounts.auth import check_password
 from marketplace.accounts.forms import (
@@ -34,9 +34,8 @@ from marketplace.accounts.models import OrgKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import ConfirmForm
-from marketplace.notifications import outbox
 from marketplace.security import is_safe_next, safe_next
-from marketplace.web import absolute_url, attach_error
+from marketplace.web import attach_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -184,19 +183,11 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(db.session, form.email.data)
-        if user is not None and user.active:
-            link = absolute_url("accounts.reset_password",
-                                token=services.make_reset_token(user))
-            minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-            # to the outbox, sent by the worker: the answer is the same, as fast, whether
-            # the account exists or not, and whatever state the mail server is in
-            outbox.queue(db.session, user.email, _("Reset your password"),
-                         _("Someone asked to reset the password of your account. If it was "
-                           "you, open this link within %(minutes)d minutes:\n\n%(link)s\n\n"
-                           "If it was not you, ignore this message.", minutes=minutes,
-                           link=link))
-            db.session.commit()
+        # the same work for a known and an unknown address: one row written, one job
+        # queued; the worker looks the account up and queues the mail (issue 15)
+        services.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        jobs.enqueue("send_password_resets")
         flash(_("If an account exists for this email, we have sent a reset link to it."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)

@@ -4,6 +4,7 @@ Plain functions over the session; they flush and audit, never commit."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from marketplace.accounts.models import (
     Membership,
     Organization,
     OrgKind,
+    PasswordResetRequest,
     User,
 )
 from marketplace.audit.services import record
@@ -166,6 +168,52 @@ def user_for_reset_token(session, token: str) -> User:
     if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
         raise DomainError(_("This reset link has already been used or is no longer valid."))
     return user
+
+
+def request_password_reset(session, email: str) -> None:
+    """Someone asked for a reset link for `email` (a well-formed address): write it down
+    for the worker, whether an account has that address or not — no lookup here, so the
+    request costs the same for a known and an unknown address, and says nothing (issue
+    15). The worker's `send_password_resets` does the rest. Never commits."""
+    session.add(PasswordResetRequest(email=normalize_email(email)))
+
+
+def send_password_resets(session, *, limit: int = 500) -> int:
+    """The worker's half of `request_password_reset`: take each waiting request (deleted
+    as it is taken, so that two workers never both take one), look its account up and, for
+    an active one, queue the reset mail in the account's language, with the link on the
+    configured public address (`web.absolute_url`); an unknown or deactivated address gets
+    nothing. Commits after each request; the number of mails queued. Needs an app context;
+    builds links in a request context of its own when there is none."""
+    from flask import has_request_context
+    from flask_babel import force_locale
+    from sqlalchemy import delete
+
+    from marketplace.notifications import outbox
+    from marketplace.web import absolute_url
+
+    queued = 0
+    session.commit()
+    for request_id, email in session.execute(
+            select(PasswordResetRequest.id, PasswordResetRequest.email)
+            .order_by(PasswordResetRequest.id).limit(limit)).all():
+        taken = session.execute(delete(PasswordResetRequest).where(
+            PasswordResetRequest.id == request_id)).rowcount
+        user = find_user_by_email(session, email) if taken else None
+        if user is not None and user.active:
+            context = (contextlib.nullcontext() if has_request_context()
+                       else current_app.test_request_context("/"))
+            with context, force_locale(user.locale or "vi"):
+                link = absolute_url("accounts.reset_password", token=make_reset_token(user))
+                minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+                outbox.queue(session, user.email, _("Reset your password"),
+                             _("Someone asked to reset the password of your account. If it "
+                               "was you, open this link within %(minutes)d minutes:\n\n"
+                               "%(link)s\n\nIf it was not you, ignore this message.",
+                               minutes=minutes, link=link))
+            queued += 1
+        session.commit()
+    return queued
 
 
 def reset_password(session, token: str, new_password: str) -> User:
