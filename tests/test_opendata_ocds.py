@@ -602,3 +602,28 @@ def assert_record_package_valid(package: dict) -> None:
     errors = list(Draft4Validator(schema, registry=registry,
                                   format_checker=FormatChecker()).iter_errors(package))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:10]]
+
+
+def test_remembered_words_and_dates_do_not_change_a_page(app, client, edge_cases):
+    """The feed remembers Vietnamese labels, amounts, eligibility and times across requests
+    (`ocds._vi`, `dong`, `_eligibility_of`, `_iso`): a page built with them remembered
+    from a request in English is byte for byte the page built from nothing."""
+    from marketplace.opendata import ocds
+
+    def forget():
+        for remembered in (ocds._vi, ocds.dong, ocds._eligibility_of, ocds._iso):
+            remembered.cache_clear()
+
+    forget()
+    cold = client.get("/opendata/ocds.json?page=1").get_data()
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    forget()
+    english_first = client.get("/opendata/ocds.json?page=1").get_data()
+    with client.session_transaction() as browser:
+        browser["lang"] = "vi"
+    warm = client.get("/opendata/ocds.json?page=1").get_data()
+    assert ocds._vi.cache_info().currsize and ocds.dong.cache_info().currsize
+    assert cold == english_first == warm
+    assert any(release["tender"].get("eligibilityCriteria", "").startswith("Đơn vị được")
+               for release in json.loads(cold)["releases"] if "tender" in release)
