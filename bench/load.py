@@ -72,8 +72,10 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run_python(base: str, paths: list[str], duration: float, connections: int) -> dict:
-    """Threads with keep-alive connections; each stops at the deadline."""
+def run_python(base: str, paths: list, duration: float, connections: int) -> dict:
+    """Threads with keep-alive connections; each stops at the deadline. A path is a string
+    or (path, headers) — e.g. the `Cookie` of a logged-in session. Each thread starts at
+    its own place in the list and walks it in order."""
     parts = urlsplit(base)
     deadline = time.perf_counter() + duration
     latencies: list[float] = []
@@ -82,13 +84,15 @@ def run_python(base: str, paths: list[str], duration: float, connections: int) -
 
     def worker(offset: int) -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine, bad, i = [], 0, offset
+        mine, bad, i = [], 0, offset * max(1, len(paths) // connections)
         while time.perf_counter() < deadline:
-            path = paths[i % len(paths)]
+            path, headers = paths[i % len(paths)], {}
+            if isinstance(path, tuple):
+                path, headers = path
             i += 1
             start = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -118,7 +122,10 @@ def run_python(base: str, paths: list[str], duration: float, connections: int) -
             "errors": errors[0]}
 
 
-def drive(base: str, paths: list[str], duration: float, connections: int) -> dict:
-    if wrk_path():
+def drive(base: str, paths: list, duration: float, connections: int,
+          python: bool = False) -> dict:
+    """`python`: the Python client even when wrk is there (so that pages driven with
+    headers and their bare route are measured by the same client)."""
+    if wrk_path() and not python and all(isinstance(p, str) for p in paths):
         return run_wrk(base, paths, duration, connections)
     return run_python(base, paths, duration, connections)

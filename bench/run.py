@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 
-from bench import generate, load, report, search_bench
+from bench import generate, load, mix, report, search_bench
 from bench.server import DEFAULT_REDIS_URL, Server, app_settings, redis_reachable, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,19 +145,31 @@ def pick_targets(url: str, seed: int) -> list[dict]:
            "paths": [f"/search?q={urllib.request.quote(q)}"]}
           for n, (label, q) in enumerate(search_bench.QUERIES.items(), start=1)],
         {"name": f"open data: OCDS pages 1–{len(ocds_pages)}", "key": "ocds", "paths": ocds_pages},
+        {"name": "open data: bulk releases file", "key": "ocds_bulk", "bulk": True,
+         "paths": ["/opendata/bulk/releases.jsonl.gz"]},
+        # issue 21: what visitors really cause, and the work pages behind a login
+        mix.mix_target(url, seed, list_page_size()),
+        *mix.logged_in_targets(url, seed),
+        {"name": "hello (bare route, again at the end)", "key": "hello_end",
+         "paths": ["/_bench/hello"]},
     ]
 
 
+def list_page_size() -> int:
+    from marketplace.challenges.queries import PAGE_SIZE
+
+    return PAGE_SIZE
+
+
 # ---- the server: bench/server.py ------------------------------------------------
-def probe(base: str, paths: list[str]) -> dict:
-    """Status of a few of a target's paths, before loading it."""
+def probe(base: str, paths: list) -> dict:
+    """Status of a few of a target's paths (strings or (path, headers)), before loading
+    it; redirects are not followed (a logged-in page sent to /login answers 302)."""
     statuses = []
     for path in paths[:5]:
+        path, headers = path if isinstance(path, tuple) else (path, {})
         try:
-            with urllib.request.urlopen(base + path, timeout=60) as response:  # noqa: S310
-                statuses.append(response.status)
-        except urllib.error.HTTPError as error:
-            statuses.append(error.code)
+            statuses.append(mix.http_get(base, path, headers)[0])
         except OSError:
             statuses.append(0)
     return {"statuses": statuses}
@@ -187,22 +199,35 @@ def count_queries(app, targets: list[dict]) -> dict:
             else:
                 state["statements"].append((elapsed, sql[:600]))
 
-    client = app.test_client()
+    host = "http://127.0.0.1"  # the trusted host of the production configuration
+    anonymous = app.test_client()
     out = {}
     for target in targets:
         worst = None
-        if target["key"] == "hello":  # only the benchmark's wsgi module has it
+        client = anonymous
+        paths = target.get("paths", [])
+        if target.get("logged_in"):
+            client = app.test_client()
+            email, paths = target["sessions"][0]
+            form = client.get("/login", base_url=host).get_data(as_text=True)
+            token = mix.CSRF.search(form)
+            client.post("/login", base_url=host, data={
+                "email": email, "password": generate.PASSWORD,
+                "csrf_token": token.group(1) if token else ""})
+        if target.get("bulk"):
+            continue  # a file the worker writes (see load_all)
+        if target["key"] in ("hello", "hello_end"):  # only the benchmark's wsgi module has it
             out[target["key"]] = {"path": target["paths"][0], "status": 200, "queries": 0,
                                   "request_ms": 0.0, "sql_ms": 0.0, "bytes": 5,
                                   "slowest": [], "statements": [], "transaction_control": 0}
             continue
-        for path in target["paths"][:3]:
-            client.get(path)
+        for path in paths[:3]:
+            client.get(path, base_url=host)
             state["statements"] = []
             state["control"] = 0
             state["on"] = True
             started = time.perf_counter()
-            response = client.get(path)
+            response = client.get(path, base_url=host)
             elapsed = (time.perf_counter() - started) * 1000
             state["on"] = False
             statements = state["statements"]
@@ -220,7 +245,7 @@ def count_queries(app, targets: list[dict]) -> dict:
                 state["statements"] = []
                 state["on"] = True
                 started = time.perf_counter()
-                client.get(path)
+                client.get(path, base_url=host)
                 result["cold_ms"] = (time.perf_counter() - started) * 1000
                 state["on"] = False
                 result["cold_queries"] = len(state["statements"])
@@ -247,11 +272,13 @@ def prepare_size(size: int, args, workdir: Path) -> dict:
     index_dir = DATA / f"search-{args.database}-{size}-{data_key(args.seed)}"
     env = server_env(url, workdir / f"server-{size}", redis_url=args.redis_url)
     env["SEARCH_INDEX_DIR"] = str(index_dir)  # the data set's own, rebuilt once
+    env["OPENDATA_DIR"] = str(workdir / f"server-{size}" / "opendata")
     settings = app_settings(env)
     from marketplace import create_app
 
     app = create_app(settings)
     result = {"size": size, "database": url.split(":", 1)[0], "generation": gen_meta,
+              "seed": args.seed, "bulk_max": args.bulk_max,
               "targets": targets, "pages": {}, "env": env,
               "settings": {k: v for k, v in settings.items() if k != "SECRET_KEY"}}
 
@@ -280,6 +307,55 @@ def prepare_size(size: int, args, workdir: Path) -> dict:
     return result
 
 
+def target_paths(base: str, size: str, result: dict, target: dict, page: dict) -> list:
+    """What to request for `target` on the server at `base`: its paths; for the mix, drawn
+    again when the list turns out to paginate by cursor; for a logged-in page, each path
+    with the `Cookie` of its user's session (logged in now, over HTTP); for the bulk file,
+    written first (`records.write_bulk`, timed) unless `--bulk-max` is below the size."""
+    if target["key"] == "mix":
+        if mix.list_mode(base) == "cursor":
+            target.update(mix.mix_target(result["settings"]["SQLALCHEMY_DATABASE_URI"],
+                                         result["seed"], list_page_size(), base))
+        page["mix"] = target["mix"]
+        return target["paths"]
+    if target.get("logged_in"):
+        return mix.session_paths(base, target)
+    if target["key"] == "ocds":
+        with urllib.request.urlopen(base + target["paths"][0], timeout=300) as r:  # noqa: S310
+            page["releases_per_request"] = len(json.loads(r.read())["releases"])
+    if target.get("bulk"):
+        if int(size) > result["bulk_max"]:
+            raise RuntimeError(f"not written above --bulk-max {result['bulk_max']:,}")
+        page.update(write_bulk_files(result))
+    return target["paths"]
+
+
+def write_bulk_files(result: dict) -> dict:
+    """The worker's job (`records.write_bulk`) for the data set, into the server's
+    OPENDATA_DIR; its time and the number of releases the file holds."""
+    import gzip
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.opendata import ocds, records
+
+    app = create_app({**result["settings"], "SECRET_KEY": result["env"]["SECRET_KEY"]})
+    directory = result["env"]["OPENDATA_DIR"]
+    with app.test_request_context("/", base_url="http://127.0.0.1"):
+        from marketplace.opendata.routes import PublicUrls
+
+        started = time.perf_counter()
+        written = records.write_bulk(db.session, directory,
+                                     prefix=app.config["OCDS_PREFIX"], urls=PublicUrls(),
+                                     license_url=app.config["OPENDATA_LICENSE"],
+                                     page_size=ocds.PAGE_SIZE)
+        seconds = time.perf_counter() - started
+    with gzip.open(written["releases"].path, "rt", encoding="utf-8") as lines:
+        count = sum(1 for _line in lines)
+    return {"bulk_write_s": seconds, "releases_per_request": count,
+            "bulk_bytes": written["releases"].size}
+
+
 def load_all(sizes: list[str], results: dict, args) -> None:
     """One gunicorn per size, all up at once; each page is driven for every size in
     turn, so the sizes of one page are measured under the same machine load."""
@@ -294,16 +370,23 @@ def load_all(sizes: list[str], results: dict, args) -> None:
             for size in sizes:
                 size_target = results[size]["targets"][n]
                 base = servers[size].base
-                status = probe(base, size_target["paths"])
-                page = {"probe": status, "load": os.getloadavg()[0]}
+                page = {"load": os.getloadavg()[0]}
+                try:
+                    paths = target_paths(base, size, results[size], size_target, page)
+                except (RuntimeError, OSError) as error:
+                    page["skipped"] = f"{type(error).__name__}: {error}"[:200]
+                    paths = []
+                status = probe(base, paths) if paths else {"statuses": []}
+                page["probe"] = status
                 codes = status["statuses"]
-                if all(code == 404 for code in codes):
+                if page.get("skipped"):
+                    pass
+                elif all(code == 404 for code in codes):
                     page["skipped"] = "404 for every id: the page is not built (yet)"
-                elif any(code >= 500 or code == 0 for code in codes):
-                    page["skipped"] = f"server error on probe: {codes}"
+                elif any(code >= 300 or code == 0 for code in codes):
+                    page["skipped"] = f"refused or failed on probe: {codes}"
                 else:
-                    page.update(load.drive(base, size_target["paths"], args.duration,
-                                           args.connections))
+                    page.update(load.drive(base, paths, args.duration, args.connections))
                 results[size]["pages"][target["key"]] = page
                 shown = page.get("skipped") or (
                     f"{page['rps']:.1f} req/s, p50 {page['p50']:.1f} ms, "
@@ -337,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
                         help="the login limits' store: with it the server runs the production "
                              "configuration; without a Redis there, the development one")
+    parser.add_argument("--bulk-max", type=int, default=10_000,
+                        help="write the OCDS bulk files (as the worker does) only for data "
+                             "sets up to this size (at 100,000 it takes many minutes)")
     parser.add_argument("--baseline", action="store_true",
                         help="also write bench/results/baseline.md")
     args = parser.parse_args(argv)
