@@ -14,7 +14,9 @@
   minute), `apply_search` (pending search updates),
   `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
   `sweep_files` (stored files no row references, `files.services.sweep`) and
-  `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`); the first two
+  `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`),
+  `issue_receipts` (the receipt PDFs of new submissions, queued by each submit: rendering
+  one took 0.3–1.5 s, too long for a bid's transaction); the first two and the last
   also run every minute, the sweep every hour, so retries with backoff and a queue lost
   with its host are covered.
 
@@ -138,6 +140,21 @@ def send_alerts() -> int:
     return report.mails
 
 
+def issue_receipts() -> int:
+    """Render and archive the receipts of the solutions submitted since the last run
+    (`documents.services.receipts_due`), one commit each; the number issued."""
+    from marketplace.documents import services
+    from marketplace.extensions import db
+    from marketplace.submissions.models import Submission
+
+    issued = 0
+    for submission_id in services.receipts_due(db.session):
+        services.submitted(db.session, None, db.session.get(Submission, submission_id))
+        db.session.commit()
+        issued += 1
+    return issued
+
+
 def sweep_files() -> int:
     """Remove stored files that no row references, past the grace period."""
     from marketplace.extensions import db
@@ -168,10 +185,11 @@ JOBS = {"send_mail": send_mail, "send_password_resets": send_password_resets,
         "apply_search": apply_search,
         "refresh_figures": refresh_figures, "sweep_files": sweep_files,
         "recompute_flags": recompute_flags, "write_opendata": write_opendata,
-        "send_alerts": send_alerts}
+        "send_alerts": send_alerts, "issue_receipts": issue_receipts}
 PERIODIC = {"send_mail": crontab(minute="*"), "send_password_resets": crontab(minute="*"),
             "apply_search": crontab(minute="*"),
             "recompute_flags": crontab(minute="*/15"), "send_alerts": crontab(minute="*"),
+            "issue_receipts": crontab(minute="*"),
             "sweep_files": crontab(minute="17"), "write_opendata": crontab(minute="41")}
 
 

@@ -157,3 +157,48 @@ def test_a_bid_sent_after_the_deadline_stays_refused_after_the_close(client, ses
     client.post(f"{path}/submit", data={"csrf_token": token})
     session.expire_all()
     assert draft.status is SubmissionStatus.DRAFT
+
+
+def test_the_receipt_pdf_is_rendered_after_the_bid_not_inside_it(
+        client, session, login, monkeypatch):
+    """Rendering the receipt's PDF (0.3–1.5 s) held the challenge's lock in every submit:
+    in a deadline rush the bids queued behind it until past the deadline. The submit
+    records the digest only; the worker's job issues the PDF afterwards, with the bytes
+    a download before it already had."""
+    from sqlalchemy import func, select
+
+    from marketplace import jobs
+    from marketplace.documents import layout
+    from marketplace.documents.models import DocumentKind, IssuedDocument
+
+    challenge, draft = _draft(session, login, utcnow() + timedelta(days=1))
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *args: queued.append(name))
+    renders = []
+    original_render = layout.render
+
+    def counting_render(doc):
+        renders.append(doc)
+        return original_render(doc)
+
+    monkeypatch.setattr(layout, "render", counting_render)
+    monkeypatch.setattr("marketplace.documents.services.render", counting_render)
+
+    assert client.post(f"{path}/submit", data={"csrf_token": token}).status_code == 302
+    session.expire_all()
+    assert draft.status is SubmissionStatus.SUBMITTED
+    assert renders == [] and "issue_receipts" in queued
+    receipts = select(func.count()).select_from(IssuedDocument).where(
+        IssuedDocument.kind == DocumentKind.RECEIPT, IssuedDocument.subject_id == draft.id)
+    assert session.scalar(receipts) == 0
+
+    before = client.get(f"{path}/receipt.pdf")  # before the worker: rendered, not archived
+    assert before.headers["X-Document-Archived"] == "no"
+    assert jobs.JOBS["issue_receipts"]() == 1
+    assert jobs.JOBS["issue_receipts"]() == 0  # issued once
+    assert session.scalar(receipts) == 1
+    after = client.get(f"{path}/receipt.pdf")
+    assert after.headers["X-Document-Archived"] == "yes"
+    assert after.data == before.data

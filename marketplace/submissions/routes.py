@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from marketplace import policy
+from marketplace import jobs, policy
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -211,6 +211,8 @@ def change(submission_id: int, action: str):
             flash(error.message, "danger")
         else:
             db.session.commit()
+            if action == "submit":  # its PDF, rendered by the worker (services.submit)
+                jobs.enqueue("issue_receipts")
             flash(message(), "success")
     return _show(submission)
 

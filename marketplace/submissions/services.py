@@ -22,7 +22,6 @@ from marketplace import policy
 from marketplace.accounts.models import SOLVER_ROLES, Organization, OrgKind, OrgStatus, User
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge, ChallengeStatus
-from marketplace.documents import services as documents
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.files import services as files
 from marketplace.files.models import Attachment
@@ -316,7 +315,11 @@ def submit(session, user: User, submission: Submission, *, now: datetime | None 
     A bid that arrived before the deadline but obtained the lock after the clock closed
     the challenge is accepted all the same and opened at once, as the close opened the
     others; the opening record is recorded again with it (issue 15: the close and the
-    late-locked bid agree)."""
+    late-locked bid agree).
+
+    The receipt's PDF is not rendered here: it took 0.3–1.5 s with the challenge locked,
+    and in a deadline rush the bids queued behind it past the deadline (issue 15). The
+    view queues the worker's `issue_receipts` after the commit (`documents.submitted`)."""
     challenge = _lock(session, submission, submission.challenge_id, now,
                       on_time_after_close=True)
     _check_eligible(challenge, submission.organization)
@@ -337,7 +340,6 @@ def submit(session, user: User, submission: Submission, *, now: datetime | None 
                    lifecycle=SUBMISSION_LIFECYCLE, by_system=True,
                    data={"closed_while_waiting": True})
         record_opening(session, challenge)
-    documents.submitted(session, user, submission)
     title = challenge.title
     notify(session, _members(consortium_members(submission)), "submission.submitted",
            lambda: _("Your solution to “%(challenge)s” was received on %(time)s (Viet Nam "
