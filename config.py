@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     TEST_DATABASE_URL: str = "sqlite://"
     PUBLIC_BASE_URL: str = ""
     TRUSTED_PROXIES: int = Field(0, ge=0, le=10)
+    # the header in which the nearest trusted proxy writes when it received the request
+    # (nginx: proxy_set_header X-Request-Start "t=${msec}"); empty: not read
+    REQUEST_START_HEADER: str = Field("", pattern=r"^[A-Za-z0-9-]*$")
     TRUSTED_HOSTS: str = ""  # comma-separated; production: the host of PUBLIC_BASE_URL
 
     UPLOAD_DIR: str = str(INSTANCE_DIR / "uploads")
@@ -226,6 +229,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PUBLIC_BASE_URL = SETTINGS.PUBLIC_BASE_URL  # absolute links in mail
     TRUSTED_PROXIES = SETTINGS.TRUSTED_PROXIES  # reverse proxies whose X-Forwarded-* count
+    REQUEST_START_HEADER = SETTINGS.REQUEST_START_HEADER  # with TRUSTED_PROXIES only
     # the host names this site answers to (Flask ≥ 3.1; None: any, outside production)
     TRUSTED_HOSTS = [h.strip() for h in SETTINGS.TRUSTED_HOSTS.split(",") if h.strip()] or None
     UPLOAD_DIR = SETTINGS.UPLOAD_DIR

@@ -105,6 +105,11 @@ def _trust_proxies(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        header = app.config.get("REQUEST_START_HEADER") or ""
+        if header:  # the time the proxy received the request: deadlines are judged at it
+            from marketplace.requests import RequestStart
+
+            app.wsgi_app = RequestStart(app.wsgi_app, header)
 
 
 def _register_blueprints(app: Flask) -> None:

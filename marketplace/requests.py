@@ -13,7 +13,7 @@ any view, form or rule sees them."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Request as FlaskRequest
 from flask import has_request_context, request
@@ -42,9 +42,65 @@ def clean_values(values: MultiDict) -> MultiDict:
         for key, value in values.items(multi=True)])
 
 
+ARRIVED_AT = "marketplace.arrived_at"  # a WSGI key no client can set (not HTTP_…)
+MAX_FRONT_WAIT = timedelta(minutes=5)  # a stamp older than this is not believed
+
+
+def parse_request_start(value: str | None) -> float | None:
+    """Seconds since the epoch from a request-start header: `t=1796110935.386` (nginx's
+    `$msec`), or seconds, milliseconds or microseconds as a number; None otherwise."""
+    if not value:
+        return None
+    text = value.strip().removeprefix("t=")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if number != number or number <= 0:  # NaN, negative
+        return None
+    if number > 1e14:
+        return number / 1e6
+    if number > 1e11:
+        return number / 1e3
+    return number
+
+
+class RequestStart:
+    """WSGI middleware, installed only behind trusted proxies with `REQUEST_START_HEADER`
+    set: the time the nearest proxy received the request, from that header, put where a
+    client cannot write (`ARRIVED_AT`). The proxy must set the header itself (nginx's
+    `proxy_set_header` replaces what the client sent). A request waits in the
+    application server's queue before it is read (seconds when a deadline draws a
+    crowd, issue 15); behind the proxy, that wait no longer makes a bid late."""
+
+    def __init__(self, app, header: str) -> None:
+        self.app = app
+        self.key = "HTTP_" + header.upper().replace("-", "_")
+
+    def __call__(self, environ, start_response):
+        stamp = parse_request_start(environ.get(self.key))
+        if stamp is not None:
+            environ[ARRIVED_AT] = stamp
+        return self.app(environ, start_response)
+
+
+def _arrival(environ, now: datetime) -> datetime:
+    """`now`, or the earlier time the trusted proxy received the request (`RequestStart`)
+    when it is at most `MAX_FRONT_WAIT` before `now`."""
+    stamp = environ.get(ARRIVED_AT) if isinstance(environ, dict) else None
+    if stamp is None:
+        return now
+    try:
+        front = datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return now
+    return front if timedelta(0) <= now - front <= MAX_FRONT_WAIT else now
+
+
 def received_at() -> datetime:
     """When the current request arrived (aware UTC, read once when the server handed the
-    request to the application, before any wait for a lock); outside a request, now.
+    request to the application, before any wait for a lock; behind a trusted proxy that
+    stamps it, when the proxy received it, `RequestStart`); outside a request, now.
     Deadlines are judged at this time: a bid sent before the deadline is not refused
     because it waited for another writer."""
     from marketplace.types import utcnow
@@ -58,7 +114,8 @@ class Request(FlaskRequest):
     def __init__(self, *args, **kwargs) -> None:
         from marketplace.types import utcnow
 
-        self.received_at = utcnow()
+        environ = args[0] if args else kwargs.get("environ")
+        self.received_at = _arrival(environ, utcnow())
         super().__init__(*args, **kwargs)
 
     def _load_form_data(self) -> None:

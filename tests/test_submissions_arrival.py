@@ -9,6 +9,8 @@ import io
 import time
 from datetime import timedelta
 
+import pytest
+
 from marketplace.files import storage as storage_module
 from marketplace.submissions import services
 from marketplace.submissions.models import SubmissionStatus
@@ -202,3 +204,76 @@ def test_the_receipt_pdf_is_rendered_after_the_bid_not_inside_it(
     after = client.get(f"{path}/receipt.pdf")
     assert after.headers["X-Document-Archived"] == "yes"
     assert after.data == before.data
+
+
+# --- behind a proxy that stamps the arrival ------------------------------------------------
+
+@pytest.fixture
+def stamping_front(app, session, database_url, tmp_path):
+    """The app behind one trusted nginx that writes when it received each request into
+    X-Request-Start (`proxy_set_header X-Request-Start "t=${msec}";`)."""
+    from marketplace import create_app
+    from tests.conftest import IsolatedClient
+
+    behind = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
+                         "UPLOAD_DIR": str(tmp_path / "uploads"),
+                         "SEARCH_INDEX_DIR": str(tmp_path / "index"), "TRUSTED_PROXIES": 1,
+                         "REQUEST_START_HEADER": "X-Request-Start"})
+    behind.test_client_class = IsolatedClient
+    return behind
+
+
+def _submit_stamped(client, session, *, stamp_before_deadline: timedelta):
+    """A draft whose deadline passed 1 s ago, submitted with the proxy's stamp
+    `stamp_before_deadline` before the deadline; the submission, reloaded."""
+    from tests.factories import PASSWORD
+
+    challenge = make_challenge_due(session, utcnow() + timedelta(days=1))
+    user, org = make_solver(session)
+    draft = make_draft(session, challenge, org)
+    client.post_form("/login", {"email": user.email, "password": PASSWORD})
+    path = f"/submissions/{draft.id}"
+    token = client.csrf_token(path)
+    deadline = utcnow() - timedelta(seconds=1)
+    _move_deadline(session, challenge, deadline)
+    stamp = (deadline - stamp_before_deadline).timestamp()
+    response = client.post(f"{path}/submit", data={"csrf_token": token},
+                           headers={"X-Request-Start": f"t={stamp:.3f}"})
+    assert response.status_code == 302
+    session.expire_all()
+    return draft, deadline
+
+
+def test_behind_a_stamping_proxy_a_bid_that_waited_in_the_server_queue_is_on_time(
+        stamping_front, session):
+    """nginx received the bid 2 s before the deadline; gunicorn's queue handed it to the
+    application 1 s after it. Judged at the proxy's time, it is accepted."""
+    draft, deadline = _submit_stamped(stamping_front.test_client(), session,
+                                      stamp_before_deadline=timedelta(seconds=2))
+    assert draft.status is SubmissionStatus.SUBMITTED
+    received = deadline - timedelta(seconds=2)  # as the proxy wrote it, to the millisecond
+    assert abs(draft.submitted_at - received) < timedelta(milliseconds=1)
+
+
+def test_the_stamp_is_ignored_without_a_trusted_proxy_and_when_implausible(
+        stamping_front, client, session):
+    """A client's own X-Request-Start counts for nothing when no trusted proxy sets it;
+    nor does a stamp more than `MAX_FRONT_WAIT` old, even from the proxy."""
+    from marketplace.requests import MAX_FRONT_WAIT
+
+    forged, _ = _submit_stamped(client, session, stamp_before_deadline=timedelta(seconds=2))
+    assert forged.status is SubmissionStatus.DRAFT
+    stale, _ = _submit_stamped(stamping_front.test_client(), session,
+                               stamp_before_deadline=MAX_FRONT_WAIT + timedelta(seconds=5))
+    assert stale.status is SubmissionStatus.DRAFT
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("t=1796110935.386", 1796110935.386), ("1796110935", 1796110935.0),
+    ("t=1796110935386", 1796110935.386), ("1796110935386000", 1796110935.386),
+    ("", None), ("t=soon", None), ("t=-5", None), ("nan", None), (None, None)])
+def test_request_start_values(value, seconds):
+    from marketplace.requests import parse_request_start
+
+    parsed = parse_request_start(value)
+    assert parsed == pytest.approx(seconds) if seconds is not None else parsed is None
