@@ -88,14 +88,15 @@ def app_settings(env: dict[str, str]) -> dict:
 class Server:
     """gunicorn with `workers` sync workers on 127.0.0.1; stopped in `stop()`, always."""
 
-    def __init__(self, env: dict, workers: int = 2, timeout: int = 120):
+    def __init__(self, env: dict, workers: int = 2, timeout: int = 120,
+                 preload: bool = False):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".gunicorn.log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own server, local only
             [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
              f"127.0.0.1:{self.port}", "--timeout", str(timeout), "--chdir", str(ROOT),
-             "bench.wsgi_bench:app"],
+             *(["--preload"] if preload else []), "bench.wsgi_bench:app"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 90) -> None:
