@@ -101,3 +101,32 @@ def test_binding_amounts_are_shown_in_words(app, client, session):
     for path, amount in ((award, world.award.total_amount), (order, world.active.value)):
         page = client.get(path).get_data(as_text=True)
         assert f"Bằng chữ: {formatting.amount_in_words(amount)}" in page, path
+
+
+def test_every_deadline_says_viet_nam_time(app, session):
+    """Each deadline a page shows says "giờ Việt Nam" once: beside it, or once in the
+    column heading of a table of deadlines (issue 13)."""
+    from tests.security.matrix import Clients
+    from tests.security.world import build_world
+
+    world = build_world(session)
+    session.commit()
+    clients = Clients(app, app.test_client())
+
+    def page(user, path):
+        response = clients.for_user(user).get(path)
+        assert response.status_code == 200, path
+        return response.get_data(as_text=True)
+
+    listed = page(None, "/challenges/")
+    times = re.findall(r"\d\d:\d\d \d\d/\d\d/\d{4}( \(giờ Việt Nam\))?", listed)
+    assert times and all(times), "a deadline on /challenges/ without its time zone"
+    assert "<th scope=\"col\">Hạn nộp giải pháp (giờ Việt Nam)</th>" in \
+        page(world.solver_owner, "/submissions/")
+    assert "<th scope=\"col\">Hạn nộp giải pháp (giờ Việt Nam)</th>" in \
+        page(world.officer, "/challenges/mine")
+    assert "Hạn trả lời (giờ Việt Nam)" in page(None, "/complaints/")
+    decided = page(None, f"/complaints/{world.decided_complaint.id}")
+    assert re.search(r"Hạn trả lời</dt><dd>\d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)", decided)
+    awarded = page(None, f"/challenges/{world.protest.challenge.id}")
+    assert re.search(r"đến \d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)", awarded)
