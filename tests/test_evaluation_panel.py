@@ -205,3 +205,20 @@ def test_work_list_shows_progress(session, client, login):
     assert "1 / 3" in html or "1 of 3" in html or "1 trên 3" in html
     for letter in "ABC":
         assert f"Solution {letter}" in html or f"Giải pháp {letter}" in html
+
+
+def test_the_means_and_spreads_are_written_the_vietnamese_way(client, login, session):
+    """A decimal comma for the mean and the spread, on the panel and the chair's ranking
+    (issue 13: "79,50 / 100"), as for the score."""
+    from tests.test_evaluation_award import scored_world
+
+    world = scored_world(session)  # means 90, 70 and 50; no spread
+    session.commit()
+    login(world.officer)
+    panel = client.get(f"/evaluation/challenges/{world.challenge.id}/panel")
+    client.post_form("/logout", token_from="/todo/")
+    login(world.panel[0])  # the chair
+    ranking = client.get("/evaluation/")
+    for page in (panel.get_data(as_text=True), ranking.get_data(as_text=True)):
+        assert page.count("<td>90,00</td>") == 2 and "<td>0,00</td>" in page  # mean, score
+        assert not re.search(r"\b\d+\.\d\d\b", page.split("<main")[1])
