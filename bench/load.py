@@ -72,18 +72,21 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run_python(base: str, paths: list, duration: float, connections: int) -> dict:
+def run_python(base: str, paths: list, duration: float, connections: int,
+               classify=None) -> dict:
     """Threads with keep-alive connections; each stops at the deadline. A path is a string
     or (path, headers) — e.g. the `Cookie` of a logged-in session. Each thread starts at
     its own place in the list and walks it in order."""
     parts = urlsplit(base)
     deadline = time.perf_counter() + duration
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors = [0]
     lock = threading.Lock()
 
     def worker(offset: int) -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        kinds: dict[str, list[float]] = {}
         mine, bad, i = [], 0, offset * max(1, len(paths) // connections)
         while time.perf_counter() < deadline:
             path, headers = paths[i % len(paths)], {}
@@ -104,10 +107,14 @@ def run_python(base: str, paths: list, duration: float, connections: int) -> dic
                 conn.close()
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             mine.append((time.perf_counter() - start) * 1000)
+            if classify is not None:
+                kinds.setdefault(classify(path), []).append(mine[-1])
         conn.close()
         with lock:
             latencies.extend(mine)
             errors[0] += bad
+            for kind, values in kinds.items():
+                by_kind.setdefault(kind, []).extend(values)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(connections)]
@@ -116,16 +123,23 @@ def run_python(base: str, paths: list, duration: float, connections: int) -> dic
     for thread in threads:
         thread.join(duration + 60)
     seconds = time.perf_counter() - started
-    return {"tool": "python", "requests": len(latencies), "seconds": seconds,
-            "rps": len(latencies) / seconds, "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "errors": errors[0]}
+    out = {"tool": "python", "requests": len(latencies), "seconds": seconds,
+           "rps": len(latencies) / seconds, "p50": percentile(latencies, 50),
+           "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
+           "errors": errors[0]}
+    if classify is not None:
+        out["kinds"] = {kind: {"requests": len(values), "p50": percentile(values, 50),
+                               "p95": percentile(values, 95), "p99": percentile(values, 99)}
+                        for kind, values in sorted(by_kind.items())}
+    return out
 
 
 def drive(base: str, paths: list, duration: float, connections: int,
-          python: bool = False) -> dict:
+          python: bool = False, classify=None) -> dict:
     """`python`: the Python client even when wrk is there (so that pages driven with
-    headers and their bare route are measured by the same client)."""
-    if wrk_path() and not python and all(isinstance(p, str) for p in paths):
+    headers and their bare route are measured by the same client); `classify(path)`
+    names a path's kind, for latencies per kind (Python client only)."""
+    if wrk_path() and not python and classify is None and all(
+            isinstance(p, str) for p in paths):
         return run_wrk(base, paths, duration, connections)
-    return run_python(base, paths, duration, connections)
+    return run_python(base, paths, duration, connections, classify)

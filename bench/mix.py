@@ -163,6 +163,23 @@ def mix_target(url: str, seed: int, per_page: int, base: str | None = None,
                     "queries": len(words), "list_mode": mode, "deepest_page": deepest}}
 
 
+def kind(path: str) -> str:
+    """The kind of a mix URL, for latencies per kind."""
+    split = urllib.parse.urlsplit(path)
+    args = urllib.parse.parse_qs(split.query)
+    if split.path == "/search":
+        return "search"
+    if split.path == "/challenges/":
+        if "q" in args:
+            return "list: text query"
+        page = int(args.get("page", ["1"])[0]) if args.get("page", ["1"])[0].isdigit() else 1
+        depth = "first page" if page == 1 else "pages 2-10" if page <= 10 else "page > 10"
+        return f"list: {depth}" + (", filtered" if args else "")
+    if split.path.startswith("/orders/"):
+        return "order page"
+    return "challenge page"
+
+
 def _list_path(args: dict, page: int | None) -> str:
     query = dict(args)
     if page and page > 1:

@@ -99,6 +99,8 @@ def render(run: dict) -> str:
             f"{r['role']} {r['rss_mb']:.0f} MB" for r in rss) + ".", ""]
 
     lines += _targets(run, sizes)
+    lines += _flat(run, sizes)
+    lines += _ocds(run, sizes)
     lines += _search(run, sizes)
     lines += _slowest(run, sizes)
     return "\n".join(lines) + "\n"
@@ -154,6 +156,89 @@ def _targets(run: dict, sizes: list[str]) -> list[str]:
                     "(home) moves by ±40 % between runs. With a cache (`CACHE_BACKEND`), the "
                     "queries and the in-process time are measured warm (after one request) and "
                     "cold (the cache emptied first: the first request after a change).", ""]
+
+
+MIX_RATIO, MIX_TAIL, WORK_RATIO = 0.20, 10.0, 0.30
+WORK_PAGES = ("li_mine", "li_panel", "li_scoring", "li_submission", "li_order")
+
+
+def _bare(data: dict) -> dict:
+    return data["pages"].get("hello") or {}
+
+
+def _flat(run: dict, sizes: list[str]) -> list[str]:
+    """Issue 21, "costs that stay flat": the mix and the work pages as ratios to the bare
+    route of the same run and size (throughput: page / bare; latency: page / bare)."""
+    small, large = sizes[0], sizes[-1]
+    lines = ["## Costs that stay flat (issue 21)", "",
+             "Ratios to the bare route of the same size in the same run: req/s page ÷ bare "
+             "(higher is better), p50/p95/p99 page ÷ bare (lower is better). Targets: the mix "
+             f"≥ {MIX_RATIO} of the bare route with p99 ≤ {MIX_TAIL:.0f}× its own p50; each "
+             f"work page ≥ {WORK_RATIO} and p50 growth ≤ {MAX_GROWTH}× from "
+             f"{int(small):,} to {int(large):,}.", "",
+             "| page | challenges | req/s | × bare | p50 ms (× bare) | p95 ms (× bare) "
+             "| p99 ms (× bare) | p99 ÷ p50 | SQL | errors | verdict |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for key in ("mix", *WORK_PAGES):
+        for size in sizes:
+            data = run["sizes"][size]
+            page, bare = data["pages"].get(key) or {}, _bare(data)
+            name = next((t["name"] for t in data["targets"] if t["key"] == key), key)
+            if not page.get("requests"):
+                lines.append(f"| {name} | {int(size):,} | {page.get('skipped', 'not run')} "
+                             "| | | | | | | | |")
+                continue
+            ratio = page["rps"] / bare["rps"] if bare.get("rps") else None
+            tail = page["p99"] / page["p50"] if page.get("p50") else None
+
+            def rel(p, page=page, bare=bare):
+                times = f" ({page[p] / bare[p]:.1f}×)" if bare.get(p) else ""
+                return f"{page[p]:,.1f}{times}"
+
+            if key == "mix":
+                ok = ratio is not None and ratio >= MIX_RATIO and tail is not None \
+                    and tail <= MIX_TAIL
+            else:
+                ok = ratio is not None and ratio >= WORK_RATIO
+            q = data["queries"].get(key) or {}
+            lines.append(f"| {name} | {int(size):,} | {page['rps']:,.1f} | {_fmt(ratio, 2)} | "
+                         f"{rel('p50')} | {rel('p95')} | {rel('p99')} | {_fmt(tail, 1)} | "
+                         f"{_fmt(q.get('queries'))} | {page.get('errors', 0)} | {_verdict(ok)} |")
+    growth = []
+    for key in WORK_PAGES:
+        a = run["sizes"][small]["pages"].get(key, {}).get("p50")
+        b = run["sizes"][large]["pages"].get(key, {}).get("p50")
+        if a and b and small != large:
+            growth.append(f"{key} {b / a:.2f}× {_verdict(b / a <= MAX_GROWTH)}")
+    if growth:
+        lines += ["", f"p50 growth {int(small):,} → {int(large):,}: " + ", ".join(growth) + "."]
+    for size in sizes:
+        page = run["sizes"][size]["pages"].get("mix") or {}
+        if page.get("kinds"):
+            lines += ["", f"The mix at {int(size):,} by kind ({page.get('mix', {})}): " + "; ".join(
+                f"{kind} {v['requests']} req, p50 {v['p50']:.0f} / p99 {v['p99']:.0f} ms"
+                for kind, v in page["kinds"].items()) + "."]
+    return [*lines, ""]
+
+
+def _ocds(run: dict, sizes: list[str]) -> list[str]:
+    """The OCDS feed against the bulk file, per release served."""
+    lines = ["## OCDS per release served", "",
+             "| served as | challenges | req/s | releases a request | releases/s | "
+             "ms per release (p50 ÷ releases) |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for size in sizes:
+        for key in ("ocds", "ocds_bulk"):
+            page = run["sizes"][size]["pages"].get(key) or {}
+            n = page.get("releases_per_request")
+            if not page.get("requests") or not n:
+                lines.append(f"| {key} | {int(size):,} | {page.get('skipped', 'not run')} "
+                             "| | | |")
+                continue
+            extra = (f" (written in {page['bulk_write_s']:.1f} s, {page['bulk_bytes']:,} "
+                     "bytes)" if "bulk_write_s" in page else "")
+            lines.append(f"| {key}{extra} | {int(size):,} | {page['rps']:,.1f} | {n:,} | "
+                         f"{page['rps'] * n:,.0f} | {page['p50'] / n:.4f} |")
+    return [*lines, ""]
 
 
 def _search(run: dict, sizes: list[str]) -> list[str]:
