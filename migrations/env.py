@@ -81,6 +81,23 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def widen_version_table(connection):
+    """Alembic's version table holds revision ids of up to 32 characters, and PostgreSQL
+    enforces it; ours (date, time and a name: `20261201_0800_password_reset_requests`) may
+    be longer. On PostgreSQL, create the table (or widen it) with room for 64 before
+    Alembic looks at it; SQLite does not enforce a VARCHAR's length."""
+    from sqlalchemy import text
+
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(text(
+        "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(64) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+    connection.execute(text(
+        "ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(64)"))
+    connection.commit()
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -110,6 +127,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        widen_version_table(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
