@@ -81,6 +81,16 @@ CONFIRMATIONS: dict[object, Confirmation] = {
         _l("Accept this delivery?"),
         _l("The milestone is accepted in public and becomes payable. This cannot be undone."),
         lazy_pgettext("milestone", "Accept")),
+    "outcomes.approve": Confirmation(
+        _l("Approve the follow-on order?"),
+        _l("Your second signature lets the officer offer this follow-on order to the solver "
+           "at the value shown. It is recorded and cannot be withdrawn."),
+        _l("Approve the follow-on order (second signature)")),
+    "outcomes.publish": Confirmation(
+        _l("Publish the outcome?"),
+        _l("The pilot's outcome and its lessons are published for everyone; a proven "
+           "solution enters the catalogue. This cannot be undone."),
+        _l("Publish the outcome")),
     "drafts.delete_challenge": _DELETE,
     "drafts.delete_submission": _DELETE,
     "drafts.delete_order": _DELETE,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
+
 from marketplace.challenges.models import ChallengeStatus
 from tests.challenges_factories import form_data, officer_and_agency
 from tests.factories import make_challenge
@@ -107,3 +109,15 @@ def test_a_refused_publish_keeps_the_typed_text_and_lists_each_item_once(client,
     assert problems, html[:3000]
     assert len({p.split("</li>")[0] for p in problems}) == len(problems)
     assert sum(box.count(p.split("</li>")[0]) for p in problems) == len(problems)
+
+
+@pytest.mark.parametrize("action, question", [
+    ("/orders/7/approve-follow-on", "Phê duyệt đơn đặt hàng mở rộng?"),
+    ("/orders/7/outcome/publish", "Công bố kết quả thí điểm?"),
+])
+def test_the_follow_on_approval_and_the_outcome_ask_once_more(client, action, question):
+    """An approver's second signature and a published outcome cannot be undone either."""
+    response = client.get("/confirm", query_string={"action": action, "back": "/orders/7"})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and question in html
+    assert f'<form method="post" action="{action}"' in html
