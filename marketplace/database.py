@@ -16,6 +16,8 @@ the tests' own transactions) writes as a rule and begins immediately.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
@@ -55,9 +57,26 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 
 def _reads_only() -> bool:
-    """True in a request with a safe method that has not turned out to write."""
-    return (has_request_context() and request.method in SAFE_METHODS
+    """True in a request with a safe method, or inside `reading()`, that has not turned
+    out to write."""
+    return (has_request_context()
+            and (request.method in SAFE_METHODS or g.get("sqlite_reading", False))
             and not g.get("sqlite_writer"))
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """In a request that writes, a part that only reads: the transactions begun inside
+    begin deferred on SQLite (`BEGIN`), so that slow work there — the login's password
+    check — does not hold the database's write lock, for which every other writer waits.
+    End the transaction before leaving (commit or roll back: nothing may be written in
+    it); the next one is a writer again."""
+    previous = g.get("sqlite_reading", False)
+    g.sqlite_reading = True
+    try:
+        yield
+    finally:
+        g.sqlite_reading = previous
 
 
 @event.listens_for(Engine, "begin")

@@ -161,3 +161,50 @@ def test_a_reading_request_that_writes_waits_for_the_writer_on_sqlite(tmp_path):
         assert db.session.get(Challenge, challenge_id).status is ChallengeStatus.CLOSED
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_login_checks_the_password_without_holding_the_write_lock(tmp_path, monkeypatch):
+    """argon2 takes 0.05 s, seconds on a busy host. Checked inside the login's writing
+    transaction, it held SQLite's write lock: in the deadline rush's 210 logins every
+    writer queued behind the others' checks until the busy timeout (15 s) answered 500.
+    While the password is checked, another process can take the write lock at once."""
+    import sqlite3
+
+    from marketplace.accounts import auth, services
+
+    path = tmp_path / "login.sqlite3"
+    app = _app(f"sqlite:///{path}", str(tmp_path / "uploads"))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        user, _org = make_solver(db.session)
+        db.session.commit()
+        email = user.email
+        db.session.remove()
+
+    free_during_check = []
+    original = auth.verify_password
+
+    def verify_and_probe(password_hash, password):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free_during_check.append(True)
+        except sqlite3.OperationalError:  # "database is locked": the login holds it
+            free_during_check.append(False)
+        finally:
+            other.close()
+        return original(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", verify_and_probe)
+    client = app.test_client()
+    response = client.post_form("/login", {"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert free_during_check == [True]
+    with app.app_context():
+        from marketplace.accounts.models import User
+
+        assert db.session.scalar(select(User).where(User.email == email)).last_login_at
+        db.session.remove()
+        db.engine.dispose()

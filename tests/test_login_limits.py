@@ -35,18 +35,18 @@ def test_forms_refused_for_another_reason_do_not_count(client, make_user, app):
 def test_server_errors_do_not_count(client, make_user, app, monkeypatch):
     user = make_user()
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    original = services.authenticate
+    original = services.record_login
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(services, "authenticate", broken)
+    monkeypatch.setattr(services, "record_login", broken)
     token = client.csrf_token("/login")
     for _ in range(_limit(app, "LOGIN_LIMIT_PER_ADDRESS") + 1):
         response = client.post("/login", data={"email": user.email, "password": PASSWORD,
                                                "csrf_token": token})
         assert response.status_code == 500
-    monkeypatch.setattr(services, "authenticate", original)
+    monkeypatch.setattr(services, "record_login", original)
     response = client.post("/login", data={"email": user.email, "password": PASSWORD,
                                            "csrf_token": token})
     assert response.status_code == 302

@@ -27,14 +27,23 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> tuple[bool, str | None]:
+    """(whether `password` matches `password_hash`, a new hash when the stored one was
+    made with other parameters than the current ones, else None). Changes nothing."""
     try:
-        _hasher().verify(user.password_hash, password)
+        _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
-        return False
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return True
+        return False, None
+    if _hasher().check_needs_rehash(password_hash):
+        return True, hash_password(password)
+    return True, None
+
+
+def check_password(user: User, password: str) -> bool:
+    ok, new_hash = verify_password(user.password_hash, password)
+    if new_hash:
+        user.password_hash = new_hash
+    return ok
 
 
 # Compared against when no account matches, so a wrong email costs the same time.

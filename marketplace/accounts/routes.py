@@ -18,7 +18,7 @@ from flask_login import (
     logout_user,
 )
 
-from marketplace import form_recovery, jobs
+from marketplace import database, form_recovery, jobs
 from marketplace.accounts import services
 from marketplace.accounts.auth import check_password
 from marketplace.accounts.forms import (
@@ -110,7 +110,14 @@ def login():
         return redirect(safe_next(url_for("todo.index")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        # the password check in a reading transaction, ended before the login is written:
+        # on SQLite a writer holds the write lock from its first statement, and logins
+        # queued behind each other's argon2 until the busy timeout answered 500 (issue 15)
+        with database.reading():
+            verified = services.check_credentials(db.session, form.email.data,
+                                                  form.password.data)
+            db.session.rollback()
+        user = services.record_login(db.session, *verified) if verified else None
         if user is None:
             _wrong_credentials()
             flash(_("Wrong email or password, or the account is deactivated."), "danger")
