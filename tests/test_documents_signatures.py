@@ -348,3 +348,14 @@ def test_signing_inside_a_running_event_loop(session, trust_list):
         test_owner_signs_and_approver_countersigns_with_certificates(session, trust_list)
 
     asyncio.run(inside())
+
+
+def test_the_certificate_page_writes_the_value_in_words(session, client, login, trust_list):
+    """The binding value of the document signed, in Vietnamese words too (issue 13)."""
+    from marketplace.formatting import amount_in_words
+
+    order = make_order(session, status=OrderStatus.OFFERED)
+    session.commit()
+    login(order.parties.owner)
+    page = client.get(f"/orders/{order.id}/sign/certificate").get_data(as_text=True)
+    assert f"Bằng chữ: {amount_in_words(order.value)}" in page
