@@ -4,6 +4,7 @@ statements whatever the amount of work."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -190,3 +191,13 @@ def test_the_number_of_statements_does_not_grow_with_the_work(app, client, login
     print(f"SELECT statements: {before} with one of each kind of work, {after} with three")
     assert after == before
     assert after <= 25, after
+
+
+def test_a_deadline_on_the_to_do_page_says_viet_nam_time(client, login, session):
+    owner = factories.make_user(session)
+    factories.make_submission(session, challenge=factories.make_challenge(session),
+                              member=owner, status=SubmissionStatus.DRAFT)
+    session.commit()
+    page = _page(client, login, owner)
+    group = page.split('id="todo-submission_drafts"')[1].split("</section>")[0]
+    assert re.search(r"Hạn nộp hồ sơ: \d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)", group)

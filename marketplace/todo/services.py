@@ -70,6 +70,7 @@ class Item:
     when: datetime | date | None = None
     action: str = ""  # a second link beside the item: its label …
     action_link: str = ""  # … and where it goes
+    deadline: bool = False  # `when` is a deadline: shown saying "giờ Việt Nam"
 
 
 @dataclass
@@ -125,7 +126,8 @@ def _officer_groups(session, orgs: list[int]) -> list[Group]:
                .order_by(Challenge.clarification_deadline),
                lambda cid, title, n, deadline: Item(
                    title, url_for("challenges.questions", challenge_id=cid),
-                   str(_l("%(n)s unanswered; clarification deadline", n=n)), deadline)),
+                   str(_l("%(n)s unanswered; clarification deadline", n=n)), deadline,
+                   deadline=True)),
         _group(session, "to_open", _l("Closed challenges to open for evaluation"),
                select(*challenge_cols, Challenge.closed_at)
                .where(own, Challenge.status == ChallengeStatus.CLOSED)
@@ -283,7 +285,7 @@ def _solver_groups(session, orgs: list[int], owned: list[int], now: datetime) ->
                .order_by(Challenge.submission_deadline),
                lambda sid, title, deadline: Item(
                    title, url_for("submissions.edit", submission_id=sid),
-                   str(_l("Deadline")), deadline)),
+                   str(_l("Deadline")), deadline, deadline=True)),
         _group(session, "invitations", _l("Consortium invitations to answer"),
                select(ConsortiumPartner.id, Challenge.title, ConsortiumPartner.invited_at)
                .join(Submission, Submission.id == ConsortiumPartner.submission_id)
