@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 
-from bench import generate, load, mix, report, search_bench
+from bench import deep_pages, generate, load, mix, report, search_bench
 from bench.server import DEFAULT_REDIS_URL, Server, app_settings, redis_reachable, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,9 +145,15 @@ def pick_targets(url: str, seed: int) -> list[dict]:
             "GROUP BY technology_group_id ORDER BY count(*) DESC, 1 LIMIT 1")).one()
         group_code = conn.execute(text("SELECT code FROM technology_groups WHERE id = :g"),
                                   {"g": group_id}).scalar()
+        deep = max(2, public_count // PER_PAGE_GUESS // 2)
+        deep_filtered = max(2, group_count // PER_PAGE_GUESS // 2)
+        # past page 10 a user reaches a page by its Next link's cursor (issue 21: keyset)
+        deep_path = (deep_pages.deep_path(conn, deep) if deep > 10
+                     else f"/challenges/?page={deep}")
+        deep_filtered_path = (
+            deep_pages.deep_path(conn, deep_filtered, group=(group_id, group_code))
+            if deep_filtered > 10 else f"/challenges/?group={group_code}&page={deep_filtered}")
     engine.dispose()
-    deep = max(2, public_count // PER_PAGE_GUESS // 2)
-    deep_filtered = max(2, group_count // PER_PAGE_GUESS // 2)
     challenges = rng.sample(challenge_ids, min(200, len(challenge_ids)))
     orders = rng.sample(order_ids, min(200, len(order_ids)))
     try:
@@ -161,12 +167,12 @@ def pick_targets(url: str, seed: int) -> list[dict]:
         {"name": "home", "key": "home", "paths": ["/"]},
         {"name": "challenges: first page", "key": "list_first", "paths": ["/challenges/"]},
         {"name": f"challenges: deep page ({deep})", "key": "list_deep",
-         "paths": [f"/challenges/?page={deep}"]},
+         "paths": [deep_path]},
         {"name": "challenges: filtered, first page", "key": "list_filtered",
          "paths": [f"/challenges/?status=published&group={group_code}"]},
         {"name": f"challenges: filtered, deep page ({deep_filtered})",
          "key": "list_filtered_deep",
-         "paths": [f"/challenges/?group={group_code}&page={deep_filtered}"]},
+         "paths": [deep_filtered_path]},
         {"name": "challenge page", "key": "challenge",
          "paths": [f"/challenges/{i}" for i in challenges]},
         {"name": "order page", "key": "order", "paths": [f"/orders/{i}" for i in orders]},

@@ -7,16 +7,31 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from marketplace import keyset
 from marketplace.extensions import db
 
 
 def count_statements(client, path: str, headers: dict | None = None) -> tuple[object, int]:
     """(response, statements) of one GET; SAVEPOINT/RELEASE/ROLLBACK are not counted."""
-    statements: list[str] = []
+    response, statements = capture_statements(client, path, headers)
+    return response, len(statements)
 
-    def count(conn, cursor, statement, *_args):
+
+def offsets(statements: list[tuple[str, object]]) -> list[int]:
+    """The rows each OFFSET of the statements skips (`keyset.skipped_rows`)."""
+    return [n for statement, parameters in statements
+            for n in keyset.skipped_rows(statement, parameters)]
+
+
+def capture_statements(client, path: str, headers: dict | None = None
+                       ) -> tuple[object, list[tuple[str, object]]]:
+    """(response, (SQL, parameters) of each statement) of one GET, SAVEPOINT/RELEASE/
+    ROLLBACK left out."""
+    statements: list[tuple[str, object]] = []
+
+    def count(conn, cursor, statement, parameters, *_args):
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
+            statements.append((statement, parameters))
 
     engine = db.session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
@@ -25,7 +40,7 @@ def count_statements(client, path: str, headers: dict | None = None) -> tuple[ob
         response = client.get(path, headers=headers or {})
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return response, len(statements)
+    return response, statements
 
 
 class Work:

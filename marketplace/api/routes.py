@@ -10,7 +10,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from marketplace import conditional
+from marketplace import conditional, keyset
 from marketplace.accounts.models import Organization
 from marketplace.api import schema, serializers
 from marketplace.challenges.models import (
@@ -46,6 +46,7 @@ conditional.public_data(bp)
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
+NUMBERED_PAGES = 10  # `page` from 1 to here; deeper pages by keyset (`after`, `before`)
 
 
 @bp.before_request
@@ -58,21 +59,66 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     return query_int(name, default, strict=True)
 
 
-def _paginate(stmt, count_stmt, order_by):
-    """(rows of the page, meta, links) of a select: one COUNT and one page query."""
-    page = max(_int_arg("page", 1), 1)
-    per_page = min(max(_int_arg("per_page", PER_PAGE), 1), MAX_PER_PAGE)
-    total = db.session.scalar(count_stmt)
-    rows = db.session.execute(stmt.order_by(*order_by).offset((page - 1) * per_page)
-                              .limit(per_page)).all()
-    args = {k: v for k, v in request.args.items() if k not in ("page", "per_page")}
+def _cursor() -> keyset.Cursor | None:
+    """The cursor of `after` (the next pages) or `before` (the previous ones); 400 when
+    one is given that does not decode."""
+    for name, backward in (("after", False), ("before", True)):
+        token = request.args.get(name)
+        if token is not None:
+            cursor = keyset.decode(token, backward=backward)
+            if cursor is None:
+                abort(400)
+            return cursor
+    return None
 
-    def link(n: int) -> str:
-        return url_for(request.endpoint, **args, page=n, per_page=per_page, _external=True)
+
+def _paginate(stmt, count_stmt, at, ids, key):
+    """(rows of the page, meta, links) of a select sorted newest first by (`at`, `ids`):
+    one COUNT and one page query. Pages 1 to `NUMBERED_PAGES` by `page` (OFFSET, at most
+    900 rows skipped), every other by keyset (`after`/`before`, the cursor of `links`):
+    a deep page costs what the first does. `key(row)` is the row's (at, id). A `page`
+    beyond `NUMBERED_PAGES` is 400 (follow `links.next`)."""
+    page = max(_int_arg("page", 1), 1)
+    if page > NUMBERED_PAGES:
+        abort(400)
+    per_page = min(max(_int_arg("per_page", PER_PAGE), 1), MAX_PER_PAGE)
+    cursor = _cursor()
+    total = db.session.scalar(count_stmt)
+    if cursor is None:
+        rows = db.session.execute(stmt.order_by(at.desc(), ids.desc())
+                                  .offset((page - 1) * per_page).limit(per_page + 1)).all()
+        more, rows = len(rows) > per_page, rows[:per_page]
+    else:
+        rows = db.session.execute(stmt.where(keyset.beyond(at, ids, cursor))
+                                  .order_by(*keyset.order(at, ids, cursor))
+                                  .limit(per_page + 1)).all()
+        more, rows = len(rows) > per_page, rows[:per_page]
+        if cursor.backward:
+            rows.reverse()
+            more = True  # the page the previous link came from follows
+        page = cursor.number
+    args = {k: v for k, v in request.args.items()
+            if k not in ("page", "per_page", "after", "before")}
+
+    def link(**position) -> str:
+        return url_for(request.endpoint, **args, **position, per_page=per_page,
+                       _external=True)
 
     pages = max((total + per_page - 1) // per_page, 1)
-    links = {"self": link(page), "next": link(page + 1) if page < pages else None,
-             "prev": link(page - 1) if 1 < page <= pages + 1 else None}
+    if cursor is None:
+        this = link(page=page)
+    else:
+        name = "before" if cursor.backward else "after"
+        this = link(**{name: request.args[name]})
+    links: dict[str, str | None] = {"self": this, "next": None, "prev": None}
+    if more and rows:
+        links["next"] = link(page=page + 1) if cursor is None and page < NUMBERED_PAGES \
+            else link(after=keyset.encode(*key(rows[-1]), page + 1))
+    if page - 1 <= NUMBERED_PAGES:
+        if page > 1 and (rows or page <= pages + 1):
+            links["prev"] = link(page=page - 1)
+    elif rows:
+        links["prev"] = link(before=keyset.encode(*key(rows[0]), page - 1))
     return rows, {"page": page, "per_page": per_page, "total": total, "pages": pages}, links
 
 
@@ -123,8 +169,8 @@ def challenges():
             .outerjoin(TechnologyGroup, TechnologyGroup.id == Challenge.technology_group_id)
             .where(*conditions))
     count = select(func.count()).select_from(Challenge).where(*conditions)
-    rows, meta, links = _paginate(stmt, count, (Challenge.published_at.desc(),
-                                                Challenge.id.desc()))
+    rows, meta, links = _paginate(stmt, count, Challenge.published_at, Challenge.id,
+                                  lambda row: (row[0].published_at, row[0].id))
     return _listing([serializers.challenge(*row) for row in rows], meta, links)
 
 
@@ -197,7 +243,8 @@ def awards():
         *conditions)
     count = (select(func.count()).select_from(Award)
              .join(Challenge, Challenge.id == Award.challenge_id).where(*conditions))
-    rows, meta, links = _paginate(stmt, count, (Award.decided_at.desc(), Award.id.desc()))
+    rows, meta, links = _paginate(stmt, count, Award.decided_at, Award.id,
+                                  lambda row: (row[0].decided_at, row[0].id))
     items = _award_items([aw.id for aw, _ch in rows])
     return _listing([serializers.award(aw, ch, items[aw.id]) for aw, ch in rows], meta, links)
 
@@ -234,8 +281,8 @@ def orders():
         if (value := _int_arg(arg)) is not None:
             conditions.append(column == value)
     count = select(func.count()).select_from(PilotOrder).where(public_order(), *conditions)
-    rows, meta, links = _paginate(_order_select(*conditions), count,
-                                  (PilotOrder.signed_at.desc(), PilotOrder.id.desc()))
+    rows, meta, links = _paginate(_order_select(*conditions), count, PilotOrder.signed_at,
+                                  PilotOrder.id, lambda row: (row[0].signed_at, row[0].id))
     return _listing([serializers.order(*row) for row in rows], meta, links)
 
 

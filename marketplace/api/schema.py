@@ -265,8 +265,12 @@ class Param:
     in_: str = "query"
 
 
-PAGING = (Param("page", "page number, from 1"),
-          Param("per_page", "rows per page, 1 to 100 (default 20; more reads as 100)"))
+PAGING = (Param("page", "page number, 1 to 10 (deeper pages: follow `links.next`)"),
+          Param("per_page", "rows per page, 1 to 100 (default 20; more reads as 100)"),
+          Param("after", "opaque cursor of `links.next` past page 10: the rows after it "
+                "(keyset; its cost does not grow with the page's position)", "string"),
+          Param("before", "opaque cursor of `links.prev` past page 10: the rows before it",
+                "string"))
 ID = Param("id", "the object's id", in_="path")
 
 

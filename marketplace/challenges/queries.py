@@ -8,10 +8,10 @@ from datetime import date
 from math import ceil
 from typing import NamedTuple
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace import cache
+from marketplace import cache, keyset
 from marketplace.accounts.models import Organization, User
 from marketplace.challenges.models import (
     PUBLIC_STATUSES,
@@ -24,8 +24,10 @@ from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 from marketplace.types import utcnow
 
 PAGE_SIZE = 20
-DEEP_OFFSET = 200  # from here on, a page is found by its ids first (see `search_public`)
-
+# `?page=N` (OFFSET, at most 180 rows skipped) is served up to here, for the links of
+# before; the site's own links are cursors (`?after=`/`?before=`, `marketplace.keyset`):
+# a page's cost does not grow with its position
+NUMBERED_PAGES = 10
 
 @dataclass
 class Filters:
@@ -61,7 +63,22 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages and len(self.items) == self.per_page
+
+    def prev_args(self) -> dict[str, str]:
+        """The query arguments of the previous page: none for the first, else the cursor
+        of this page's first row (`before`)."""
+        if self.page <= 2 or not self.items:
+            return {}
+        first = self.items[0]
+        return {"before": keyset.encode(first.published_at, first.id, self.page - 1)}
+
+    def next_args(self) -> dict[str, str]:
+        """The query arguments of the next page: the cursor of this page's last row
+        (`after`), from every page, so that a visitor's way to page 5,000 never counts
+        rows off."""
+        last = self.items[-1]
+        return {"after": keyset.encode(last.published_at, last.id, self.page + 1)}
 
 
 def _filtered(filters: Filters, now):
@@ -87,18 +104,6 @@ def _filtered(filters: Filters, now):
     return query
 
 
-def _newest_first(session, deep: bool):
-    """ORDER BY published_at DESC, id DESC. For a deep page on SQLite, `+published_at`
-    keeps the planner off the index on `published_at` alone — walking it means reading
-    every skipped row to check its status — and onto the covering (status, …, published_at)
-    indexes, which skip without touching the table (at 100,000 challenges, page 2,349:
-    70 → 17–55 ms; a filtered deep page 70 → 4 ms)."""
-    published = Challenge.published_at
-    if deep and session.get_bind().dialect.name == "sqlite":
-        published = literal_column("+challenges.published_at")
-    return published.desc(), Challenge.id.desc()
-
-
 def count_public(session, filters: Filters, query=None) -> int:
     """The number of public challenges that match, cached per filter set and data version
     (and for `CACHE_PAGE_TTL` at most: "open only" depends on the clock)."""
@@ -109,26 +114,32 @@ def count_public(session, filters: Filters, query=None) -> int:
             query.order_by(None).subquery())), clock=True)
 
 
-def search_public(session, filters: Filters) -> Page:
-    """Public challenges, newest first, filtered; two queries (the count is often cached).
-
-    A deep page selects its 20 ids first (`WHERE id IN (SELECT id … LIMIT 20 OFFSET n)`),
-    so the skipped rows are counted off an index instead of being loaded with their
-    agency and group."""
-    query = _filtered(filters, utcnow())
+def search_public(session, filters: Filters, cursor: keyset.Cursor | None = None) -> Page:
+    """Public challenges, newest first (published_at, id), filtered; two queries (the
+    count is often cached). A page of a `cursor` (`keyset.decode` of `?after=`/`?before=`,
+    the site's own links) by keyset: `WHERE (published_at, id) < (…)`, the same
+    statements at page 2 and page 5,000; a `before` cursor that reaches the newest rows
+    gives page 1. Without one, page `filters.page` up to `NUMBERED_PAGES` (the links of
+    before: OFFSET, at most 180 rows skipped; a larger number reads as the last of them)."""
+    now = utcnow()
+    query = _filtered(filters, now)
     page = Page(total=count_public(session, filters, query))
-    page.page = min(max(1, filters.page), page.pages)
-    offset = (page.page - 1) * PAGE_SIZE
     loads = (joinedload(Challenge.agency), joinedload(Challenge.technology_group))
-    if offset >= DEEP_OFFSET:
-        ids = (query.with_only_columns(Challenge.id)
-               .order_by(*_newest_first(session, deep=True)).offset(offset).limit(PAGE_SIZE))
-        stmt = (select(Challenge).where(Challenge.id.in_(ids)).options(*loads)
-                .order_by(*_newest_first(session, deep=False)))
-    else:
-        stmt = (query.options(*loads).order_by(*_newest_first(session, deep=False))
-                .offset(offset).limit(PAGE_SIZE))
-    page.items = list(session.scalars(stmt))
+    published, ids = Challenge.published_at, Challenge.id
+    if cursor is not None:
+        stmt = (query.where(keyset.beyond(published, ids, cursor)).options(*loads)
+                .order_by(*keyset.order(published, ids, cursor)).limit(PAGE_SIZE))
+        items = list(session.scalars(stmt))
+        if cursor.backward:
+            items.reverse()
+        if items and (not cursor.backward or len(items) == PAGE_SIZE):
+            page.items = items
+            page.page = min(max(cursor.number, 2), max(page.pages, 2))
+            return page
+    page.page = min(max(1, filters.page), page.pages, NUMBERED_PAGES)
+    page.items = list(session.scalars(
+        query.options(*loads).order_by(published.desc(), ids.desc())
+        .offset((page.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return page
 
 

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace import confirm
+from marketplace import confirm, keyset
 from marketplace.cache import anonymous_page, memoize
 from marketplace.challenges import clarifications, queries, services
 from marketplace.challenges.display import register_filters
@@ -87,8 +87,12 @@ def index():
     form = FilterForm(request.args)
     form.setup(groups, queries.agencies_with_public_challenges(db.session))
     filters = form.filters(page=query_int("page", 1, min=1, max=100_000) or 1)
-    page = queries.search_public(db.session, filters)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # a deep page by keyset (a cursor that does not decode is ignored: the first page)
+    cursor = keyset.decode(request.args.get("after")) or \
+        keyset.decode(request.args.get("before"), backward=True)
+    page = queries.search_public(db.session, filters, cursor)
+    args = {k: v for k, v in request.args.items()
+            if k not in ("page", "after", "before") and v}
     return render_template("challenges/index.html", form=form, page=page, filters=filters,
                            args=args)
 

@@ -20,8 +20,8 @@ ODD_NUMBERS = ["9223372036854775808", "2147483648", "-1", "²", "١٢", "１", "
                "-9223372036854775809", " 7"]
 # every query parameter a view, the API or a feed reads as a number (and a few others)
 NAMES = ["page", "per_page", "budget_min", "budget_max", "year", "agency", "group",
-         "challenge", "before", "status", "province", "open_only", "q", "trl", "by", "sort",
-         "since"]
+         "challenge", "before", "after", "status", "province", "open_only", "q", "trl", "by",
+         "sort", "since"]
 OTHER_ARGUMENTS = {"filename": "css/site.css", "token": "x", "name": "challenges",
                    "lang": "en", "action": "submit", "answer": "accept", "fmt": "xlsx",
                    "kind": "records"}
