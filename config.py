@@ -156,9 +156,6 @@ class Settings(BaseSettings):
     CACHE_PAGE_TTL: int = Field(30, ge=0)  # whole anonymous pages: clock bound
     CACHE_VERSION_TTL: int = Field(1, ge=0)  # a process keeps the data version
     CACHE_DATA_TTL: int = Field(300, ge=0)  # figures keyed by the data version
-    # figures slower than this (seconds) are recomputed after the response, the previous
-    # ones shown meanwhile (marketplace.cache.memoize_latest)
-    CACHE_REFRESH_AFTER: float = Field(0.5, ge=0)
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod
@@ -330,7 +327,6 @@ class Config:
     CACHE_PAGE_TTL = SETTINGS.CACHE_PAGE_TTL
     CACHE_VERSION_TTL = SETTINGS.CACHE_VERSION_TTL
     CACHE_DATA_TTL = SETTINGS.CACHE_DATA_TTL
-    CACHE_REFRESH_AFTER = SETTINGS.CACHE_REFRESH_AFTER
 
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None

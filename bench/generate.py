@@ -678,13 +678,20 @@ def make_engine(url: str):
 
 
 def finish(engine) -> None:
-    """Sequences past the ids given here (PostgreSQL) and fresh planner statistics."""
+    """Sequences past the ids given here (PostgreSQL), the dashboard's counters counted
+    from the rows inserted in bulk (`dashboard.counters.rebuild`, as `flask dashboard
+    rebuild` does) and fresh planner statistics."""
+    from sqlalchemy.orm import Session
+
+    from marketplace.dashboard import counters
+
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             for name in TABLE_ORDER:
                 conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
                     f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"))
+        counters.rebuild(Session(bind=conn))
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))

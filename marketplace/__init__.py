@@ -156,6 +156,7 @@ def _register_cli(app: Flask) -> None:
     from marketplace.audit.cli import audit_cli
     from marketplace.backup import db_backup_command
     from marketplace.challenges.cli import cli as challenges_cli
+    from marketplace.dashboard.cli import cli as dashboard_cli
     from marketplace.demo import demo_command
     from marketplace.files.cli import cli as files_cli
     from marketplace.notifications.cli import cli as mail_cli
@@ -164,5 +165,5 @@ def _register_cli(app: Flask) -> None:
     from marketplace.worker import worker_command
 
     for command in (audit_cli, users_cli, demo_command, challenges_cli, search_cli, mail_cli,
-                    db_backup_command, worker_command, files_cli, flags_cli):
+                    db_backup_command, worker_command, files_cli, flags_cli, dashboard_cli):
         app.cli.add_command(command)

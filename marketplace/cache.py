@@ -21,13 +21,11 @@ On PostgreSQL, ids are taken when a transaction inserts and become visible when 
 commits, so a smaller id can appear after a larger one: a page computed in between is
 stale until the next change or its TTL, whichever comes first — never longer than the TTL.
 
-Three uses:
+Two uses:
 - `memoize(name, parts, compute)`: computed figures (the list's count and agency
-  options), keyed by the data version;
-- `memoize_latest(name, parts, compute)`: figures that take seconds at national scale
-  (the dashboard's aggregates): after a change, the previous ones are served while the
-  worker recomputes them (with Redis; with an in-process cache, the process that served
-  them, after its response);
+  options, the dashboard's figures read from its counters), keyed by the data version;
+  nothing is ever recomputed after a response or by the worker for a page (issue 15:
+  the dashboard's figures are kept up to date by the changes themselves, issue 21);
 - `@anonymous_page`: whole responses of public pages for anonymous GET requests only, see
   `anonymous_page`.
 """
@@ -42,7 +40,6 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,8 +48,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as OrmSession
-
-from marketplace.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +181,6 @@ def make_backend(config) -> NullCache | SimpleCache | RedisCache:
 
 def init_app(app: Flask) -> None:
     app.extensions["cache"] = make_backend(app.config)
-    app.after_request(_run_after_response)
 
 
 def get_cache() -> NullCache | SimpleCache | RedisCache:
@@ -321,120 +315,6 @@ def memoize(name: str, parts: Any, compute, *, clock: bool = False):
     return value
 
 
-# --- slow figures: the previous ones while they are recomputed ---------------------------
-
-KEEP_LATEST = 24 * 3600  # seconds the latest figures are kept to be served while stale
-REFRESH_LEASE = 300  # seconds one refresh may take before another process tries again
-# After a refresh, the lease is kept this many times as long as it took: figures are then
-# refreshed at most every ten times their cost (a tenth of a worker, however busy the
-# site), and changes made meanwhile are counted by the next refresh.
-REFRESH_REST = 9
-
-
-@dataclass
-class Latest:
-    version: int
-    as_of: datetime  # when the computation started (UTC)
-    seconds: float  # how long it took
-    value: Any
-
-
-def memoize_latest(name: str, parts: Any, compute) -> Latest | None:
-    """Like `memoize`, for figures that take long to compute (the dashboard's aggregates
-    at national scale): after a change, when the last computation took longer than
-    `CACHE_REFRESH_AFTER` seconds, the previous figures are served at once — with the
-    time they were computed, and never stored as a whole page — and they are recomputed
-    off the request: by the worker when the cache is shared and `name` has a `refresher`,
-    else by this process after its response is sent (a lease in the cache keeps the others
-    from doing the same, and is kept for `REFRESH_REST` times the refresh's duration
-    after it). Figures that are quick to compute are recomputed in the request, as
-    `memoize` does. None without a cache (the caller computes)."""
-    cache = get_cache()
-    if not cache.enabled:
-        return None
-    key = f"{name}:latest:{parts!r}"
-    latest = cache.get(key)
-    if latest is not None and latest.version == data_version():
-        return latest
-    if latest is not None and latest.seconds > current_app.config["CACHE_REFRESH_AFTER"]:
-        g.stale_figures = True
-        if cache.add(f"{key}:refreshing", True, REFRESH_LEASE):
-            _refresh_later(name, parts, key, compute, cache)
-        return latest
-    return _recompute(key, compute)
-
-
-# name -> parts -> figures, for the worker (`refresher`)
-REFRESHERS: dict[str, Any] = {}
-
-
-def refresher(name: str):
-    """Register `func(parts)` as the way the worker recomputes `memoize_latest(name, …)`."""
-
-    def register(func):
-        REFRESHERS[name] = func
-        return func
-
-    return register
-
-
-def _refresh_later(name: str, parts: Any, key: str, compute, cache) -> None:
-    """With a cache every process shares (Redis), the worker recomputes (job
-    `refresh_figures`); an in-process cache can only be refreshed by its own process, so
-    it is done after this response is sent."""
-    if getattr(cache, "shared", False) and name in REFRESHERS:
-        from marketplace import jobs
-
-        if jobs.enqueue("refresh_figures", name, parts):
-            return
-    after_response(functools.partial(_recompute, key, compute, leased=True))
-
-
-def run_refresh(name: str, parts: Any) -> Latest:
-    """The worker's side of `_refresh_later`: recompute and store, ending the lease."""
-    return _recompute(f"{name}:latest:{parts!r}", functools.partial(REFRESHERS[name], parts),
-                      leased=True)
-
-
-def _recompute(key: str, compute, *, leased: bool = False) -> Latest:
-    cache = get_cache()
-    try:
-        version = data_version()  # before computing: a change meanwhile is seen as one
-        as_of, started = utcnow(), time.monotonic()
-        value = compute()
-        latest = Latest(version, as_of, time.monotonic() - started, value)
-        cache.set(key, latest, KEEP_LATEST)
-    except BaseException:
-        if leased:  # given back: the next visitor may try again
-            cache.delete(f"{key}:refreshing")
-        raise
-    if leased:
-        cache.set(f"{key}:refreshing", True, REFRESH_REST * latest.seconds)
-    return latest
-
-
-def after_response(func) -> None:
-    """Run `func()` in an application context once this request's response is sent."""
-    g.setdefault("after_response", []).append(func)
-
-
-def _run_after_response(response: Response) -> Response:
-    funcs = g.pop("after_response", None)
-    if funcs:
-        app = current_app._get_current_object()  # noqa: SLF001 - the app, not the proxy
-        response.call_on_close(functools.partial(_run_in_app, app, funcs))
-    return response
-
-
-def _run_in_app(app: Flask, funcs) -> None:
-    with app.app_context():
-        for func in funcs:
-            try:
-                func()
-            except Exception:  # noqa: BLE001 - the response is sent: log it, go on
-                log.exception("work after the response failed")
-
-
 # --- whole pages for anonymous visitors --------------------------------------------------
 
 def _cacheable_request() -> bool:
@@ -476,7 +356,6 @@ def anonymous_page(view):
         after = {k: v for k, v in session.items() if k != "csrf_token"}
         if (response.status_code == 200 and response.mimetype == "text/html"
                 and not response.is_streamed and before == after
-                and not g.get("stale_figures")
                 and "Set-Cookie" not in response.headers):
             text = response.get_data(as_text=True)
             token = g.get("csrf_token")

@@ -12,7 +12,6 @@
   the account looked up and its mail queued, off the request), `send_alerts`
   (followers' news and daily or weekly digests, `alerts.services.send_alerts`, every
   minute), `apply_search` (pending search updates),
-  `refresh_figures` (the dashboard's slow aggregates, see `marketplace.cache`) and
   `sweep_files` (stored files no row references, `files.services.sweep`) and
   `recompute_flags` (the red flags, every 15 minutes, `scorecards.flags`),
   `issue_receipts` (the receipt PDFs of new submissions, queued by each submit: rendering
@@ -106,13 +105,6 @@ def apply_search() -> int | None:
     return services.apply_pending(db.session, timeout=SEARCH_LOCK_TIMEOUT)
 
 
-def refresh_figures(name: str, parts) -> None:
-    """Recompute one set of slow figures into the shared cache (`cache.refresh_job`)."""
-    from marketplace import cache
-
-    cache.run_refresh(name, parts)
-
-
 def recompute_flags() -> int:
     """Recompute the red flags (`scorecards.flags.recompute`) with the app's `FLAG_*`
     thresholds; the number stored."""
@@ -183,7 +175,7 @@ def write_opendata() -> dict:
 
 JOBS = {"send_mail": send_mail, "send_password_resets": send_password_resets,
         "apply_search": apply_search,
-        "refresh_figures": refresh_figures, "sweep_files": sweep_files,
+        "sweep_files": sweep_files,
         "recompute_flags": recompute_flags, "write_opendata": write_opendata,
         "send_alerts": send_alerts, "issue_receipts": issue_receipts}
 PERIODIC = {"send_mail": crontab(minute="*"), "send_password_resets": crontab(minute="*"),

@@ -11,6 +11,7 @@ from marketplace.accounts.models import (
 from marketplace.audit.models import AuditEvent
 from marketplace.challenges.models import Amendment, Challenge, Clarification, Criterion
 from marketplace.complaints.models import Complaint
+from marketplace.dashboard.models import DashboardChallenge, DashboardCounter, DashboardDuration
 from marketplace.documents.models import DocumentSignature, IssuedDocument
 from marketplace.evaluation.models import (
     Award,
@@ -42,7 +43,8 @@ from marketplace.taxonomy.models import TaxonomyVersion, TechnologyGroup
 __all__ = [
     "Amendment", "Attachment", "AuditEvent", "Award", "AwardItem", "CatalogueEntry",
     "Challenge", "Clarification", "KpiResult", "PilotOutcome",
-    "Complaint", "ConflictDeclaration", "ConsortiumPartner", "Criterion", "DocumentSignature",
+    "Complaint", "ConflictDeclaration", "DashboardChallenge", "DashboardCounter",
+    "DashboardDuration", "ConsortiumPartner", "Criterion", "DocumentSignature",
     "Evaluation", "ExternalIdentity", "IssuedDocument", "Invitation", "Kpi",
     "Membership", "Milestone", "MilestoneDelivery", "Moderation", "Notification",
     "OrderAmendment", "Organization", "PanelMember", "Payment", "PilotOrder", "Rating",

@@ -1,5 +1,5 @@
-"""The worker: serves the job queue of `marketplace.jobs` (mail, search updates, the
-dashboard's slow figures). `flask --app wsgi worker`, or
+"""The worker: serves the job queue of `marketplace.jobs` (mail, search updates, red
+flags, file sweeps, open data). `flask --app wsgi worker`, or
 `python -m marketplace.worker` (with `MARKETPLACE_ENV`, as `wsgi.py` reads it)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def run(app, *, workers: int | None = None) -> None:
 @click.option("--drain", is_flag=True, help="Run what is queued now, then stop.")
 @with_appcontext
 def worker_command(workers: int | None, drain: bool) -> None:
-    """Serve the job queue: outbox mail, search updates, dashboard figures."""
+    """Serve the job queue: outbox mail, search updates, red flags, file sweeps."""
     app = current_app._get_current_object()  # noqa: SLF001 - the app, not the proxy
     if drain:
         click.echo(f"ran {jobs.jobs(app).drain()} jobs")

@@ -124,82 +124,28 @@ def test_the_dashboard_updates_right_after_a_change(client, session, cache_on):
     assert "Số liệu tính đến" in response.get_data(as_text=True)
 
 
-def test_slow_figures_are_shown_at_once_and_recomputed_after_the_response(
+def test_after_a_change_the_request_reads_the_new_figures_without_recomputing_them(
         app, client, session, cache_on, monkeypatch):
-    """When the figures take long to compute (seconds at national scale), the first visitor
-    after a change gets the previous ones at once, marked as being updated; the figures
-    are recomputed once that response is sent, and the next visitor gets them."""
-    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)  # every computation is slow
-    officer, agency = officer_and_agency(session)
-    _publish_new(session, agency, officer, "Thứ nhất")
-    first = client.get("/dashboard")
-    before = _published(first)
-    first.close()
-    _publish_new(session, agency, officer, "Thứ hai")
-    statements, stale = _statements(client, "/dashboard")
-    assert _published(stale) == before and UPDATING in stale.get_data(as_text=True)
-    assert statements < dashboard_services.QUERIES  # no aggregate ran for this visitor
-    stale.close()  # the response is sent: the figures are recomputed now
-    fresh = client.get("/dashboard")  # the stale page was not kept as the current one
-    assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)
+    """Issue 15/21: with the per-process cache (the embedded default) the first request
+    after a change reads the counters — `QUERIES` statements and the data version, never
+    the aggregates over whole tables (`recount`) — and leaves no work for after its
+    response nor for the worker."""
+    from marketplace import jobs
 
-
-def test_slow_figures_are_refreshed_at_most_every_ten_times_their_cost(
-        app, client, session, cache_on, monkeypatch):
-    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 1)
-    clock = [1000.0]
-    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
-    working, calls = dashboard_services.figures, []
-
-    def slow(*args):  # the figures take 2 s to compute (on the test's clock)
-        calls.append(1)
-        clock[0] += 2.0
-        return working(*args)
-
-    monkeypatch.setattr(dashboard_services, "figures", slow)
+    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)  # was: every figure is slow
     officer, agency = officer_and_agency(session)
     _publish_new(session, agency, officer, "Thứ nhất")
     before = _published(client.get("/dashboard"))
     _publish_new(session, agency, officer, "Thứ hai")
-    client.get("/dashboard").close()  # previous figures; refreshed after the response
-    assert len(calls) == 2 and _published(client.get("/dashboard")) == before + 1
-    _publish_new(session, agency, officer, "Thứ ba")
-    clock[0] += 17  # 17 s after a refresh that took 2 s: resting
-    for _ in range(3):
-        response = client.get("/dashboard")
-        assert _published(response) == before + 1 and UPDATING in response.get_data(as_text=True)
-        response.close()
-    assert len(calls) == 2
-    clock[0] += 2  # 19 s: 9 × 2 s have passed
-    client.get("/dashboard").close()
-    assert len(calls) == 3 and _published(client.get("/dashboard")) == before + 2
-
-
-def test_one_refresh_at_a_time_and_a_failed_one_is_tried_again(
-        app, client, session, cache_on, monkeypatch, caplog):
-    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)
-    officer, agency = officer_and_agency(session)
-    _publish_new(session, agency, officer, "Thứ nhất")
-    before = _published(client.get("/dashboard"))
-    _publish_new(session, agency, officer, "Thứ hai")
-    calls = []
-
-    def failing(*_args):
-        calls.append(1)
-        raise RuntimeError("the database went away")
-
-    working = dashboard_services.figures
-    monkeypatch.setattr(dashboard_services, "figures", failing)
-    first, second = client.get("/dashboard"), client.get("/dashboard")
-    first.close()
-    second.close()
-    assert calls == [1]  # the second visitor found the refresh already under way
-    assert "work after the response failed" in caplog.text
-    monkeypatch.setattr(dashboard_services, "figures", working)
-    third = client.get("/dashboard")
-    assert _published(third) == before  # still the previous figures, and a new refresh
-    third.close()
-    assert _published(client.get("/dashboard")) == before + 1
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda *args: queued.append(args))
+    monkeypatch.setattr(dashboard_services, "recount", lambda *_a: pytest.fail("recount"))
+    statements, response = _statements(client, "/dashboard")
+    assert _published(response) == before + 1  # the new figures, not the previous ones
+    assert "Số liệu tính đến" in response.get_data(as_text=True)
+    assert statements <= dashboard_services.QUERIES + 1
+    response.close()
+    assert queued == []
 
 
 def test_a_warm_dashboard_costs_one_query_at_any_size(client, session, cache_on, login):
@@ -428,32 +374,46 @@ def test_the_redis_backend_round_trips_and_ignores_tampered_entries():
     assert shared.get("page") is None
 
 
-def test_with_a_shared_cache_the_worker_recomputes_the_slow_figures(
-        app, client, session, cache_on, monkeypatch):
-    """With a cache every process shares (Redis), the slow figures are recomputed by the
-    job worker, not by the web process after its response (issue 15)."""
-    from marketplace import jobs
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_the_web_and_the_worker_share_the_figures(app, client, session):
+    """With `CACHE_BACKEND=redis`, the figures one process read are served to another
+    (the worker's app here) from the shared entry, without computing them again."""
+    import uuid
 
-    monkeypatch.setitem(app.config, "CACHE_REFRESH_AFTER", 0)
-    monkeypatch.setattr(cache_on, "shared", True, raising=False)
-    officer, agency = officer_and_agency(session)
-    _publish_new(session, agency, officer, "Thứ nhất")
-    before = _published(client.get("/dashboard"))
-    _publish_new(session, agency, officer, "Thứ hai")
-    queue = jobs.jobs(app)
-    queue.huey.immediate = False
+    from marketplace import create_app
+    from marketplace.dashboard.queries import Filters
+
+    prefix = f"test-shared-{uuid.uuid4().hex}:"
+    web_cache = cache.RedisCache("redis://127.0.0.1:6379/0", app.config["SECRET_KEY"], prefix)
+    worker = create_app({"ENV_NAME": "testing",
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    worker.extensions["cache"] = cache.RedisCache("redis://127.0.0.1:6379/0",
+                                                  app.config["SECRET_KEY"], prefix)
+    previous = app.extensions["cache"]
+    app.extensions["cache"] = web_cache
     try:
-        stale = client.get("/dashboard")
-        stale.close()  # nothing is recomputed by the web process after its response
-        assert queue.huey.pending_count() == 1
-        still = client.get("/dashboard")
-        assert _published(still) == before and UPDATING in still.get_data(as_text=True)
-        assert queue.drain() == 1  # the worker
+        officer, agency = officer_and_agency(session)
+        _publish_new(session, agency, officer, "Thứ nhất")
+        record(session, None, "test.change", None, public=True)
+        session.flush()
+        with app.test_request_context():
+            g.pop("data_version", None)
+            figures, _as_of = dashboard_services.cached_figures(session, Filters())
+        with worker.test_request_context():  # another process: the same entry, no query
+            g.pop("data_version", None)
+            version = cache.data_version()
+            assert web_cache.get(f"dashboard:{version}:{(None, None, None, None)!r}") is not None
+            calls = []
+            real = dashboard_services.figures
+            dashboard_services.figures = lambda *a: calls.append(1) or real(*a)
+            try:
+                shared, _ = dashboard_services.cached_figures(session, Filters())
+            finally:
+                dashboard_services.figures = real
+            assert calls == [] and shared == figures
     finally:
-        queue.huey.flush()
-        queue.huey.immediate = True
-    fresh = client.get("/dashboard")
-    assert _published(fresh) == before + 1 and UPDATING not in fresh.get_data(as_text=True)
+        app.extensions["cache"] = previous
+        web_cache.clear()
 
 
 # --- public caches are keyed by public events only (issue 14) ---------------------------
@@ -481,7 +441,7 @@ def test_private_events_move_neither_the_public_caches_nor_the_dashboards_time(
     from tests.submissions_factories import make_draft, make_solver
 
     clock = [utcnow().replace(microsecond=0)]
-    monkeypatch.setattr(cache, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(dashboard_services, "utcnow", lambda: clock[0])
     officer, agency = officer_and_agency(session)
     challenge = _publish_new(session, agency, officer, "Công khai")
     draft = factories.make_challenge(session, agency=agency, creator=officer,

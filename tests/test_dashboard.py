@@ -310,3 +310,25 @@ def test_the_number_of_queries_does_not_grow_with_the_data(app, client, session)
     large = count_queries(app, client, "/dashboard")
     assert small == large == services.QUERIES
     assert count_queries(app, client, "/dashboard?year=2025&group=1") == services.QUERIES
+
+
+FILTER_SETS = [{}, {"year": 2025}, {"year": 2024}, {"province": "Hà Nội"},
+               {"year": 2025, "province": "Hà Nội"}, {"province": "Đà Nẵng"}]
+
+
+def _same_as_recount(session, filters: Filters) -> None:
+    """The counters' figures, folded into the page, equal those computed from scratch."""
+    kept = services.fold(services.figures(session, filters), datetime(2026, 1, 1, tzinfo=UTC))
+    fresh = services.fold(services.recount(session, filters), datetime(2026, 1, 1, tzinfo=UTC))
+    for name in fresh:
+        assert kept[name] == fresh[name], (filters, name)
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS + [{"group": "1"}, {"agency": "a"}])
+def test_the_counters_give_the_figures_computed_from_scratch(app, session, data, filters):
+    if filters.get("group"):
+        filters = {"group_id": data["group1"].id}
+    elif filters.get("agency"):
+        filters = {"agency_id": data["a"].id}
+    with app.test_request_context():
+        _same_as_recount(session, Filters(**filters))

@@ -140,6 +140,31 @@ def challenges_and_bids(session, filters: Filters) -> list[tuple]:
              int(bids)) for status, group_id, index, count, bids in rows]
 
 
+def partner_kinds(*where):
+    """A subquery (submission_id, business 1/0, academic 1/0) of the bids with accepted
+    partners: whether one of them is a startup or an enterprise, a university or an
+    institute. `where`: more conditions on `ConsortiumPartner`."""
+    partner = aliased(Organization)
+    return (
+        select(ConsortiumPartner.submission_id,
+               func.max(case((partner.kind.in_(BUSINESS_KINDS), 1), else_=0)).label("business"),
+               func.max(case((partner.kind.in_(ACADEMIC_KINDS), 1), else_=0)).label("academic"))
+        .join(partner, partner.id == ConsortiumPartner.organization_id)
+        .where(ConsortiumPartner.status == PartnerStatus.ACCEPTED, *where)
+        .group_by(ConsortiumPartner.submission_id)
+        .subquery())
+
+
+def consortium_and_sse(lead, partners) -> tuple:
+    """(is consortium 1/0, is State–School–Enterprise 1/0) of a bid led by `lead` (an
+    aliased `Organization`) outer-joined to `partners` (`partner_kinds`)."""
+    in_consortium = partners.c.submission_id.is_not(None)
+    sse = case((and_(in_consortium,
+                     or_(lead.kind.in_(BUSINESS_KINDS), partners.c.business == 1),
+                     or_(lead.kind.in_(ACADEMIC_KINDS), partners.c.academic == 1)), 1), else_=0)
+    return case((in_consortium, 1), else_=0), sse
+
+
 def bidders(session, filters: Filters) -> list[tuple]:
     """[(lead kind, is consortium, is State–School–Enterprise, count)] of public bids.
 
@@ -147,21 +172,9 @@ def bidders(session, filters: Filters) -> list[tuple]:
     Enterprise when its lead and accepted partners together include a startup or an
     enterprise and a university or an institute (the state is the agency). One pass over
     the bids: the partners (a few per consortium) are summed up per bid first."""
-    partner = aliased(Organization)
-    partners = (
-        select(ConsortiumPartner.submission_id,
-               func.max(case((partner.kind.in_(BUSINESS_KINDS), 1), else_=0)).label("business"),
-               func.max(case((partner.kind.in_(ACADEMIC_KINDS), 1), else_=0)).label("academic"))
-        .join(partner, partner.id == ConsortiumPartner.organization_id)
-        .where(ConsortiumPartner.status == PartnerStatus.ACCEPTED)
-        .group_by(ConsortiumPartner.submission_id)
-        .subquery())
     lead = aliased(Organization)
-    in_consortium = partners.c.submission_id.is_not(None)
-    consortium = case((in_consortium, 1), else_=0)
-    sse = case((and_(in_consortium,
-                     or_(lead.kind.in_(BUSINESS_KINDS), partners.c.business == 1),
-                     or_(lead.kind.in_(ACADEMIC_KINDS), partners.c.academic == 1)), 1), else_=0)
+    partners = partner_kinds()
+    consortium, sse = consortium_and_sse(lead, partners)
     return session.execute(
         select(lead.kind, consortium, sse, func.count())
         .select_from(Submission)

@@ -1,13 +1,16 @@
 """The dashboard as one plain dictionary: figures, tables and chart geometry.
 
-`build(session, filters, locale)` runs the queries of `queries` (a fixed number, see
-`QUERIES`) and folds their few aggregated rows; templates only display the result.
+`build(session, filters, locale)` reads the figures from the counters that every change
+keeps up to date (`counters`, a fixed number of statements, see `QUERIES`) and folds
+their few aggregated rows; templates only display the result.
 
-The aggregated rows do not depend on the language: they are cached per filter set
-(`marketplace.cache.memoize_latest`), so a dashboard costs one query (the data version)
-until the next public change, and after a change at national scale its reader sees the
-previous figures while they are recomputed; the folding into labels, money and charts
-runs on every request, in the reader's language."""
+The aggregated rows do not depend on the language: they are cached per filter set and
+data version (`marketplace.cache.memoize`), so a dashboard costs one query (the data
+version) until the next public change, and a few milliseconds after it, at any scale
+(issue 21: nothing is recomputed over the whole data, in a request or in the worker).
+The folding into labels, money and charts runs on every request, in the reader's
+language. `recount` computes the same rows from scratch (`queries`): the reference the
+counters are checked against."""
 
 from __future__ import annotations
 
@@ -19,14 +22,14 @@ from flask_babel import gettext as _
 from marketplace import cache
 from marketplace.accounts.models import OrgKind
 from marketplace.challenges.models import ChallengeStatus
-from marketplace.dashboard import charts, queries
+from marketplace.dashboard import charts, counters, queries
 from marketplace.i18n import number, vnd
 from marketplace.labels import label
 from marketplace.outcomes import queries as outcome_queries
 from marketplace.scorecards.models import FlagKind
 from marketplace.types import utcnow
 
-QUERIES = 6  # statements `figures` runs, whatever the data: tests hold it to this
+QUERIES = 4  # statements `figures` runs, whatever the data: tests hold it to this
 
 SOLO_KINDS = (OrgKind.STARTUP, OrgKind.INSTITUTE, OrgKind.UNIVERSITY, OrgKind.ENTERPRISE)
 
@@ -123,9 +126,12 @@ def _top_agencies(agency_rows) -> list[tuple]:
     return ranked[:queries.TOP_AGENCIES]
 
 
-def figures(session, filters: queries.Filters) -> dict:
-    """The aggregated rows behind every figure: plain tuples, the same in every language."""
-    head = queries.headline(session, filters)
+def recount(session, filters: queries.Filters) -> dict:
+    """The aggregated rows behind every figure computed from scratch over the whole data
+    (`queries`, seconds at national scale): the reference the counters are checked
+    against (`flask dashboard check`, the tests). Same shape as `counters.figures`."""
+    head = dict(queries.headline(session, filters))
+    head["first_year"], head["last_year"] = _year(head.pop("first")), _year(head.pop("last"))
     agency_rows, group_rows = queries.options(session, filters)
     challenge_rows = queries.challenges_and_bids(session, filters)
     return {
@@ -133,7 +139,7 @@ def figures(session, filters: queries.Filters) -> dict:
         "buckets": _bid_buckets(challenge_rows),
         "bidders": [tuple(r) for r in queries.bidders(session, filters)],
         "money": queries.money_by_month(session, filters),
-        "head": dict(head),
+        "head": head,
         "agencies": _top_agencies(agency_rows),
         "agency_options": [(aid, vi, en) for aid, vi, en, _pilots, _value in agency_rows],
         "group_rows": group_rows,
@@ -141,28 +147,31 @@ def figures(session, filters: queries.Filters) -> dict:
     }
 
 
-@cache.refresher("dashboard")
-def _refresh(parts: tuple) -> dict:
-    """The worker's recomputation of one filter set's figures (`cache.run_refresh`)."""
-    from marketplace.extensions import db
-
-    return figures(db.session, queries.Filters(*parts))
+def figures(session, filters: queries.Filters) -> dict:
+    """The aggregated rows behind every figure, read from the counters the changes keep
+    up to date (`counters.figures`, `QUERIES` statements whatever the data)."""
+    return counters.figures(session, filters)
 
 
-def cached_figures(session, filters: queries.Filters) -> tuple[dict, datetime, bool]:
-    """The figures, when they were computed, and whether changes made since are still being
-    counted. At national scale they take seconds: after a change, the previous ones are
-    shown while they are recomputed (`cache.memoize_latest`)."""
-    latest = cache.memoize_latest(
-        "dashboard", (filters.agency_id, filters.province, filters.group_id, filters.year),
-        lambda: figures(session, filters))
-    if latest is None:
-        return figures(session, filters), utcnow(), False
-    return latest.value, latest.as_of, latest.version != cache.data_version()
+def cached_figures(session, filters: queries.Filters) -> tuple[dict, datetime]:
+    """The figures and when they were read. Read from the counters, they cost a few
+    milliseconds at any scale, so they are read by the request that first asks for them
+    after a public change and kept for that data version (`cache.memoize`): a private
+    change moves neither them nor their time (issue 14), and nothing is recomputed later,
+    in the web process or the worker (issue 15)."""
+    return cache.memoize("dashboard", (filters.agency_id, filters.province, filters.group_id,
+                                       filters.year),
+                         lambda: (figures(session, filters), utcnow()))
 
 
 def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
-    data, as_of, updating = cached_figures(session, filters)
+    data, as_of = cached_figures(session, filters)
+    return fold(data, as_of, locale)
+
+
+def fold(data: dict, as_of: datetime, locale: str = "vi") -> dict:
+    """The page's figures, tables and charts from the aggregated rows (`figures`), in
+    `locale`: labels, money and chart geometry."""
     by_status_group = data["by_status_group"]
     buckets = data["buckets"]
     bidder_rows = data["bidders"]
@@ -184,12 +193,11 @@ def build(session, filters: queries.Filters, locale: str = "vi") -> dict:
     top = [{"id": aid, "name": en if locale == "en" and en else vi, "pilots": pilots,
             "value": int(value or 0)} for aid, vi, en, pilots, value in agencies]
     completed = head["completed"] or 0
-    first, last = _year(head["first"]), _year(head["last"])
+    first, last = head["first_year"], head["last_year"]
     return {
         "as_of": as_of,
         # issue 17: the scale-up record, over the whole site (not filtered)
         "scale_up_record": data["scale_up"],
-        "updating": updating,
         "challenges_total": sum(s["count"] for s in statuses),
         "statuses": statuses,
         "status_chart": charts.horizontal_bars(
