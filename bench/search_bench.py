@@ -98,11 +98,12 @@ def time_product_queries(app, repeat: int = 30, budget: float = 20.0) -> dict:
                 else:
                     first = elapsed
                 total = getattr(page, "total", None)
+                exact = getattr(page, "total_exact", True)  # False: "more than `total`"
                 if len(timings) >= 3 and time.perf_counter() > deadline:
                     break
             results[label] = {"query": query, "p50": statistics.median(timings),
                               "p95": percentile(timings, 95), "hits": total,
-                              "runs": len(timings), "first": first}
+                              "exact": exact, "runs": len(timings), "first": first}
     return results
 
 

@@ -519,3 +519,62 @@ def test_websearch_syntax_phrases_or_and_minus(session, index):
     if index.transactional:
         assert set(found("gio OR dien")) == {f"challenge:{a.id}", f"challenge:{b.id}"}
         assert found("nang luong -gio") == [f"challenge:{a.id}"]
+
+
+@pytest.fixture
+def bounded(app, index):
+    """The PostgreSQL engine counting, faceting and ranking at most 3 matches a search
+    (1,000 in the product)."""
+    if not index.transactional:
+        pytest.skip("the PostgreSQL engine only: Whoosh counts every match")
+    from marketplace.extensions import db
+    from marketplace.search.postgres import PostgresBackend
+
+    app.extensions["search_backend"] = PostgresBackend(lambda: db.session, limit=3)
+    yield app.extensions["search_backend"]
+    app.extensions["search_backend"] = index
+
+
+def test_past_the_bound_the_count_says_more_and_title_matches_still_come_first(session,
+                                                                               bounded):
+    in_body = [factories.make_challenge(session, title=f"Giải pháp số {n}",
+                                        problem="Cảnh báo sạt lở đất vùng núi.")
+               for n in range(4)]
+    in_title = factories.make_challenge(session, title="Cảnh báo sạt lở đất",
+                                        problem="Vùng núi phía Bắc.")  # written last
+    services.apply_pending(session)
+    page = services.search(SearchRequest("sat lo dat"))
+    assert page.hits[0].fields["doc_id"] == f"challenge:{in_title.id}"
+    assert (page.total, page.total_exact, page.facets_exact, page.pages) == (3, False, False, 1)
+    assert len(page.hits) == 3 and sum(page.facets["type"].values()) == 4  # the 4 read
+    assert {h.fields["doc_id"] for h in page.hits[1:]} < {f"challenge:{c.id}" for c in in_body}
+
+
+def test_up_to_the_bound_every_figure_is_exact(session, bounded):
+    made = [factories.make_challenge(session, title=f"Xử lý rác thải {n}") for n in range(3)]
+    services.apply_pending(session)
+    page = services.search(SearchRequest("rac thai"))
+    assert (page.total, page.total_exact, page.facets_exact) == (3, True, True)
+    assert {h.fields["object_id"] for h in page.hits} == {c.id for c in made}
+    assert services.search(SearchRequest("rac thai", per_page=2, page=2)).hits[0].fields[
+        "object_id"] in {c.id for c in made}
+
+
+def test_a_filter_finds_its_matches_past_the_first_ones(session, bounded):
+    many, few = factories.make_agency(session), factories.make_agency(session)
+    for n in range(4):
+        factories.make_challenge(session, agency=many, title=f"Nước sạch nông thôn {n}")
+    last = factories.make_challenge(session, agency=few, title="Nước sạch nông thôn")
+    services.apply_pending(session)
+    page = services.search(SearchRequest("nuoc sach", {"agency": str(few.id)}))
+    assert [h.fields["object_id"] for h in page.hits] == [last.id]
+    assert (page.total, page.total_exact, page.facets_exact) == (1, True, False)
+
+
+def test_an_excluded_word_in_the_body_excludes_a_title_match(session, index):
+    """`-word` is checked on the whole text, not only where the other words were found."""
+    kept = factories.make_challenge(session, title="Năng lượng sạch", problem="Điện mặt trời.")
+    factories.make_challenge(session, title="Năng lượng sạch", problem="Điện gió ven biển.")
+    services.apply_pending(session)
+    if index.transactional:
+        assert found("nang luong -gio") == [f"challenge:{kept.id}"]

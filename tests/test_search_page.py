@@ -80,3 +80,24 @@ def test_anonymous_results_are_cached_until_the_next_change(app, client, session
     finally:
         app.extensions["cache"] = original
         app.extensions.pop("cache_version", None)
+
+
+def test_a_count_past_the_bound_is_shown_as_more_than(app, client, session, index):
+    """PostgreSQL counts at most its bound (1,000; 2 here): the page says "more than",
+    not a made-up total."""
+    if not index.transactional:
+        pytest.skip("the PostgreSQL engine only: Whoosh counts every match")
+    from marketplace.extensions import db
+    from marketplace.search.postgres import PostgresBackend
+
+    for n in range(3):
+        factories.make_challenge(session, title=f"Quản lý đê điều {n}")
+    services.apply_pending(session)
+    app.extensions["search_backend"] = PostgresBackend(lambda: db.session, limit=2)
+    try:
+        html = client.get("/search?q=de+dieu").get_data(as_text=True)
+    finally:
+        app.extensions["search_backend"] = index
+    assert "Hơn 2 kết quả" in html and "3 kết quả" not in html
+    assert "Đếm trong 2 kết quả đầu tiên." in html
+    assert html.count('class="mb-3 search-hit"') == 2

@@ -73,10 +73,16 @@ class Hit:
 @dataclass
 class SearchPage:
     hits: list[Hit]
-    total: int
+    total: int  # the matches; when not `total_exact`, a lower bound: "more than `total`"
     page: int
     pages: int
     facets: dict[str, dict[str, int]]  # facet → value → count (other filters applied)
+    # False when the engine stopped counting at a bound (PostgreSQL: `CANDIDATES`): more
+    # than `total` documents match, and only the first `total` can be paged through
+    total_exact: bool = True
+    # False when the facets were counted among the first `limit` matches only
+    facets_exact: bool = True
+    limit: int | None = None  # the matches an engine counts at most (None: all)
 
 
 class IndexBatch(ABC):
