@@ -119,8 +119,9 @@ def live_server(server_env, tmp_path_factory):
             proc.terminate()
             try:
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired:  # a loaded machine: kill it, and reap it
                 proc.kill()
+                proc.wait(timeout=10)
 
 
 class LiveServer:
@@ -143,11 +144,14 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         new_context = chromium.new_context
 
-        def accepting_context(**options):
+        def accepting_context(*, dialogs: bool = True, **options):
             """A context whose pages answer "OK" to the site's confirmation dialogs
-            (static/js/confirm.js); Playwright would dismiss them."""
+            (static/js/confirm.js); Playwright would dismiss them. `dialogs=False`: the
+            test answers them itself."""
             context = new_context(**options)
-            context.on("page", lambda page: page.on("dialog", lambda dialog: dialog.accept()))
+            if dialogs:
+                context.on("page",
+                           lambda page: page.on("dialog", lambda dialog: dialog.accept()))
             return context
 
         chromium.new_context = accepting_context
@@ -187,6 +191,52 @@ def log_in(page, live_server, email: str, password: str = "demo-password") -> No
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, page.content()[:2000]
+
+
+def account_menu(page):
+    """The header's account menu (a <details>: the account, the user's submissions,
+    administration, log out), opened."""
+    menu = page.locator("header .account-menu details")
+    if not menu.evaluate("details => details.open"):
+        menu.locator("summary").click()
+    return menu
+
+
+NEW_PASSWORD = "mat-khau-thu-nghiem-2026"  # noqa: S105 - accounts the tests register
+
+
+def register(page, live_server, *, name, email, kind, org_name, code,
+             password: str = NEW_PASSWORD) -> None:
+    """A new user registers through the form with a new organization of `kind`
+    ("startup", "university", …) in Đà Nẵng, and is logged in on `page`."""
+    page.goto(live_server("/"))
+    page.get_by_role("link", name=vi("Register"), exact=True).first.click()
+    page.locator("#full_name").fill(name)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#confirm").fill(password)
+    page.locator("input[name=join][value=new]").check()
+    page.locator("#org_kind").select_option(kind)
+    page.locator("#org_name_vi").fill(org_name)
+    page.locator("#org_registration_code").fill(code)
+    page.locator("#org_province").select_option("Đà Nẵng")
+    page.get_by_role("button", name=vi("Create account")).click()
+    page.wait_for_load_state()
+    assert "/register" not in page.url, page.locator("main .alert").all_inner_texts()
+
+
+def verify_organizations(admin, names) -> None:
+    """The administrator on page `admin` verifies the organizations named `names`, from
+    the administration's list of organizations waiting."""
+    import re
+
+    account_menu(admin).get_by_role("link", name=vi("Administration"), exact=True).click()
+    admin.get_by_role("link", name=re.compile(vi("%(n)d organizations waiting for verification",
+                                                  n=0).replace("0", r"\d+"))).click()
+    for org in names:
+        admin.locator("tr", has_text=org).get_by_role("button", name=vi("Verify")).click()
+        admin.wait_for_load_state()
+        assert admin.locator("tr", has_text=org).count() == 0  # no longer waiting
 
 
 @pytest.fixture(scope="session")
@@ -246,12 +296,13 @@ def axe_violations(page, levels=("serious", "critical")) -> list[dict]:
     return [v for v in results.response["violations"] if v.get("impact") in levels]
 
 
-__all__ = ["axe_violations", "log_in", "shutil", "vi"]
+__all__ = ["account_menu", "axe_violations", "log_in", "register", "shutil", "verify_organizations",
+           "vi"]
 
 
-def publish_challenge(page, live_server, title: str, *, days: int = 20) -> str:
-    """The officer on `page` drafts and publishes a complete challenge open to every
-    kind of solver, through the form; returns its path."""
+def draft_challenge(page, live_server, title: str, *, days: int = 20) -> str:
+    """The officer on `page` drafts a complete challenge open to every kind of solver,
+    through the form, and saves it; returns the path of its edit page."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -273,6 +324,13 @@ def publish_challenge(page, live_server, title: str, *, days: int = 20) -> str:
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     assert "/edit" in page.url, page.locator("main").inner_text()[:1000]
+    return page.url.removeprefix(live_server.url)
+
+
+def publish_challenge(page, live_server, title: str, *, days: int = 20) -> str:
+    """The officer on `page` drafts and publishes a complete challenge open to every
+    kind of solver, through the form; returns its path."""
+    draft_challenge(page, live_server, title, days=days)
     page.locator("main").get_by_role("button", name=vi("Save and publish")).click()
     page.wait_for_load_state()
     assert page.url.rsplit("/", 1)[-1].isdigit(), page.locator("main").inner_text()[:1000]

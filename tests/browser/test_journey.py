@@ -23,7 +23,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.browser.conftest import vi
+from tests.browser.conftest import account_menu, register, verify_organizations, vi
 from tests.documents_pki import PASSPHRASE, p12
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,7 +33,6 @@ PARTNER = "enterprise@demo.example"  # owner of a verified enterprise: the conso
 PARTNER_ORG = "Công ty TNHH Thiết bị Y tế Phương Nam"
 EVALUATORS = ("evaluator1@demo.example", "evaluator2@demo.example")
 PROVEN = "Mạng cảm biến bụi mịn PM2.5 giá rẻ cho trường học"  # the demo's catalogue entry
-PASSWORD = "mat-khau-thu-nghiem-2026"  # noqa: S105 - a throwaway account of the test server
 # what the first solver does after the officer has typed the deadline, with room to spare
 BEFORE_DEADLINE = timedelta(seconds=75)
 
@@ -49,23 +48,6 @@ def _submit(page) -> None:
 
 def _flash(page) -> str:
     return page.locator("main .alert").all_inner_texts().__str__()
-
-
-def _register(page, live_server, *, name, email, kind, org_name, code) -> None:
-    page.goto(live_server("/"))
-    page.get_by_role("link", name=vi("Register"), exact=True).first.click()
-    page.locator("#full_name").fill(name)
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    page.locator("input[name=join][value=new]").check()
-    page.locator("#org_kind").select_option(kind)
-    page.locator("#org_name_vi").fill(org_name)
-    page.locator("#org_registration_code").fill(code)
-    page.locator("#org_province").select_option("Đà Nẵng")
-    page.get_by_role("button", name=vi("Create account")).click()
-    page.wait_for_load_state()
-    assert "/register" not in page.url, _flash(page)
 
 
 def _open_notification(page, live_server, text: str) -> None:
@@ -153,20 +135,13 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  #
 
     # -- two new solver organizations register; the administrator verifies them --------
     startup = as_user(None)
-    _register(startup, live_server, name=startup_name, email=f"ceo-{tag}@khoinghiep.test",
+    register(startup, live_server, name=startup_name, email=f"ceo-{tag}@khoinghiep.test",
               kind="startup", org_name=startup_org, code=f"KN-{tag}")
     university = as_user(None)
-    _register(university, live_server, name=university_name,
+    register(university, live_server, name=university_name,
               email=f"hieutruong-{tag}@daihoc.test", kind="university",
               org_name=university_org, code=f"DH-{tag}")
-    admin = as_user("admin@demo.example")
-    admin.get_by_role("link", name=vi("Administration"), exact=True).click()
-    admin.get_by_role("link", name=re.compile(vi("%(n)d organizations waiting for verification",
-                                                  n=0).replace("0", r"\d+"))).click()
-    for org in (startup_org, university_org):
-        admin.locator("tr", has_text=org).get_by_role("button", name=vi("Verify")).click()
-        admin.wait_for_load_state()
-        assert admin.locator("tr", has_text=org).count() == 0  # no longer waiting
+    verify_organizations(as_user("admin@demo.example"), [startup_org, university_org])
 
     # -- the officer drafts and publishes the challenge, deadline ~2 minutes ahead ------
     officer = as_user(OFFICER)
@@ -236,7 +211,7 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  #
     university.get_by_role("button", name=vi("Invite a partner")).click()
     university.wait_for_load_state()
     partner = as_user(PARTNER)
-    partner.get_by_role("link", name=vi("My submissions")).click()
+    account_menu(partner).get_by_role("link", name=vi("My submissions")).click()
     partner.locator("main .alert a").first.click()
     partner.locator("tr", has_text=title).get_by_role("button", name=vi("Accept")).click()
     partner.wait_for_load_state()
@@ -341,9 +316,9 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  #
     assert vi("The decision is recorded and published; the bidders are told.") in \
         _flash(officer)
     visitor.goto(live_server(f"/complaints/?challenge={challenge_path.rsplit('/', 1)[-1]}"))
-    register = visitor.locator("main table").inner_text()
-    assert university_org in register and "thử nghiệm thực địa; điểm" in register
-    assert "nộp kèm hồ sơ" not in register  # the grounds stay between the two sides
+    complaints = visitor.locator("main table").inner_text()
+    assert university_org in complaints and "thử nghiệm thực địa; điểm" in complaints
+    assert "nộp kèm hồ sơ" not in complaints  # the grounds stay between the two sides
     screenshot(visitor, "journey-05b-complaints-register")
     _end_standstill(server_env, title)  # five working days later
 
