@@ -47,8 +47,8 @@ def test_form_errors_are_vietnamese(as_user, live_server, screenshot, who, path)
         page.goto(live_server(path))
         messages = _submit(page, fill)
         seen += messages
-        if path == "/register" and fill is None:
-            screenshot(page, "register-errors-vi")
+        if path == "/register" and fill is None:  # docs/screenshots/register-errors-after.png
+            screenshot(page, "register-errors-after")
         english = [m for m in messages if english_words(m)]
         assert not english, f"{path} ({fill!r}): {english}"
     assert seen, f"{path}: no error message shown"
