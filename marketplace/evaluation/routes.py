@@ -7,7 +7,6 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from marketplace import policy
 from marketplace.accounts.models import MemberRole
@@ -40,7 +39,7 @@ from marketplace.policy.evaluation import (
     evaluation_of,
 )
 from marketplace.submissions.models import Submission
-from marketplace.web import attach_error, authorize, get_or_404, known_or_404
+from marketplace.web import attach_error, authorize, get_or_404, lookup_or_404
 
 __all__ = ["bp"]
 
@@ -88,14 +87,12 @@ def index():
 
 def _panel_submission(submission_id: int) -> Submission:
     """A submission of a challenge the current user evaluates; 404 for anyone else.
-    Loaded with its challenge and the challenge's criteria (one statement), then the
-    challenge's bids with their partners (`submissions_of`: two statements, this one's
-    partners included) before any rule reads them: the page's count does not grow."""
-    submission = db.session.get(Submission, submission_id, options=[
-        joinedload(Submission.challenge).joinedload(Challenge.criteria)])
-    if submission is not None:
-        submissions_of(db.session, submission.challenge)
-    known_or_404(submission)
+    Looked up with its challenge and the challenge's criteria (one statement, the same
+    for a sealed bid as for a missing id: issue 14, the timing class), then — once known —
+    the challenge's bids with their partners (`submissions_of`: two statements) before
+    any other rule reads them: the page's count does not grow."""
+    submission = lookup_or_404(Submission, submission_id, joined=("challenge.criteria",))
+    submissions_of(db.session, submission.challenge)
     authorize("evaluation.view_panel", submission.challenge, hide=True)
     if submission not in submissions_of(db.session, submission.challenge):
         abort(404)
