@@ -11,7 +11,9 @@ set of `bench.generate`:
 `--numbered` requests `?page=N` instead of cursors, for the code before keyset pages (run
 it from a checkout of that code: `PYTHONPATH=<checkout> python <this file> --numbered`).
 Prints a Markdown table: per page, the median and p95 of `--repeat` requests (after one
-unmeasured), the statements and the rows each statement skips with OFFSET."""
+unmeasured), the median time spent in SQL (what the position can change; the rest is
+rendering, and noise on a shared machine), the statements and the most rows a statement
+skips with OFFSET."""
 
 from __future__ import annotations
 
@@ -89,33 +91,44 @@ def main() -> None:
             numbers = sorted({50, 500, last // 2, last - 1})
             targets = _targets(conn, [n for n in numbers if 10 < n < last], args.numbered)
     statements: list[tuple[str, object]] = []
+    sql_ms: list[float] = []
 
     def record(conn, cursor, statement, parameters, *_args):
         statements.append((statement, parameters))
+        conn.info["deep_pages_started"] = time.perf_counter()
+
+    def done(conn, *_args):
+        sql_ms.append((time.perf_counter() - conn.info.pop("deep_pages_started")) * 1000)
 
     client = app.test_client()
     print(f"{args.database_url.split(':', 1)[0]}, {public:,} public challenges, "
           f"{last:,} pages; {'?page=N' if args.numbered else 'cursors'}; "
           f"{args.repeat} cold requests each (no page cache)\n")
-    print("| page | median ms | p95 ms | statements | rows skipped by OFFSET |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| page | median ms | p95 ms | SQL ms (median) | statements | "
+          "rows skipped by OFFSET |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, path in targets:
         assert client.get(path).status_code == 200, path
-        times = []
+        times, sql_times = [], []
         for _n in range(args.repeat):
             statements.clear()
+            sql_ms.clear()
             event.listen(engine, "before_cursor_execute", record)
+            event.listen(engine, "after_cursor_execute", done)
             started = time.perf_counter()
             response = client.get(path)
             times.append((time.perf_counter() - started) * 1000)
             event.remove(engine, "before_cursor_execute", record)
+            event.remove(engine, "after_cursor_execute", done)
+            sql_times.append(sum(sql_ms))
             assert response.status_code == 200, path
         from marketplace.keyset import skipped_rows
 
         skipped = [n for s, p in statements for n in skipped_rows(s, p)]
         times.sort()
         print(f"| {label} | {statistics.median(times):.1f} | "
-              f"{times[max(0, round(0.95 * len(times)) - 1)]:.1f} | {len(statements)} | "
+              f"{times[max(0, round(0.95 * len(times)) - 1)]:.1f} | "
+              f"{statistics.median(sql_times):.1f} | {len(statements)} | "
               f"{max(skipped, default=0):,} |")
 
 
