@@ -17,6 +17,10 @@ once it closed, a signed order, a succeeded payment), so private work — a seal
 saved, a draft edited — recomputes a contribution that does not change and moves no
 counter (issue 14).
 
+Each counter is kept at its cell and at the 15 roll-ups that contain it (any agency,
+province, group or year: `ALL`), so a filter set reads one cell of a few hundred rows
+whatever the data (`rolled_up`).
+
 The two medians are not counters: their durations are kept per challenge in
 `dashboard_durations` (replaced with the contribution) and the median is read with one
 indexed `ORDER BY days LIMIT 2 OFFSET n/2`, n being a counter. The red flags, rewritten as
@@ -40,10 +44,12 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     String,
+    and_,
     delete,
     event,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -209,11 +215,27 @@ def _facts(cell: list, counts: dict) -> dict:
 
 # --- applying the differences -----------------------------------------------------------
 
+ALL = (-1, "*", -1, -1)  # "any agency, province, group, year": the roll-ups' cell values
+
+
+def rolled_up(deltas: dict[tuple, int]) -> dict[tuple, int]:
+    """Each delta of a cell (agency, province, group, year, metric, key) added to the 16
+    cells that contain it: itself and its roll-ups, where any of the four is `ALL`. A
+    filter set then reads exactly one cell (`_level`), a few hundred rows, whatever the
+    data."""
+    rolled: dict[tuple, int] = defaultdict(int)
+    for (*cell, metric, key), n in deltas.items():
+        for mask in range(16):
+            level = tuple(cell[i] if mask & (1 << i) else ALL[i] for i in range(4))
+            rolled[(*level, metric, key)] += n
+    return {key: n for key, n in rolled.items() if n}
+
+
 def _upsert(session, deltas: dict[tuple, int]) -> None:
-    """Add each delta {(agency, province, group, year, metric, key): n} to its counter,
-    in key order."""
+    """Add each delta {(agency, province, group, year, metric, key): n} to its counter
+    and its roll-ups (`rolled_up`), in key order."""
     rows = [{"agency_id": a, "province": p, "group_id": g, "year": y, "metric": m, "key": k,
-             "value": n} for (a, p, g, y, m, k), n in sorted(deltas.items()) if n]
+             "value": n} for (a, p, g, y, m, k), n in sorted(rolled_up(deltas).items())]
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -407,16 +429,20 @@ def figures(session, filters: Filters) -> dict:
     table = DashboardCounter.__table__
     sums: dict[tuple[str, str], int] = defaultdict(int)
     by_status_group: dict[tuple, int] = defaultdict(int)
+    agency, province, group, year = (filters.agency_id or ALL[0], filters.province or ALL[1],
+                                     filters.group_id or ALL[2], filters.year or ALL[3])
+    per_group = (table.c.group_id == group if filters.group_id else
+                 or_(table.c.group_id == ALL[2],
+                     and_(table.c.metric == "status", table.c.group_id != ALL[2])))
     for metric, key, group_id, total in session.execute(
-            select(table.c.metric, table.c.key, table.c.group_id, func.sum(table.c.value))
-            .where(*_cells(filters, table))
-            .group_by(table.c.metric, table.c.key, table.c.group_id)):
-        total = int(total)
-        if not total:
+            select(table.c.metric, table.c.key, table.c.group_id, table.c.value)
+            .where(table.c.agency_id == agency, table.c.province == province,
+                   table.c.year == year, per_group, table.c.value != 0)):
+        if metric == "status":  # per group: the statuses by group
+            if group_id != ALL[2]:
+                by_status_group[ChallengeStatus(key), group_id or None] += int(total)
             continue
-        sums[metric, key] += total
-        if metric == "status":
-            by_status_group[ChallengeStatus(key), group_id or None] += total
+        sums[metric, key] += int(total)
 
     conditions = filters.conditions()
 
@@ -482,27 +508,38 @@ def _options(session) -> tuple[list[tuple], list[tuple], list[int]]:
     [(id, code, name_vi, name_en, decision)] newest taxonomy first, and the years with
     one."""
     table = DashboardCounter.__table__
-    public = select(table.c.agency_id, table.c.group_id, table.c.year).where(
-        table.c.metric == "status", table.c.value > 0)
+
+    def public(column):
+        """The values of `column` with a public challenge, read at the level where the
+        other dimensions are `ALL`."""
+        others = {"agency_id": ALL[0], "province": ALL[1], "group_id": ALL[2], "year": ALL[3]}
+        return select(column).where(
+            table.c.metric == "status", table.c.value > 0,
+            *[table.c[name] == value for name, value in others.items() if name != column.name])
+
     agencies = (
         select(literal("agency").label("kind"), Organization.id.label("id"),
                literal(None, String).label("code"), Organization.name_vi.label("name_vi"),
                Organization.name_en.label("name_en"), literal(None, String).label("decision"),
                func.row_number().over(order_by=(Organization.name_vi, Organization.id))
                .label("pos"))
-        .where(Organization.id.in_(public.with_only_columns(table.c.agency_id))))
+        .where(select(table.c.agency_id).where(
+            table.c.agency_id == Organization.id, table.c.province == ALL[1],
+            table.c.group_id == ALL[2], table.c.year == ALL[3], table.c.metric == "status",
+            table.c.value > 0).exists()))
     groups = (
         select(literal("group"), TechnologyGroup.id, TechnologyGroup.code,
                TechnologyGroup.name_vi, TechnologyGroup.name_en, TaxonomyVersion.decision,
                func.row_number().over(order_by=(TaxonomyVersion.valid_from.desc(),
                                                  TechnologyGroup.position, TechnologyGroup.id)))
         .join(TaxonomyVersion, TaxonomyVersion.id == TechnologyGroup.version_id)
-        .where(TechnologyGroup.id.in_(public.with_only_columns(table.c.group_id))))
+        .where(TechnologyGroup.id.in_(public(table.c.group_id))))
     years = (select(literal("year"), table.c.year, literal(None, String),
                     literal(None, String), literal(None, String), literal(None, String),
                     literal(0, BigInteger))
-             .where(table.c.metric == "status", table.c.value > 0, table.c.year > 0)
-             .distinct())
+             .where(table.c.metric == "status", table.c.value > 0,
+                    table.c.agency_id == ALL[0], table.c.province == ALL[1],
+                    table.c.group_id == ALL[2], table.c.year > 0))
     both = union_all(agencies, groups, years).subquery()
     rows = session.execute(select(both).order_by(both.c.kind, both.c.pos)).all()
     return ([(r.id, r.name_vi, r.name_en) for r in rows if r.kind == "agency"],

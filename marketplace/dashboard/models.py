@@ -2,9 +2,10 @@
 
 - `DashboardCounter`: one number per cell of the filters (agency, province of the pilot,
   technology group, year of publication in Viet Nam) and figure (`metric`, `key`), e.g.
-  ("status", "open") = 12 challenges, ("paid", "2025-06") = 300,000,000 đồng. A filter
-  set's figures are the sums over its cells. 0 / "" stand for "none" in a cell (a
-  challenge without a group or province), so the cell is a plain unique key.
+  ("status", "open") = 12 challenges, ("paid", "2025-06") = 300,000,000 đồng, and at
+  each roll-up of those cells (-1 / "*" for "any": `counters.ALL`), so that a filter
+  set's figures are one cell's rows. 0 / "" stand for "none" in a cell (a challenge
+  without a group or province), so the cell is a plain unique key.
 - `DashboardChallenge`: each challenge's own contribution to the counters (its cell and
   its numbers, as JSON), the "before" of the next change: a change adds the difference
   between the challenge's new contribution and this one.
@@ -34,7 +35,9 @@ class DashboardCounter(db.Model):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
-    __table_args__ = (Index("ix_dashboard_counters_metric", "metric", "key"),)
+    __table_args__ = (Index("ix_dashboard_counters_metric", "metric", "key"),
+                      Index("ix_dashboard_counters_level", "agency_id", "province", "year",
+                            "group_id"))
 
 
 class DashboardChallenge(db.Model):
