@@ -49,3 +49,23 @@ def test_one_msgid_has_one_translation_across_the_parts():
 def test_one_msgid_is_translated_in_one_part_only():
     """Even with identical translations (12 msgids were), two copies drift apart."""
     assert i18n_build.duplicated() == {}
+
+
+def test_a_bidder_is_called_one_thing():
+    """docs/glossary.md: a bidder is "đơn vị dự thầu" and bidding "dự thầu", the Law on
+    Bidding's words. The complaint pages once said "đơn vị dự thi" (a contest) where the
+    evaluation pages said "đơn vị dự thầu" (issue 13: one word per meaning)."""
+    import re
+
+    contest, wrong_bidder = [], []
+    for (msgid, _context), parts in i18n_build.part_messages().items():
+        for part, translation in parts.items():
+            texts = translation if isinstance(translation, tuple) else (translation,)
+            said = " ".join(str(text) for text in texts).lower()
+            if "dự thi" in said:
+                contest.append(f"{part}: {msgid}")
+            if re.search(r"\bbidders?\b", msgid, re.I) and "dự thầu" not in said \
+                    and "kiến nghị" not in said:
+                wrong_bidder.append(f"{part}: {msgid}")
+    assert contest == []
+    assert wrong_bidder == []

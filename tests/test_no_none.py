@@ -46,3 +46,12 @@ def test_every_page_links_a_favicon_that_exists(client):
     icon = client.get(href)
     icon.close()
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    """Clients that ask for /favicon.ico without reading the page get the icon, not a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    icon = client.get(response.headers["Location"])
+    icon.close()
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

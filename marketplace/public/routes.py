@@ -1,6 +1,15 @@
 """The home page, the language switch and the health checks."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import text
 
 from marketplace.extensions import csrf, db
@@ -22,6 +31,13 @@ def set_language(lang: str):
         session.permanent = True
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else "/")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: the site's
+    one icon (SVG)."""
+    return redirect(url_for("static", filename="img/favicon.svg"))
 
 
 @bp.route("/healthz")

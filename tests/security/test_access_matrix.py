@@ -62,6 +62,7 @@ TABLE = [
     # --- public pages, open data, API ------------------------------------------------
     Case("public.home", "none", None, PUBLIC),
     Case("public.healthz", "none", None, PUBLIC),
+    Case("public.favicon", "none", None, row(R, R, R, R, R, R, R)),
     Case("public.readyz", "none", None, PUBLIC),
     Case("public.set_language", "en", None, None, row(R, R, R, R, R, R, R)),
     Case("static", "static", None, PUBLIC),
