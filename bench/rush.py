@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -585,8 +586,12 @@ def run(database_url: str, workdir: Path, options: Options) -> dict:
         phases["server_start"] = time.time() - mark
         bare = drive(server.base, ["/_bench/hello"], options.bare_seconds, 4)
         mark = time.time()
-        outcome = asyncio.run(rush(server.base, solvers, challenge_id, database_url, env,
-                                   options, rng, counters))
+        # in a thread of its own: the caller may already run an event loop (Playwright's
+        # sync API on the same pytest-xdist worker), and asyncio.run refuses to nest
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            outcome = pool.submit(asyncio.run, rush(server.base, solvers, challenge_id,
+                                                    database_url, env, options, rng,
+                                                    counters)).result()
         phases["logins_and_rush"] = time.time() - mark
         outcome["bare"] = bare
         rss = server.worker_rss()
