@@ -9,7 +9,7 @@ from math import ceil
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace import cache, keyset
 from marketplace.accounts.models import Organization, User
@@ -184,15 +184,6 @@ def agencies_with_public_challenges(session) -> list[AgencyOption]:
 # is known (`web.lookup_or_404`), then each collection in one statement
 PAGE_JOINED = ("agency", "technology_group", "red_flags")
 PAGE_COLLECTIONS = ("criteria", "amendments", "clarifications")
-
-
-def load_for_page(session, challenge_id: int) -> Challenge | None:
-    """A challenge with everything its page shows, in a fixed number of queries."""
-    return session.execute(select(Challenge).where(Challenge.id == challenge_id).options(
-        joinedload(Challenge.agency), joinedload(Challenge.technology_group),
-        joinedload(Challenge.red_flags),  # issue 18: in the same query
-        selectinload(Challenge.criteria), selectinload(Challenge.amendments),
-        selectinload(Challenge.clarifications))).unique().scalar_one_or_none()
 
 
 def agency_challenges(session, user: User) -> tuple[list[Challenge], dict[int, int]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, object_session, selectinload
+from sqlalchemy.orm import object_session
 
 from marketplace.files.models import Attachment
 from marketplace.orders.models import (
@@ -31,17 +31,6 @@ OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
 # known (`web.lookup_or_404`), then each collection in one statement (five in all)
 PAGE_JOINED = ("agency", "solver", "challenge", "red_flags")
 PAGE_COLLECTIONS = ("kpis", "milestones", "ratings", "amendments")
-
-
-def load_order(session, order_id: int) -> PilotOrder | None:
-    """One order with everything its public page shows: five queries, whatever its size."""
-    return session.execute(
-        select(PilotOrder).where(PilotOrder.id == order_id).options(
-            joinedload(PilotOrder.agency), joinedload(PilotOrder.solver),
-            joinedload(PilotOrder.challenge), selectinload(PilotOrder.kpis),
-            joinedload(PilotOrder.red_flags),  # issue 18: in the same query
-            selectinload(PilotOrder.milestones), selectinload(PilotOrder.ratings),
-            selectinload(PilotOrder.amendments))).unique().scalar_one_or_none()
 
 
 def orders_by_award_item(session, item_ids) -> dict[int, PilotOrder]:

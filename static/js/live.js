@@ -4,8 +4,7 @@
  * /live/version (304 while nothing changed); when the version moves it fetches the page's
  * own address and swaps in the parts marked data-live (matched by id), except a part that
  * holds the focus (someone typing). Parts that show the clock (countdowns) are refreshed
- * every minute too when the script says data-live-clock, and a part marked
- * data-live-pending (figures still being counted) at every poll until it is no longer so.
+ * every minute too when the script says data-live-clock.
  * Paused while the tab is hidden.
  */
 (function () {
@@ -73,10 +72,6 @@
         }
         if (body && String(body.version) !== shown) {
           shown = String(body.version);
-          return refresh();
-        }
-        // figures still being counted after a change (the dashboard): ask again
-        if (document.querySelector("[data-live-pending]")) {
           return refresh();
         }
         if (clock && Date.now() - refreshedAt > clockEvery) {

@@ -3,6 +3,7 @@ of each role, a snapshot of the database to prove that a request changed nothing
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -292,3 +293,25 @@ def secret_urls(app, world, secret: Secret):
                             url_for(rule.endpoint,
                                     **{k: missing.get(k, 1) for k in rule.arguments})))
     return out
+
+
+def request_rolled_back(client, token, method, url, connection, session,
+                        around=contextlib.nullcontext()):
+    """One GET, or POST with `token` and an empty form, inside a savepoint rolled back
+    afterwards (nothing it writes stays), with no flashed message left by the last one:
+    (the response, what `around` gave). `around` (a context manager, e.g. the statement
+    recorder `tests.statements.recording`) wraps the request alone."""
+    with client.session_transaction() as flask_session:
+        flask_session.pop("_flashes", None)
+    savepoint = connection.begin_nested()
+    try:
+        with around as entered:
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token})
+            response.close()
+    finally:
+        savepoint.rollback()
+        session.expire_all()
+    return response, entered

@@ -45,6 +45,7 @@ from tests.security.matrix import (
     Clients,
     build_url,
     outcome,
+    request_rolled_back,
     resolve,
     row,
     secret_urls,
@@ -515,18 +516,7 @@ def _answer(client, token, method, url, connection, session):
     """(status, Location, body) of one request in a savepoint rolled back afterwards,
     with the URL itself (a login redirect carries it in `next`) and the page's fresh
     CSRF tokens taken out."""
-    with client.session_transaction() as flask_session:  # no message left by the last one
-        flask_session.pop("_flashes", None)
-    savepoint = connection.begin_nested()
-    try:
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token})
-        response.close()
-    finally:
-        savepoint.rollback()
-        session.expire_all()
+    response, _ = request_rolled_back(client, token, method, url, connection, session)
 
     def clean(text):
         text = _TOKEN.sub('name="csrf_token" value=""', text)

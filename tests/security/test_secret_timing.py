@@ -11,7 +11,7 @@ the same templates rendered. The 404 is decided by one lookup, before anything e
 from __future__ import annotations
 
 from marketplace import policy
-from tests.security.matrix import SECRETS, Clients, resolve, secret_urls
+from tests.security.matrix import SECRETS, Clients, request_rolled_back, resolve, secret_urls
 from tests.security.test_access_matrix import _secret_object
 from tests.security.world import build_world
 from tests.statements import recording
@@ -19,19 +19,8 @@ from tests.statements import recording
 
 def _work(app, client, token, method, url, connection, session):
     """(status, Work) of one request in a savepoint rolled back afterwards."""
-    with client.session_transaction() as flask_session:
-        flask_session.pop("_flashes", None)
-    savepoint = connection.begin_nested()
-    try:
-        with recording(app) as work:
-            if method == "GET":
-                response = client.get(url)
-            else:
-                response = client.post(url, data={"csrf_token": token})
-            response.close()
-    finally:
-        savepoint.rollback()
-        session.expire_all()
+    response, work = request_rolled_back(client, token, method, url, connection, session,
+                                         around=recording(app))
     return response.status_code, work
 
 
