@@ -79,14 +79,19 @@ def test_no_code_formats_numbers_by_hand():
     assert offenders == []
 
 
-def test_a_deadline_says_viet_nam_time_once_and_never_the_zone_name(app, client, session):
+def test_each_deadline_of_a_challenge_says_viet_nam_time_not_the_zone(app, client, session):
     from tests.security.world import build_world
 
     world = build_world(session)
     page = client.get(f"/challenges/{world.open.id}").get_data(as_text=True)
-    assert page.count("(giờ Việt Nam)") == 1
     assert "Asia/Ho_Chi_Minh" not in page
-    assert re.search(r"\d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)", page)
+    # both deadlines of an open challenge, each once: the bids' and the questions'
+    for label in ("Hạn nộp giải pháp", "Hạn đặt câu hỏi"):
+        shown = re.search(label + r"</dt>\s*<dd>([^<]*)<", page)
+        assert shown, label
+        assert re.fullmatch(r"\d\d:\d\d \d\d/\d\d/\d{4} \(giờ Việt Nam\)( \(.*\))?",
+                            shown.group(1).strip()), (label, shown.group(1))
+    assert page.count("(giờ Việt Nam)") == 2
 
 
 def test_binding_amounts_are_shown_in_words(app, client, session):
