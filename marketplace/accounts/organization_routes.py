@@ -112,14 +112,8 @@ def invitation(token: str):
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=url_for(
                 "organizations.invitation", token=token)))
-        try:
-            organizations.accept_invitation(db.session, current_user, token)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("You have joined %(org)s.", org=invite.organization.name_vi), "success")
+        if perform(lambda: organizations.accept_invitation(db.session, current_user, token),
+                   _("You have joined %(org)s.", org=invite.organization.name_vi)):
             return redirect(url_for("organizations.show", org_id=invite.organization_id))
     return render_template("organizations/invitation.html", invitation=invite, form=form,
                            token=token)

@@ -19,7 +19,7 @@ from marketplace.extensions import db
 from marketplace.forms import FlaskForm
 from marketplace.labels import label
 from marketplace.submissions.models import Submission
-from marketplace.web import authorize, get_or_404
+from marketplace.web import authorize, get_or_404, perform
 
 
 class RemoveMemberForm(FlaskForm):
@@ -60,16 +60,10 @@ def remove_member(member_id: int):
     authorize("evaluation.appoint", challenge)
     form = RemoveMemberForm()
     if form.validate_on_submit():
-        try:
-            panel_changes.remove_evaluator(db.session, current_user, member, form.reason.data,
-                                           replacement_email=form.replacement_email.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The panel has changed; the change and its reason are on the record."),
-                  "success")
+        perform(lambda: panel_changes.remove_evaluator(
+                    db.session, current_user, member, form.reason.data,
+                    replacement_email=form.replacement_email.data or ""),
+                _("The panel has changed; the change and its reason are on the record."))
     else:
         _flash_errors(form)
     return redirect(url_for("evaluation.panel", challenge_id=challenge.id))

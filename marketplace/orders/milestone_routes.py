@@ -25,7 +25,7 @@ from marketplace.payments import calls
 from marketplace.payments import services as payments
 from marketplace.payments.gateway import GatewayError, get_gateway
 from marketplace.payments.models import Payment
-from marketplace.web import authorize, uploads
+from marketplace.web import authorize, perform, uploads
 
 
 def _milestone_or_404(order, milestone_id: int):
@@ -70,14 +70,8 @@ def accept(order_id: int, milestone_id: int):
     milestone = _milestone_or_404(order, milestone_id)
     authorize("milestone.accept", milestone)
     if ConfirmForm().validate_on_submit():
-        try:
-            rules.accept(db.session, current_user, milestone)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The milestone is accepted and can now be paid."), "success")
+        perform(lambda: rules.accept(db.session, current_user, milestone),
+                _("The milestone is accepted and can now be paid."))
     return _back(order)
 
 

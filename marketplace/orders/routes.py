@@ -26,7 +26,7 @@ from marketplace.orders.terms import terms_of, terms_sha256
 from marketplace.outcomes.queries import order_record
 from marketplace.payments.gateway import get_gateway
 from marketplace.scorecards import services as scorecards
-from marketplace.web import attach_error, authorize, get_or_404
+from marketplace.web import attach_error, authorize, get_or_404, perform
 
 __all__ = ["bp"]
 
@@ -113,14 +113,7 @@ def _step(order_id: int, action: str, rule, done: str):
     order = get_order_or_404(order_id)
     authorize(action, order)
     if ConfirmForm().validate_on_submit():
-        try:
-            rule(db.session, current_user, order)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(done, "success")
+        perform(lambda: rule(db.session, current_user, order), done)
     return redirect(url_for("orders.show", order_id=order_id))
 
 
@@ -268,12 +261,6 @@ def withdraw_amendment(order_id: int, amendment_id: int):
     amendment = _amendment_or_404(order, amendment_id)
     authorize("order.amend", order)
     if ConfirmForm().validate_on_submit():
-        try:
-            amendments.withdraw(db.session, current_user, amendment)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The amendment is withdrawn."), "success")
+        perform(lambda: amendments.withdraw(db.session, current_user, amendment),
+                _("The amendment is withdrawn."))
     return redirect(url_for("orders.show", order_id=order_id))

@@ -19,7 +19,7 @@ from marketplace.submissions import services
 from marketplace.submissions.clock import accepting_submissions
 from marketplace.submissions.forms import AttachmentForm, PartnerForm, SubmissionForm
 from marketplace.submissions.models import ConsortiumPartner, Submission
-from marketplace.web import attach_error, authorize, get_or_404, uploads
+from marketplace.web import attach_error, authorize, get_or_404, perform, uploads
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 MB = 1024 * 1024
@@ -175,15 +175,9 @@ def remove_attachment(submission_id: int, attachment_id: int):
     if attachment.submission_id != submission.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_attachment(db.session, current_user, submission, attachment,
-                                       now=received_at())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The file has been removed."), "success")
+        perform(lambda: services.remove_attachment(db.session, current_user, submission,
+                                                   attachment, now=received_at()),
+                _("The file has been removed."))
     return _show(submission)
 
 
@@ -252,15 +246,9 @@ def remove_partner(submission_id: int, partner_id: int):
     if partner.submission_id != submission.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_partner(db.session, current_user, submission, partner,
-                                    now=received_at())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The partner has been removed from the consortium."), "success")
+        perform(lambda: services.remove_partner(db.session, current_user, submission, partner,
+                                                now=received_at()),
+                _("The partner has been removed from the consortium."))
     return _show(submission)
 
 
