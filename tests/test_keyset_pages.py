@@ -125,3 +125,66 @@ def test_the_api_pages_past_page_10_by_cursor(client, many):
 def test_a_bad_cursor_or_a_deep_page_number_is_400_on_the_api(client, path, query):
     response = client.get(f"{path}?{query}")
     assert response.status_code == 400 and "error" in response.get_json()
+
+
+def _mine(client, path):
+    """(titles in the order shown, next/prev/first links, statements, html) of a page of
+    the officer's list."""
+    response, statements = capture_statements(client, path)
+    assert response.status_code == 200, path
+    html = response.get_data(as_text=True).replace("&amp;", "&")
+    links = {rel: href for href, rel in re.findall(r'href="([^"]+)" rel="(next|prev|first)"',
+                                                   html)}
+    titles = re.findall(r'<td><a href="/challenges/\d+">([^<]+)</a></td>', html)
+    return titles, links, statements, html
+
+
+def _add_challenges(session, agency, officer, first_n: int, last_n: int) -> None:
+    """Challenges `first_n`..`last_n - 1` of the agency, a minute apart (drafts among them,
+    which the officer's list shows), created after the ones before."""
+    from marketplace.challenges.models import ChallengeStatus
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(first_n, last_n):
+        factories.make_challenge(
+            session, agency=agency, creator=officer, title=f"Việc {n:03d}",
+            created_at=start + timedelta(minutes=n // 2 * 2, seconds=0),  # ties two by two
+            status=ChallengeStatus.DRAFT if n % 3 == 0 else ChallengeStatus.PUBLISHED)
+    session.commit()
+
+
+def test_the_officers_list_is_paged_by_keyset_and_costs_the_same_at_3_and_45(
+        client, session, login):
+    """/challenges/mine: 3 challenges, then 45 (3 pages of 20): the same statements, at
+    most 20 rows shown, page 3 reached by cursor without OFFSET, its navigation worded as
+    the public list's ("Trang 3 / 3")."""
+    officer = factories.make_user(session)
+    agency = factories.make_agency(session, officer=officer)
+    other = factories.make_agency(session)  # another agency's challenges are not listed
+    factories.make_challenge(session, agency=other, title="Của cơ quan khác")
+    _add_challenges(session, agency, officer, 0, 3)
+    login(officer)
+
+    titles, links, small, html = _mine(client, "/challenges/mine")
+    assert titles == ["Việc 002", "Việc 001", "Việc 000"] and not links
+    assert "Trang 1" not in html  # one page: no navigation
+
+    _add_challenges(session, agency, officer, 3, 45)
+    newest_first = [f"Việc {n:03d}" for n in range(44, -1, -1)]
+    path, shown, counts = "/challenges/mine", [], []
+    for number in (1, 2, 3):
+        titles, links, statements, html = _mine(client, path)
+        assert titles == newest_first[(number - 1) * 20:number * 20], number
+        assert f"Trang {number} / 3" in html
+        shown.append(len(titles))
+        counts.append(len(statements))
+        if number > 1:
+            assert "after=" in path and not any(offsets(statements)), statements
+        path = links.get("next")
+    assert shown == [20, 20, 5] and path is None
+    assert set(counts) == {len(small)}, (counts, len(small))
+    # back from page 3 by its cursor: page 2's rows; a bad cursor shows the first page
+    back, back_links, back_statements, _html = _mine(client, links["prev"])
+    assert back == newest_first[20:40] and back_links["prev"] == "/challenges/mine"
+    assert len(back_statements) == len(small)
+    assert _mine(client, "/challenges/mine?after=²")[0] == newest_first[:20]

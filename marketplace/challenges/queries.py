@@ -52,6 +52,7 @@ class Page:
     total: int = 0
     page: int = 1
     per_page: int = PAGE_SIZE
+    sort: str = "published_at"  # the attribute of the items the cursors hold (with `id`)
 
     @property
     def pages(self) -> int:
@@ -71,14 +72,14 @@ class Page:
         if self.page <= 2 or not self.items:
             return {}
         first = self.items[0]
-        return {"before": keyset.encode(first.published_at, first.id, self.page - 1)}
+        return {"before": keyset.encode(getattr(first, self.sort), first.id, self.page - 1)}
 
     def next_args(self) -> dict[str, str]:
         """The query arguments of the next page: the cursor of this page's last row
         (`after`), from every page, so that a visitor's way to page 5,000 never counts
         rows off."""
         last = self.items[-1]
-        return {"after": keyset.encode(last.published_at, last.id, self.page + 1)}
+        return {"after": keyset.encode(getattr(last, self.sort), last.id, self.page + 1)}
 
 
 def _filtered(filters: Filters, now):
@@ -186,19 +187,38 @@ PAGE_JOINED = ("agency", "technology_group", "red_flags")
 PAGE_COLLECTIONS = ("criteria", "amendments", "clarifications")
 
 
-def agency_challenges(session, user: User) -> tuple[list[Challenge], dict[int, int]]:
-    """The challenges of every agency the user belongs to, drafts included, with the
-    number of questions waiting for an answer on each."""
+def agency_challenges(session, user: User, cursor: keyset.Cursor | None = None
+                      ) -> tuple[Page, dict[int, int]]:
+    """One page (`PAGE_SIZE`) of the challenges of every agency the user belongs to, drafts
+    included, newest created first, with the number of questions waiting for an answer on
+    each challenge of the page: three statements (count, page, questions) whatever the
+    number of challenges or the page's position. The first page, or the page of a
+    `cursor` (`keyset.decode` of `?after=`/`?before=`) by keyset on (created_at, id); a
+    `before` cursor that reaches the newest rows gives the first page."""
     agency_ids = [m.organization_id for m in user.memberships if m.organization.is_agency]
+    page = Page(sort="created_at")
     if not agency_ids:
-        return [], {}
-    challenges = list(session.scalars(
-        select(Challenge).where(Challenge.agency_id.in_(agency_ids))
-        .options(joinedload(Challenge.agency), joinedload(Challenge.technology_group))
-        .order_by(Challenge.created_at.desc(), Challenge.id.desc())))
+        return page, {}
+    query = select(Challenge).where(Challenge.agency_id.in_(agency_ids))
+    page.total = session.scalar(select(func.count()).select_from(Challenge)
+                                .where(Challenge.agency_id.in_(agency_ids)))
+    loads = (joinedload(Challenge.agency), joinedload(Challenge.technology_group))
+    created, ids = Challenge.created_at, Challenge.id
+    if cursor is not None:
+        items = list(session.scalars(
+            query.where(keyset.beyond(created, ids, cursor)).options(*loads)
+            .order_by(*keyset.order(created, ids, cursor)).limit(PAGE_SIZE)))
+        if cursor.backward:
+            items.reverse()
+        if items and (not cursor.backward or len(items) == PAGE_SIZE):
+            page.items = items
+            page.page = min(max(cursor.number, 2), max(page.pages, 2))
+    if not page.items:
+        page.items = list(session.scalars(
+            query.options(*loads).order_by(created.desc(), ids.desc()).limit(PAGE_SIZE)))
     waiting = dict(session.execute(
         select(Clarification.challenge_id, func.count())
-        .where(Clarification.challenge_id.in_([c.id for c in challenges]),
+        .where(Clarification.challenge_id.in_([c.id for c in page.items]),
                Clarification.answered_at.is_(None))
-        .group_by(Clarification.challenge_id)).all()) if challenges else {}
-    return challenges, waiting
+        .group_by(Clarification.challenge_id)).all()) if page.items else {}
+    return page, waiting

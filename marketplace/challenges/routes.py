@@ -147,8 +147,11 @@ def ask(challenge_id: int):
 @bp.route("/mine")
 @login_required
 def mine():
-    challenges, waiting = queries.agency_challenges(db.session, current_user)
-    return render_template("challenges/mine.html", challenges=challenges, waiting=waiting,
+    # one page by keyset, as the public list (a cursor that does not decode: the first page)
+    cursor = keyset.decode(request.args.get("after")) or \
+        keyset.decode(request.args.get("before"), backward=True)
+    page, waiting = queries.agency_challenges(db.session, current_user, cursor)
+    return render_template("challenges/mine.html", page=page, waiting=waiting,
                            agencies=services.agencies_for(current_user))
 
 
