@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from marketplace import policy
 from marketplace.audit.services import record
 from marketplace.errors import InvalidTransition
+from marketplace.labels import label
 from marketplace.types import utcnow
 
 
@@ -39,10 +40,15 @@ class Lifecycle:
         try:
             return self._table[(source, target)]
         except KeyError:
-            raise InvalidTransition(
-                _("This change is not possible: %(source)s → %(target)s.",
-                  source=source, target=target)
-            ) from None
+            # the statuses by their names in the user's language (labels), never the enum
+            # values: a second click on a form already sent meets this message
+            if source == target:
+                message = _("This has already been done: the status is already “%(status)s”.",
+                            status=label(source))
+            else:
+                message = _("This change is not possible: %(source)s → %(target)s.",
+                            source=label(source), target=label(target))
+            raise InvalidTransition(message) from None
 
     def targets(self, source: StrEnum) -> list[StrEnum]:
         return [t.target for t in self.transitions if t.source == source]
