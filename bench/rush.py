@@ -4,6 +4,7 @@ over HTTP, against gunicorn, and nothing is lost.
     python -m bench.rush --database sqlite                  # 200 solvers + 10 late, 4 workers
     python -m bench.rush --database postgresql              # database bench_rush on 127.0.0.1
     python -m bench.rush --solvers 50 --late 5 --window 20  # smaller
+    python -m bench.rush --front none                       # gunicorn without nginx
     make bench-rush                                         # both databases
 
 What happens, in order:
@@ -12,8 +13,12 @@ What happens, in order:
    `--postgres-url`), migrated with the real migrations; one agency and its published
    challenge; `--solvers` + `--late` verified startups, each with its owner, bulk-inserted
    with one precomputed password hash.
-2. gunicorn (`--workers` sync workers) on a free port of 127.0.0.1 (`bench.server`); the
-   bare route `/_bench/hello` is timed first, alone, as in `make bench`.
+2. gunicorn (`--workers` sync workers) on a free port of 127.0.0.1 (`bench.server`),
+   started while the database is migrated, and in front of it, when nginx is installed
+   (`--front`), nginx stamping X-Request-Start as `docs/deploy.md` deploys it
+   (`bench.front`; the app then judges deadlines at the time nginx received a request,
+   not after its wait in gunicorn's queue); the bare route `/_bench/hello` is timed
+   first, alone, as in `make bench`.
 3. Every solver logs in over HTTP (its own cookie jar). Then the agency's deadline is set
    to `--window` seconds (plus a small lead) from now, straight in the database.
 4. The rush: each on-time solver picks the moment it will press "submit", in the last
@@ -27,7 +32,10 @@ What happens, in order:
 5. The check, from the database and the storage: every receipt shown to a solver is a
    submitted (or, after the close, opened) row with that digest, and every such row was
    shown; every stored file's SHA-256, read back from storage, is the SHA-256 of the bytes
-   sent; every late solver was refused and still has its draft, its text and its file.
+   sent; every late solver was refused and still has its draft, its text and its file
+   (one whose draft or file reached the application after the deadline was refused that
+   too, as it should be, and is listed apart; one whose draft and file were answered
+   before the deadline and are gone is a defect, `late_drafts_lost`).
 
 Reported: 5xx, timeouts, other failures, receipts shown vs submitted rows, lost bids,
 files intact, the late ones, latency of each step (p50/p95/p99) with submit's ratio to the
@@ -94,6 +102,7 @@ class Options:
     pdf_kb: int = 48
     seed: int = 15
     redis_url: str | None = None  # production configuration when set
+    front: str = "auto"  # nginx in front (bench.front): "auto" (when installed), "nginx", "none"
 
 
 @dataclass
@@ -111,7 +120,8 @@ class Solver:
     answered_at: float | None = None
     receipt: str | None = None
     refusal_shown: bool = False
-    requests: list[tuple[str, int, float]] = field(default_factory=list)  # step, status, ms
+    # step, status, ms, when it left the client (wall clock)
+    requests: list[tuple[str, int, float, float]] = field(default_factory=list)
 
 
 # ---- the database ---------------------------------------------------------------------
@@ -239,7 +249,7 @@ class Client:
 
     async def request(self, step: str, method: str, path: str, *, expect: int, **kwargs
                       ) -> tuple[int, str, str] | None:
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.time()
         try:
             async with self.session.request(method, path, allow_redirects=False,
                                             **kwargs) as response:
@@ -254,7 +264,7 @@ class Client:
             self.solver.failed = f"{step}: {type(error).__name__}"
             return None
         elapsed = (time.perf_counter() - started) * 1000
-        self.solver.requests.append((step, status, elapsed))
+        self.solver.requests.append((step, status, elapsed, sent_at))
         if status >= 500:
             self.counters["5xx"] += 1
         if status != expect:
@@ -471,7 +481,8 @@ def verify(env: dict, challenge_id: int, solvers: list[Solver], deadline: float)
                "lost": [], "receipt_without_row": [], "row_without_receipt": [],
                "sent_on_time_refused": [], "files": 0, "files_intact": 0,
                "files_bad": [], "late": 0, "late_refused": 0, "late_refusal_shown": 0,
-               "late_drafts_kept": 0, "late_accepted": [], "waits_ms": []}
+               "late_drafts_kept": 0, "late_drafts_missing": [], "late_drafts_lost": [],
+               "late_accepted": [], "waits_ms": []}
         for solver in solvers:
             row = rows.get(solver.org_id)
             sent_sha = hashlib.sha256(solver.pdf).hexdigest()
@@ -496,6 +507,22 @@ def verify(env: dict, challenge_id: int, solvers: list[Solver], deadline: float)
                         and row.summary == FORM["summary"]
                         and [a.sha256 for a in kept] == [sent_sha]):
                     out["late_drafts_kept"] += 1
+                    continue
+                # why not: the draft or the file reached the application after the
+                # deadline (refused, as it should be), or a defect: both were answered
+                # before the deadline, so both were judged before it, and yet are gone
+                answered = {step: (sent + ms / 1000 - deadline, status)
+                            for step, status, ms, sent in solver.requests}
+                draft, upload = answered.get("draft"), answered.get("upload")
+                missing = {"solver": solver.n, "failed": solver.failed,
+                           "row": row.status.value if row is not None else None,
+                           "files": len(kept),
+                           "draft_answered_s": draft and round(draft[0], 3),
+                           "upload_answered_s": upload and round(upload[0], 3)}
+                out["late_drafts_missing"].append(missing)
+                if (draft and upload and draft[0] < 0 and upload[0] < 0
+                        and solver.submission_id is not None):
+                    out["late_drafts_lost"].append(missing)
                 continue
             is_bid = row is not None and row.status in bid_states
             if solver.receipt and not (is_bid and row.receipt_digest == solver.receipt):
@@ -517,7 +544,7 @@ def verify(env: dict, challenge_id: int, solvers: list[Solver], deadline: float)
 def summarise(solvers: list[Solver], counters: dict, checked: dict, run: dict) -> dict:
     latencies: dict[str, list[float]] = {step: [] for step in STEPS}
     for solver in solvers:
-        for step, _status, ms in solver.requests:
+        for step, _status, ms, _sent in solver.requests:
             latencies[step].append(ms)
     steps = {step: {"count": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95),
                     "p99": percentile(v, 99), "max": max(v) if v else float("nan")}
@@ -557,39 +584,58 @@ def passed(summary: dict) -> bool:
             and summary["receipts_shown"] == summary["submitted_rows"] == summary["on_time"]
             and summary["files_intact"] == summary["files"] == summary["on_time"]
             + summary["late"]
+            and not summary["late_drafts_lost"]
             and summary["late_refused"] == summary["late_drafts_kept"] == summary["late"])
 
 
 # ---- one run ------------------------------------------------------------------------------
 def run(database_url: str, workdir: Path, options: Options) -> dict:
     """The whole rush on the empty database at `database_url`; the summary (see
-    `summarise`) with the run's settings. The server is always stopped."""
+    `summarise`) with the run's settings. The server (and nginx) is always stopped.
+
+    gunicorn starts first: its import of the application (seconds) overlaps the
+    migration. With `options.front` nginx (`bench.front`) the solvers talk to it, as in
+    `docs/deploy.md`, and the application judges deadlines at the time nginx received
+    each request (`TRUSTED_PROXIES=1`, `REQUEST_START_HEADER=X-Request-Start`)."""
+    from bench.front import FRONT_SETTINGS, Nginx, nginx_binary
+
     rng = random.Random(options.seed)
     count = options.solvers + options.late
-    started = time.time()
-    challenge_id, plan = prepare_database(database_url, count)
-    prepared = time.time() - started
-    base_pdf = pdf_bytes(options.pdf_kb, rng)
-    solvers = [Solver(n=n, email=email, org_id=org_id, late=n >= options.solvers,
-                      # unique bytes per solver: a comment after the end of the file
-                      pdf=base_pdf + f"% rush {n} {secrets.token_hex(16)}\n".encode())
-               for n, (email, org_id) in enumerate(plan)]
+    nginx = nginx_binary() if options.front in ("auto", "nginx") else None
+    if options.front == "nginx" and nginx is None:
+        raise RuntimeError("--front nginx: nginx is not installed (apt-get install nginx-light)")
     env = server_env(database_url, workdir, redis_url=options.redis_url)
+    if nginx:
+        env.update(FRONT_SETTINGS)
+    started = time.time()
     # the app imported once, before the workers fork (seconds saved on a busy machine)
     server = Server(env, workers=options.workers, timeout=60, preload=True)
+    front = None
     counters = {"5xx": 0, "timeouts": 0, "connection_errors": 0, "unexpected": 0}
-    load_before = os.getloadavg()
-    phases = {"prepare": prepared}
+    phases = {}
     try:
+        challenge_id, plan = prepare_database(database_url, count)
+        prepared = time.time() - started
+        phases["prepare"] = prepared
+        base_pdf = pdf_bytes(options.pdf_kb, rng)
+        solvers = [Solver(n=n, email=email, org_id=org_id, late=n >= options.solvers,
+                          # unique bytes per solver: a comment after the end of the file
+                          pdf=base_pdf + f"% rush {n} {secrets.token_hex(16)}\n".encode())
+                   for n, (email, org_id) in enumerate(plan)]
         mark = time.time()
         server.wait_ready()
-        phases["server_start"] = time.time() - mark
-        bare = drive(server.base, ["/_bench/hello"], options.bare_seconds, 4)
+        if nginx:
+            front = Nginx(nginx, server.port, workdir)
+            front.wait_ready()
+        base = front.base if front else server.base
+        phases["server_start_after_prepare"] = time.time() - mark
+        load_before = os.getloadavg()
+        bare = drive(base, ["/_bench/hello"], options.bare_seconds, 4)
         mark = time.time()
         # in a thread of its own: the caller may already run an event loop (Playwright's
         # sync API on the same pytest-xdist worker), and asyncio.run refuses to nest
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            outcome = pool.submit(asyncio.run, rush(server.base, solvers, challenge_id,
+            outcome = pool.submit(asyncio.run, rush(base, solvers, challenge_id,
                                                     database_url, env, options, rng,
                                                     counters)).result()
         phases["logins_and_rush"] = time.time() - mark
@@ -597,6 +643,8 @@ def run(database_url: str, workdir: Path, options: Options) -> dict:
         rss = server.worker_rss()
         log_tail = server.log_tail(20000)
     finally:
+        if front is not None:
+            front.stop()
         server.stop()
     load_after = os.getloadavg()
     mark = time.time()
@@ -606,6 +654,7 @@ def run(database_url: str, workdir: Path, options: Options) -> dict:
     summary.update({
         "database": database_url.split(":", 1)[0].split("+")[0],
         "configuration": env["MARKETPLACE_ENV"], "workers": options.workers,
+        "front": f"{front.version} (X-Request-Start)" if front else "none (gunicorn directly)",
         "options": {k: v for k, v in asdict(options).items() if k != "redis_url"},
         "prepare_s": prepared, "phases_s": phases, "logins": outcome["logins"],
         "close": outcome["close"],
@@ -630,6 +679,7 @@ def render(summaries: list[dict], command: str) -> str:
     def row(label, fn):
         lines.append(f"| {label} | " + " | ".join(fn(s) for s in summaries) + " |")
 
+    row("in front of gunicorn", lambda s: s["front"])
     row("solvers on time + late", lambda s: f"{s['on_time']} + {s['late']}")
     row("load average before → after", lambda s: f"{s['load_before'][0]:.1f} → "
                                                  f"{s['load_after'][0]:.1f}")
@@ -646,6 +696,9 @@ def render(summaries: list[dict], command: str) -> str:
     row("late: refused / refusal shown / drafts kept",
         lambda s: f"{s['late_refused']} / {s['late_refusal_shown']} / "
                   f"{s['late_drafts_kept']} of {s['late']}")
+    row("late drafts not kept: saved before the deadline (a defect) / reached it after",
+        lambda s: f"{len(s['late_drafts_lost'])} / "
+                  f"{len(s['late_drafts_missing']) - len(s['late_drafts_lost'])}")
     row("on-time solvers whose submit left after the deadline / never left",
         lambda s: f"{s['on_time_sent_after_deadline']} / "
                   f"{s['on_time'] - s['on_time_submits_sent']}")
@@ -660,8 +713,8 @@ def render(summaries: list[dict], command: str) -> str:
     row("draft / upload p50 / p99 ms", lambda s: (
         f"{ms(s['steps']['draft']['p50'])} / {ms(s['steps']['draft']['p99'])}; "
         f"{ms(s['steps']['upload']['p50'])} / {ms(s['steps']['upload']['p99'])}"))
-    row("submit sent → clock read, p50 / p99 / max ms", lambda s: " / ".join(
-        ms(s["wait_before_clock_ms"][k]) for k in ("p50", "p99", "max")))
+    row("submit sent → time judged (nginx's stamp, or read by the app), p50 / p99 / max ms",
+        lambda s: " / ".join(ms(s["wait_before_clock_ms"][k]) for k in ("p50", "p99", "max")))
     row("close-expired (s, output)",
         lambda s: f"{s['close']['seconds']:.1f} s, “{s['close']['output'][-40:]}”")
     row("target: 0 errors, 0 lost", lambda s: "✅ met" if s["passed"] else "❌ missed")
@@ -702,14 +755,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=defaults.timeout)
     parser.add_argument("--pdf-kb", type=int, default=defaults.pdf_kb)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--front", choices=("auto", "nginx", "none"), default=defaults.front,
+                        help="nginx in front of gunicorn, stamping X-Request-Start as "
+                             "docs/deploy.md (auto: when installed)")
     args = parser.parse_args(argv)
+    from bench.front import nginx_binary
+
+    if args.front == "auto" and nginx_binary() is None:
+        print("== no nginx installed (apt-get install nginx-light): the solvers talk to "
+              "gunicorn directly, and a bid that waits in gunicorn's queue is judged when "
+              "the application reads it, not when it arrived as behind docs/deploy.md's "
+              "nginx", flush=True)
     redis_url = args.redis_url if redis_reachable(args.redis_url) else None
     if redis_url is None:
         print(f"== no Redis at {args.redis_url}: serving the development configuration",
               flush=True)
     options = Options(solvers=args.solvers, late=args.late, workers=args.workers,
                       window=args.window, margin=args.margin, timeout=args.timeout,
-                      pdf_kb=args.pdf_kb, seed=args.seed, redis_url=redis_url)
+                      pdf_kb=args.pdf_kb, seed=args.seed, redis_url=redis_url,
+                      front=args.front)
     command = "python -m bench.rush " + " ".join(argv if argv is not None else sys.argv[1:])
     summaries = []
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -109,7 +109,7 @@ class Server:
                     if r.status == 200:
                         return
             except (OSError, urllib.error.URLError):
-                time.sleep(0.5)
+                time.sleep(0.1)
         raise RuntimeError("gunicorn did not answer in time:\n" + self.log_tail())
 
     def log_tail(self, chars: int = 3000) -> str:
