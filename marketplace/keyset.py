@@ -67,6 +67,43 @@ def decode(token: str | None, *, backward: bool = False) -> Cursor | None:
     return Cursor(at, row_id, number, backward)
 
 
+@dataclass(frozen=True)
+class IdCursor:
+    """A position in a list sorted by id, oldest first (the OCDS feed): the id the page
+    starts after, and the number of the page it leads to."""
+    id: int
+    number: int
+
+    @property
+    def token(self) -> str:
+        return encode_id(self.id, self.number)
+
+
+def encode_id(row_id: int, number: int) -> str:
+    """The token of a position in a list sorted by id: `row_id` and `number` ≥ 1
+    (URL-safe base64 of "<page number>:<id>")."""
+    raw = f"{number}:{row_id}".encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_id(token: str | None) -> IdCursor | None:
+    """The position of a token of `encode_id`, or None when it is absent or does not
+    decode (wrong alphabet, not two ASCII-digit numbers, out of range)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+    parts = raw.split(":")
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 19 for p in parts):
+        return None
+    number, row_id = (int(p) for p in parts)
+    if not 1 <= number <= MAX_NUMBER or not 1 <= row_id <= 2**63 - 1:
+        return None
+    return IdCursor(row_id, number)
+
+
 def beyond(at_column, id_column, cursor: Cursor):
     """The condition of the rows past `cursor` in the direction it reads: older rows for
     `after` (`(at, id) < (cursor.at, cursor.id)`), newer ones for `before`. Written with

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.accounts.models import OrgKind
 from marketplace.challenges.models import ChallengeStatus
@@ -257,43 +256,84 @@ def test_release_ids_are_stable_and_the_prefix_is_configurable(app, client, edge
         app.config["OCDS_PREFIX"] = "ocds-fcm000"
 
 
-def count_selects(app, client, path):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return response, len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+def _link(response, rel: str) -> str | None:
+    """The path and query of the `Link` header's `rel` target, or None."""
+    for part in response.headers.get("Link", "").split(", "):
+        if part.endswith(f'rel="{rel}"'):
+            return part[1:part.index(">")].removeprefix("http://localhost")
+    return None
 
 
-def test_pages_link_on_and_cost_the_same_queries(app, client, session, monkeypatch):
+@pytest.mark.parametrize("feed", ["ocds", "records"])
+def test_pages_link_on_by_cursor_and_cost_the_same_queries(app, client, session, monkeypatch,
+                                                           feed):
+    """Issue 21: the feeds' next pages by keyset (`?after=`): the first page and one five
+    pages deep run the same statements, and neither skips a row (no OFFSET; SQLite's
+    dialect writes `OFFSET 0`)."""
+    from tests.statements import capture_statements, offsets
+
     monkeypatch.setattr(ocds, "PAGE_SIZE", 3)
     # every page reads the data version (its ETag and Last-Modified, issue 16), not one
     # kept by the process for a second
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 0)
-    for _ in range(7):
-        tf.make_process(session)
-    response, first_page = count_selects(app, client, "/opendata/ocds.json")
-    package = response.get_json()
-    assert_valid(package)
-    assert len({r["ocid"] for r in package["releases"]}) == 3
-    assert "links" not in package  # pagination is in the Link header, not the package
-    assert response.headers["Link"] == ('<http://localhost/opendata/ocds.json?page=2>; '
-                                        'rel="next"')
-    response, last_page = count_selects(app, client, "/opendata/ocds.json?page=3")
-    package = response.get_json()
-    assert_valid(package)
-    assert response.headers["Link"] == ('<http://localhost/opendata/ocds.json?page=2>; '
-                                        'rel="prev"')
+    made = sorted(tf.make_process(session)[0].id for _ in range(17))
+    key = "releases" if feed == "ocds" else "records"
+    path, seen, costs, skipped, pages = f"/opendata/{feed}.json", [], [], [], 0
+    while path:
+        response, statements = capture_statements(client, path)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        package = response.get_json()
+        if feed == "ocds":
+            assert_valid(package)
+        else:
+            assert_record_package_valid(package)
+        assert "links" not in package  # pagination is in the Link header, not the package
+        pages += 1
+        ids = sorted({int(item["ocid"].rsplit("-", 1)[1]) for item in package[key]})
+        assert len(ids) == (3 if pages < 6 else 2)
+        seen += ids
+        costs.append(len([s for s, _p in statements if s.lstrip().upper().startswith("SELECT")]))
+        skipped += offsets(statements)
+        following = _link(response, "next")
+        if following:
+            assert "page=" not in following and "after=" in following
+        if pages > 1:  # the page says where it is
+            assert package["uri"].removeprefix("http://localhost") == path
+        path = following
+    assert seen == made and pages == 6  # every process once, in id order
     # issue 7: any page costs the same: its statements and the data version
-    assert first_page == last_page == ocds.QUERIES + 1
+    assert costs == [ocds.QUERIES + 1] * 6
+    assert set(skipped) <= {0}
+
+
+def test_numbered_pages_of_before_still_answer_and_deep_ones_say_why_not(app, client,
+                                                                        session, monkeypatch):
+    """`?page=N` up to `NUMBERED_PAGES` as before (their next link a cursor); past it
+    400 in JSON pointing to the links and the bulk files; a cursor that does not decode
+    is 400; a cursor past the last process 404."""
+    from marketplace import keyset
+    from marketplace.opendata.routes import NUMBERED_PAGES
+
+    monkeypatch.setattr(ocds, "PAGE_SIZE", 3)
+    made = sorted(tf.make_process(session)[0].id for _ in range(7))
+    response = client.get("/opendata/ocds.json?page=2")
+    assert sorted({int(r["ocid"].rsplit("-", 1)[1]) for r in response.get_json()["releases"]}
+                  ) == made[3:6]
+    assert _link(response, "prev") == "/opendata/ocds.json?page=1"
+    assert _link(response, "next") == (
+        f"/opendata/ocds.json?after={keyset.encode_id(made[5], 3)}")
+    last = client.get(_link(response, "next"))
+    assert [r["ocid"] for r in last.get_json()["releases"]][-1].endswith(f"-{made[6]}")
+    assert _link(last, "next") is None and _link(last, "prev") == "/opendata/ocds.json?page=2"
+    assert client.get(f"/opendata/ocds.json?page={NUMBERED_PAGES}").status_code == 404
+    deep = client.get(f"/opendata/ocds.json?page={NUMBERED_PAGES + 1}")
+    assert deep.status_code == 400 and deep.mimetype == "application/json"
+    assert "rel=\"next\"" in deep.get_json()["error"] and "/opendata/" in deep.get_json()["error"]
+    for token in ("x", "MTox0jE", keyset.encode(utcnow(), 1, 2), "A" * 80):
+        response = client.get(f"/opendata/records.json?after={token}")
+        assert response.status_code == 400 and "error" in response.get_json(), token
+    assert client.get(f"/opendata/ocds.json?after={keyset.encode_id(made[-1], 4)}"
+                      ).status_code == 404
 
 
 # --- issue 16: a generated multi-page data set, checked with the official tools -------

@@ -153,17 +153,22 @@ def _party(org: Organization, roles: list[str]) -> dict:
 class _Page:
     """Every row a page of processes needs, loaded in `QUERIES` statements."""
 
-    def __init__(self, session, page: int, page_size: int, since: datetime | None = None):
+    def __init__(self, session, page: int, page_size: int, since: datetime | None = None,
+                 after: int | None = None):
         query = (select(Challenge, Organization, TechnologyGroup)
                  .join(Organization, Organization.id == Challenge.agency_id)
                  .outerjoin(TechnologyGroup, TechnologyGroup.id == Challenge.technology_group_id)
                  .where(public_challenge()))
         if since is not None:
             query = query.where(changed_since(since))
-        rows = session.execute(query.order_by(Challenge.id)
-                               .offset((page - 1) * page_size).limit(page_size + 1)).all()  # 1
-        self.has_next = len(rows) > page_size
+        if after is not None:  # by keyset: the same cost at any depth
+            query = query.where(Challenge.id > after)
+        elif page > 1:  # the page numbers of before (the caller bounds them)
+            query = query.offset((page - 1) * page_size)
+        rows = session.execute(query.order_by(Challenge.id).limit(page_size + 1)).all()  # 1
         self.processes = rows[:page_size]
+        # the id the next page starts after, None on the last page
+        self.next_after = self.processes[-1][0].id if len(rows) > page_size else None
         ids = [challenge.id for challenge, _agency, _group in self.processes]
 
         # the opening record: every submission in the box at the close, in order of arrival
@@ -781,11 +786,15 @@ def _award_id(award_id: int, item_id: int) -> str:
 
 
 def process_releases(session, *, prefix: str, urls, page: int = 1, page_size: int = PAGE_SIZE,
-                     since: datetime | None = None) -> tuple[list[list[dict]], bool]:
-    """([the releases of each process on page `page`, in date order], whether a next page
-    exists). With `since` (UTC), only processes with an event at or after it, and only
-    their releases dated at or after it."""
-    data = _Page(session, page, page_size, since)
+                     since: datetime | None = None, after: int | None = None
+                     ) -> tuple[list[list[dict]], int | None]:
+    """([the releases of each process of a page, in date order], the challenge id the
+    next page starts after — None on the last page). The page is the `page_size`
+    processes (challenges by id) after challenge `after` (keyset: `id > after`, the same
+    cost at any depth), or without `after` page number `page` (OFFSET: callers bound it,
+    `routes.NUMBERED_PAGES`). With `since` (UTC), only processes with an event at or
+    after it, and only their releases dated at or after it."""
+    data = _Page(session, page, page_size, since, after)
     processes = []
     for challenge, agency, group in data.processes:
         releases = _Process(f"{prefix}-{challenge.id}", challenge, agency, group, data,
@@ -799,7 +808,7 @@ def process_releases(session, *, prefix: str, urls, page: int = 1, page_size: in
         release = follow_on_release(order, agency, solver, prefix=prefix)
         if since is None or _parse(release["date"]) >= since:
             processes.append([release])
-    return processes, data.has_next
+    return processes, data.next_after
 
 
 def _parse(value: str) -> datetime:
@@ -820,16 +829,17 @@ def package_meta(urls, *, license_url: str, uri: str, published: str) -> dict:
 
 
 def release_package(session, *, prefix: str, page: int, urls, license_url: str,
-                    page_size: int = PAGE_SIZE, since: datetime | None = None
-                    ) -> tuple[dict, bool, bool]:
-    """(the package of page `page`, whether the page has processes, whether a next page
-    exists). `urls` names the public pages: `challenge(id)`, `attachment(id)`,
-    `package(page)`, `policy()`, `home()`."""
-    processes, has_next = process_releases(session, prefix=prefix, urls=urls, page=page,
-                                           page_size=page_size, since=since)
+                    page_size: int = PAGE_SIZE, since: datetime | None = None,
+                    after: int | None = None) -> tuple[dict, bool, int | None]:
+    """(the package of the page — number `page`, or the one after challenge `after`, as
+    `process_releases` reads them —, whether the page has processes, the id the next page
+    starts after or None). `urls` names the public pages: `challenge(id)`,
+    `attachment(id)`, `package(page, after)`, `policy()`, `home()`."""
+    processes, next_after = process_releases(session, prefix=prefix, urls=urls, page=page,
+                                             page_size=page_size, since=since, after=after)
     releases = [release for process in processes for release in process]
     published = max((r["date"] for r in releases), default=iso(datetime.now(UTC)))
-    package = package_meta(urls, license_url=license_url, uri=urls.package(page),
+    package = package_meta(urls, license_url=license_url, uri=urls.package(page, after),
                            published=published)
     package["releases"] = releases
-    return package, bool(processes), has_next
+    return package, bool(processes), next_after

@@ -83,20 +83,22 @@ def record(releases: list[dict], package_url: str) -> dict:
 
 
 def record_package(session, *, prefix: str, page: int, urls, license_url: str,
-                   page_size: int = ocds.PAGE_SIZE) -> tuple[dict, bool, bool]:
-    """(the record package of page `page`, whether the page has processes, whether a next
-    page exists): the same processes as the release package's page."""
-    processes, has_next = ocds.process_releases(session, prefix=prefix, urls=urls, page=page,
-                                                page_size=page_size)
-    package_url = urls.package(page)
+                   page_size: int = ocds.PAGE_SIZE, after: int | None = None
+                   ) -> tuple[dict, bool, int | None]:
+    """(the record package of page `page` or of the page after challenge `after`,
+    whether the page has processes, the id the next page starts after or None): the same
+    processes as the release package's page."""
+    processes, next_after = ocds.process_releases(session, prefix=prefix, urls=urls,
+                                                  page=page, page_size=page_size, after=after)
+    package_url = urls.package(page, after)
     records = [record(releases, package_url) for releases in processes if releases]
     published = max((r["date"] for releases in processes for r in releases),
                     default=ocds.iso(datetime.now(UTC)))
-    package = ocds.package_meta(urls, license_url=license_url, uri=urls.records(page),
+    package = ocds.package_meta(urls, license_url=license_url, uri=urls.records(page, after),
                                 published=published)
     package["packages"] = [package_url]
     package["records"] = records
-    return package, bool(processes), has_next
+    return package, bool(processes), next_after
 
 
 @dataclass(frozen=True)
@@ -118,18 +120,18 @@ def write_bulk(session, directory: str | Path, *, prefix: str, urls, license_url
     temporary = {kind: directory / f".{name}.tmp" for kind, name in BULK_FILES.items()}
     with gzip.open(temporary["releases"], "wt", encoding="utf-8") as releases_out, \
             gzip.open(temporary["records"], "wt", encoding="utf-8") as records_out:
-        page, has_next = 1, True
-        while has_next:
-            processes, has_next = ocds.process_releases(
-                session, prefix=prefix, urls=urls, page=page, page_size=page_size)
-            package_url = urls.package(page)
+        page, after, more = 1, None, True
+        while more:  # by keyset: every page costs what the first does
+            processes, next_after = ocds.process_releases(
+                session, prefix=prefix, urls=urls, page=page, page_size=page_size, after=after)
+            package_url = urls.package(page, after)
             for releases in processes:
                 for release in releases:
                     releases_out.write(json.dumps(release, ensure_ascii=False) + "\n")
                 if releases:
                     records_out.write(json.dumps(record(releases, package_url),
                                                  ensure_ascii=False) + "\n")
-            page += 1
+            page, after, more = page + 1, next_after, next_after is not None
     for kind, name in BULK_FILES.items():
         os.replace(temporary[kind], directory / name)
     return bulk_files(directory)

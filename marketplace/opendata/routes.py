@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from marketplace import conditional
+from marketplace import conditional, keyset
 from marketplace.extensions import db
 from marketplace.opendata import columns, csv_export, ocds, records, xlsx_export
 from marketplace.params import parse_int
@@ -29,6 +30,10 @@ bp = Blueprint("opendata", __name__, url_prefix="/opendata")
 conditional.public_data(bp, versioned=lambda: request.endpoint not in (
     "opendata.index", "opendata.bulk"))  # a bulk file has validators of its own (its time)
 DATASET_NAMES = ", ".join(csv_export.DATASETS)
+# `?page=N` of the feeds is served up to here (OFFSET, at most 900 processes skipped), for
+# the links of before; their own `next` links carry a cursor (`?after=`, the last
+# challenge id of the page: `keyset.encode_id`), so a deep page costs what the first does
+NUMBERED_PAGES = 10
 
 
 class PublicUrls:
@@ -48,22 +53,45 @@ class PublicUrls:
     def attachment(self, attachment_id: int) -> str:
         return url_for("files.download", attachment_id=attachment_id, _external=True)
 
-    def package(self, page: int) -> str:
-        return url_for("opendata.ocds", page=page, _external=True)
+    def package(self, page: int, after: int | None = None) -> str:
+        return url_for("opendata.ocds", **_position(page, after), _external=True)
 
-    def records(self, page: int) -> str:
-        return url_for("opendata.records", page=page, _external=True)
+    def records(self, page: int, after: int | None = None) -> str:
+        return url_for("opendata.records", **_position(page, after), _external=True)
 
     def policy(self) -> str:
         return url_for("opendata.index", _external=True)
 
 
-def _page() -> int:
-    """The feed's page: a page that does not parse is a page that does not exist (404)."""
+def _position(page: int, after: int | None) -> dict:
+    """The query arguments of a feed page: `after` (a cursor) or `page`."""
+    return {"after": keyset.encode_id(after, page)} if after is not None else {"page": page}
+
+
+def _json_error(status: int, message: str):
+    abort(Response(json.dumps({"error": message}), status=status,
+                   mimetype="application/json"))
+
+
+def _page() -> tuple[int, int | None]:
+    """(page number, the challenge id the page starts after or None) of `?after=` (the
+    cursor of a `next` link; 400 when it does not decode) or `?page=` (a page that does
+    not parse does not exist: 404; past `NUMBERED_PAGES`, 400 saying to follow the links
+    or take the bulk files)."""
+    token = request.args.get("after")
+    if token is not None:
+        cursor = keyset.decode_id(token)
+        if cursor is None:
+            _json_error(400, "after: not a cursor of this feed (follow the Link header)")
+        return cursor.number, cursor.id
     page = parse_int(request.args.get("page", "1"), min=1, max=10**6)
     if page is None:
         abort(404)
-    return page
+    if page > NUMBERED_PAGES:
+        _json_error(400, f"page: numbered pages stop at {NUMBERED_PAGES}; follow the Link "
+                         'header\'s rel="next" (a cursor, ?after=) from the first page, or '
+                         "download the bulk files: " + url_for("opendata.index", _external=True))
+    return page, None
 
 
 def _since() -> datetime | None:
@@ -80,14 +108,18 @@ def _since() -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _links(response: Response, endpoint: str, page: int, has_next: bool, **args) -> None:
+def _links(response: Response, endpoint: str, page: int, next_after: int | None,
+           **args) -> None:
     """Pagination in the `Link` header (RFC 8288), so that the package holds only what
-    the OCDS schema defines."""
+    the OCDS schema defines: `next` by cursor (the last challenge id of this page), `prev`
+    by number while it is one of the first `NUMBERED_PAGES` (deeper: none; harvest
+    forward)."""
     links = []
-    if has_next:
-        links.append(f'<{url_for(endpoint, page=page + 1, _external=True, **args)}>; '
-                     f'rel="next"')
-    if page > 1:
+    if next_after is not None:
+        following = url_for(endpoint, after=keyset.encode_id(next_after, page + 1),
+                            _external=True, **args)
+        links.append(f'<{following}>; rel="next"')
+    if 1 < page <= NUMBERED_PAGES + 1:
         links.append(f'<{url_for(endpoint, page=page - 1, _external=True, **args)}>; '
                      f'rel="prev"')
     if links:
@@ -108,30 +140,31 @@ def index():
 @bp.route("/ocds.json", endpoint="ocds")
 def ocds_package():
     authorize("opendata.download")
-    page, since = _page(), _since()
-    package, found, has_next = ocds.release_package(
+    (page, after), since = _page(), _since()
+    package, found, next_after = ocds.release_package(
         db.session, prefix=current_app.config["OCDS_PREFIX"], page=page, urls=PublicUrls(),
         license_url=current_app.config["OPENDATA_LICENSE"], page_size=ocds.PAGE_SIZE,
-        since=since)
+        since=since, after=after)
     if not found and page > 1:
         abort(404)
     response = jsonify(package)
     extra = {"since": request.args["since"]} if since is not None else {}
-    _links(response, "opendata.ocds", page, has_next, **extra)
+    _links(response, "opendata.ocds", page, next_after, **extra)
     return response
 
 
 @bp.route("/records.json", endpoint="records")
 def records_package():
     authorize("opendata.download")
-    page = _page()
-    package, found, has_next = records.record_package(
+    page, after = _page()
+    package, found, next_after = records.record_package(
         db.session, prefix=current_app.config["OCDS_PREFIX"], page=page, urls=PublicUrls(),
-        license_url=current_app.config["OPENDATA_LICENSE"], page_size=ocds.PAGE_SIZE)
+        license_url=current_app.config["OPENDATA_LICENSE"], page_size=ocds.PAGE_SIZE,
+        after=after)
     if not found and page > 1:
         abort(404)
     response = jsonify(package)
-    _links(response, "opendata.records", page, has_next)
+    _links(response, "opendata.records", page, next_after)
     return response
 
 
