@@ -318,6 +318,11 @@ def prepare_size(size: int, args, workdir: Path) -> dict:
               "targets": targets, "pages": {}, "env": env,
               "settings": {k: v for k, v in settings.items() if k != "SECRET_KEY"}}
 
+    # the clock, as the deployment's cron runs it (`flask challenges close-expired`):
+    # challenges whose deadline passed since the data set was generated are closed before
+    # the load, not by the first list requests of the run (a list request closes only
+    # a few, `challenges.routes.CLOSE_PER_REQUEST`)
+    result["clock"] = close_expired(app)
     # search: the product's full rebuild (timed once per data set; reused while cached)
     index_meta = index_dir / "bench-rebuild.json"
     if not args.skip_search:
@@ -341,6 +346,18 @@ def prepare_size(size: int, args, workdir: Path) -> dict:
     print(f"   {size:,}: counting SQL queries …", flush=True)
     result["queries"] = count_queries(app, targets)
     return result
+
+
+def close_expired(app) -> dict:
+    """`flask challenges close-expired` on the data set: {"closed": n, "seconds": s}."""
+    from marketplace.challenges import services
+    from marketplace.extensions import db
+
+    started = time.perf_counter()
+    with app.app_context():
+        closed = services.close_expired(db.session)
+        db.session.commit()
+    return {"closed": closed, "seconds": round(time.perf_counter() - started, 2)}
 
 
 def target_paths(base: str, size: str, result: dict, target: dict, page: dict) -> list:

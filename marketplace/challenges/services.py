@@ -434,10 +434,14 @@ def close_if_expired(session, challenge: Challenge, now: datetime | None = None)
     return True
 
 
-def close_expired(session, now: datetime | None = None) -> int:
-    """Close every published challenge whose deadline has passed; one indexed query when
-    there is none."""
-    expired = list(session.scalars(_expired_query(now or utcnow())))
+def close_expired(session, now: datetime | None = None, limit: int | None = None) -> int:
+    """Close every published challenge whose deadline has passed — at most `limit` of
+    them (lowest ids first) when given; one indexed query when there is none. Returns
+    how many were closed."""
+    query = _expired_query(now or utcnow())
+    if limit is not None:
+        query = query.limit(limit)
+    expired = list(session.scalars(query))
     for challenge in expired:
         _close(session, challenge)
     return len(expired)
