@@ -578,3 +578,47 @@ def test_an_excluded_word_in_the_body_excludes_a_title_match(session, index):
     services.apply_pending(session)
     if index.transactional:
         assert found("nang luong -gio") == [f"challenge:{kept.id}"]
+
+
+def test_a_deep_page_of_ranked_results_costs_what_the_first_does(app, session, index):
+    """Issue 21: the PostgreSQL engine's pages are positions in the ranked candidates
+    (at most 1,001 read), not an OFFSET: the first page and the last run the same two
+    statements, none with OFFSET, and together with the pages between give the one
+    ranking a single large page gives."""
+    if not index.transactional:
+        pytest.skip("the PostgreSQL engine only (Whoosh pages in its own searcher)")
+    from sqlalchemy import event
+
+    from marketplace.extensions import db
+
+    agency = factories.make_agency(session)
+    for n in range(11):
+        factories.make_challenge(session, agency=agency, title=f"Điện mặt trời áp mái {n}",
+                                 problem="Điện mặt trời cho trường học." * (n % 3 + 1))
+    services.apply_pending(session)
+    statements = []
+
+    def capture(conn, cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    def page(number, per_page=2):
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            found = services.search(SearchRequest("dien mat troi", page=number,
+                                                  per_page=per_page))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        return found, list(statements)
+
+    whole, _ = page(1, per_page=50)
+    first, at_first = page(1)
+    last, at_last = page(6)
+    assert (first.page, last.page, last.pages, len(last.hits)) == (1, 6, 6, 1)
+    assert len(at_first) == len(at_last) == 2
+    assert not [s for s in at_first + at_last if "OFFSET" in s.upper()]
+    ranking = [h.fields["doc_id"] for h in whole.hits]
+    pages = [h.fields["doc_id"] for n in range(1, 7) for h in page(n)[0].hits]
+    assert len(ranking) == 11 and pages == ranking
+    assert page(99)[0].hits[0].fields["doc_id"] == ranking[-1]  # past the end: the last

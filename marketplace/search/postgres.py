@@ -291,11 +291,17 @@ class PostgresBackend(SearchBackend):
         total = select(func.count()).select_from(shown).scalar_subquery()
         last = func.greatest(cast(func.ceil(cast(func.least(total, self.limit), Numeric)
                                             / per_page), Integer) - 1, 0)
-        offset = func.least(bindparam("page", type_=Integer) - 1, last) * per_page
-        hits = (select(s.doc_id, (s.tier + s.score).label("score"))
-                .order_by(s.tier.desc(), s.score.desc(), s.doc_id)
-                .limit(func.least(per_page, self.limit - offset)).offset(offset)
-                .subquery("hits"))  # the best `limit` of the `limit + 1` read
+        # the page by its positions in the ranked candidates (no OFFSET): any page reads
+        # the same at most `limit + 1` rows, ranked once; the best `limit` are shown
+        start = func.least(bindparam("page", type_=Integer) - 1, last) * per_page
+        ranked = select(s.doc_id, (s.tier + s.score).label("score"),
+                        func.row_number().over(order_by=(s.tier.desc(), s.score.desc(),
+                                                         s.doc_id)).label("position")
+                        ).subquery("ranked")
+        hits = (select(ranked.c.doc_id, ranked.c.score)
+                .where(ranked.c.position > start,
+                       ranked.c.position <= func.least(start + per_page, self.limit))
+                .subquery("hits"))
         parts = [select(literal("nodes").label("facet"), literal("").label("value"),
                         func.numnode(tsquery).label("n"), no_score),
                  select(literal("total"), literal(""), total, no_score),
