@@ -82,6 +82,9 @@ SUBMISSION_PATH = re.compile(r"/submissions/(\d+)$")
 FORM = {"summary": "Cảm biến ngập lụt cho đô thị", "technical_approach": "IoT, LoRaWAN",
         "trl": "7", "proposed_price": "1.500.000.000 đ", "timeline": "5 tháng",
         "team": "6 kỹ sư"}
+# behind the stamping nginx, a request sent this long (s) before the deadline was received
+# by nginx before it, even on a busy machine (nginx stamps within milliseconds)
+STAMP_SLACK = 0.5
 STEPS = ("login_form", "login", "form", "draft", "show", "upload", "show_before_submit",
          "submit", "receipt_page")
 
@@ -456,6 +459,7 @@ def verify(env: dict, challenge_id: int, solvers: list[Solver], deadline: float)
 
     app = create_app(app_settings(env))
     bid_states = {SubmissionStatus.SUBMITTED, SubmissionStatus.OPENED}
+    stamped = bool(env.get("REQUEST_START_HEADER"))  # judged when nginx received it
     with app.app_context():
         rows = {s.organization_id: s for s in db.session.scalars(
             select(Submission).where(Submission.challenge_id == challenge_id))}
@@ -509,19 +513,24 @@ def verify(env: dict, challenge_id: int, solvers: list[Solver], deadline: float)
                     out["late_drafts_kept"] += 1
                     continue
                 # why not: the draft or the file reached the application after the
-                # deadline (refused, as it should be), or a defect: both were answered
-                # before the deadline, so both were judged before it, and yet are gone
-                answered = {step: (sent + ms / 1000 - deadline, status)
-                            for step, status, ms, sent in solver.requests}
-                draft, upload = answered.get("draft"), answered.get("upload")
+                # deadline (refused, as it should be), or a defect: both were judged
+                # before the deadline — answered before it, or, behind the stamping
+                # nginx, sent at least STAMP_SLACK before it — and yet are gone
+                timing = {step: (sent - deadline, sent + ms / 1000 - deadline)
+                          for step, _status, ms, sent in solver.requests}
+
+                def judged_before(step: str, timing=timing) -> bool:
+                    sent, answered = timing.get(step, (None, None))
+                    return sent is not None and (answered < 0 or (stamped and sent < -STAMP_SLACK))
+
                 missing = {"solver": solver.n, "failed": solver.failed,
                            "row": row.status.value if row is not None else None,
                            "files": len(kept),
-                           "draft_answered_s": draft and round(draft[0], 3),
-                           "upload_answered_s": upload and round(upload[0], 3)}
+                           **{f"{step}_{what}_s": round(timing[step][i], 3)
+                              for step in ("draft", "upload") if step in timing
+                              for i, what in enumerate(("sent", "answered"))}}
                 out["late_drafts_missing"].append(missing)
-                if (draft and upload and draft[0] < 0 and upload[0] < 0
-                        and solver.submission_id is not None):
+                if judged_before("draft") and judged_before("upload"):
                     out["late_drafts_lost"].append(missing)
                 continue
             is_bid = row is not None and row.status in bid_states
