@@ -25,7 +25,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
 from marketplace.memo import per_session
-from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
+from marketplace.submissions.models import (
+    IN_EVALUATION,
+    ConsortiumPartner,
+    Submission,
+    SubmissionStatus,
+)
 
 CENT = Decimal("0.01")
 SPREAD_FLAG = Fraction(20)
@@ -40,7 +45,8 @@ def submissions_of(session, challenge: Challenge) -> list[Submission]:
         select(Submission).where(
             Submission.challenge_id == challenge.id,
             Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
-        ).options(selectinload(Submission.partners), joinedload(Submission.organization))
+        ).options(selectinload(Submission.partners).joinedload(ConsortiumPartner.organization),
+                 joinedload(Submission.organization), joinedload(Submission.created_by))
         .order_by(Submission.id))))
 
 

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace import policy
 from marketplace.accounts.auth import hash_password
@@ -450,11 +451,15 @@ def moderate(session, chair: User, submission: Submission, score, justification:
 # --- what an evaluator under blind review may read ---------------------------------
 
 def identifying_names(session, submission: Submission) -> list[str]:
-    """The names that would reveal who submitted: organizations and their members."""
+    """The names that would reveal who submitted: organizations and their members. One
+    statement (the members with their users and organizations) whatever the number of
+    members, once the page loaded the bid (`_panel_submission`: its author, its partners
+    with their organizations)."""
     org_ids = [submission.organization_id, *submission.accepted_partner_ids()]
     names: set[str] = set()
     for membership in session.scalars(select(Membership).where(
-            Membership.organization_id.in_(org_ids), Membership.role.in_(SOLVER_ROLES))):
+            Membership.organization_id.in_(org_ids), Membership.role.in_(SOLVER_ROLES))
+            .options(joinedload(Membership.user), joinedload(Membership.organization))):
         names.add(membership.user.full_name)
         org = membership.organization
         names.update([org.name_vi, org.name_en, org.registration_code])

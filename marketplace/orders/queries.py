@@ -29,7 +29,7 @@ OPEN = (MilestoneStatus.PLANNED, MilestoneStatus.DELIVERED)
 
 # what an order's pages show: joined into the lookup that decides whether the order is
 # known (`web.lookup_or_404`), then each collection in one statement (five in all)
-PAGE_JOINED = ("agency", "solver", "challenge", "red_flags")
+PAGE_JOINED = ("agency", "solver", "challenge", "red_flags", "outcome")  # one-to-one each
 PAGE_COLLECTIONS = ("kpis", "milestones", "ratings", "amendments")
 
 
@@ -80,9 +80,13 @@ def transfer_dates(order: PilotOrder) -> dict[int, date]:
     return {milestone_id: paid_on for milestone_id, paid_on in rows if paid_on is not None}
 
 
-def summarize(order: PilotOrder, today: date | None = None) -> OrderSummary:
+def summarize(order: PilotOrder, today: date | None = None,
+              paid_on: dict[int, date] | None = None) -> OrderSummary:
+    """The order's milestones with their state and totals; `paid_on` (milestone id →
+    transfer date, as `transfer_dates`) when the caller already read the payments (the
+    parties' page: `PartyView.transfer_dates`), else read here."""
     today = today or local_today()
-    paid_on = transfer_dates(order)
+    paid_on = transfer_dates(order) if paid_on is None else paid_on
     lines = []
     for m in order.milestones:
         days = None
@@ -108,16 +112,21 @@ class PartyView:
     files: dict[int, list[Attachment]] = field(default_factory=dict)
     payments: dict[int, list[Payment]] = field(default_factory=dict)
     pending_amendment: OrderAmendment | None = None
+    paid_on: dict[int, date] = field(default_factory=dict)  # as `transfer_dates`
 
 
 def party_view(session, order: PilotOrder) -> PartyView:
+    """What the two parties see besides the public page: deliveries with their files and
+    payments per milestone, the pending amendment, the transfer dates. Two statements
+    whatever the number of milestones, deliveries, files or payments."""
     milestone_ids = [m.id for m in order.milestones]
-    deliveries = list(session.scalars(
-        select(MilestoneDelivery).where(MilestoneDelivery.milestone_id.in_(milestone_ids))
-        .order_by(MilestoneDelivery.delivered_at)))
-    files = list(session.scalars(
-        select(Attachment).where(Attachment.delivery_id.in_([d.id for d in deliveries]))
-        .order_by(Attachment.id))) if deliveries else []
+    rows = session.execute(
+        select(MilestoneDelivery, Attachment)
+        .outerjoin(Attachment, Attachment.delivery_id == MilestoneDelivery.id)
+        .where(MilestoneDelivery.milestone_id.in_(milestone_ids))
+        .order_by(MilestoneDelivery.delivered_at, MilestoneDelivery.id, Attachment.id)).all()
+    deliveries = list(dict.fromkeys(d for d, _f in rows))
+    files = [f for _d, f in rows if f is not None]
     payments = list(session.scalars(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.created_at)))
     view = PartyView()
@@ -134,4 +143,6 @@ def party_view(session, order: PilotOrder) -> PartyView:
         by_payment[p.milestone_id].append(p)
     view.payments = dict(by_payment)
     view.pending_amendment = next((a for a in order.amendments if not a.in_effect), None)
+    view.paid_on = {p.milestone_id: p.paid_on for p in payments
+                    if p.status is PaymentStatus.SUCCEEDED and p.paid_on is not None}
     return view

@@ -38,7 +38,8 @@ def show(order_id: int):
     party = (party_view(db.session, order)
              if policy.can(current_user, "order.view_confidential", order) else None)
     outcome, again = order_record(db.session, order)  # issue 17
-    return render_template("orders/show.html", order=order, summary=summarize(order),
+    return render_template("orders/show.html", order=order,
+                           summary=summarize(order, paid_on=party and party.paid_on),
                            outcome=outcome, again=again,
                            party=party, offline=get_gateway().confirms_at_once,
                            confirm=ConfirmForm(),
