@@ -3,6 +3,7 @@ for each bidder, "no suitable solution", the report."""
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -352,3 +353,32 @@ def test_no_cancelling_while_an_award_is_proposed(session, client, login, page):
     assert world.challenge.status is ChallengeStatus.EVALUATING
     assert award.status is AwardStatus.PROPOSED
     assert all(s.status is SubmissionStatus.SCORED for s in world.submissions)
+
+
+def _links(page: str) -> list[str]:
+    return [href for href in re.findall(r'href="(/[^"#]*)', page)
+            if not href.startswith(("/static", "/bootstrap"))]
+
+
+def test_an_award_in_effect_is_public_and_its_page_links_only_where_the_viewer_may_go(
+        session, client, login):
+    """The rule says public once in effect: a citizen follows the phases page's link to a
+    down-selection decision without an account, and no link on the award page answers a
+    solver or a citizen with 403 or the login form (its title linked to the panel)."""
+    world = scored_world(session)
+    waiting = _big_award(session, world)
+    session.commit()
+    page = f"/evaluation/awards/{waiting.id}"
+    assert "/login" in client.get(page).headers["Location"]  # not in effect: agency only
+    awards.approve(session, world.approver, waiting)
+    session.commit()
+    bidder = world.submissions[1].created_by
+    for viewer in (None, bidder):
+        if viewer:
+            login(viewer)
+        response = client.get(page)
+        assert response.status_code == 200
+        for link in _links(response.get_data(as_text=True)):
+            answer = client.get(link)
+            assert answer.status_code in (200, 302), link
+            assert "/login" not in answer.headers.get("Location", ""), link

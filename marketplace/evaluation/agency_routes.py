@@ -3,11 +3,12 @@ its approval, and the evaluation report."""
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
+from marketplace import policy
 from marketplace.accounts.services import make_reset_token
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
@@ -162,9 +163,13 @@ def _award_page(award: Award, send_back: SendBackForm | None = None, status: int
 
 
 @bp.route("/evaluation/awards/<int:award_id>")
-@login_required
 def award(award_id: int):
+    """An award decision: public once in effect (the `award.view` rule; the phases page
+    links the down-selections to it), before that its agency's members only — a visitor
+    not logged in is then asked to log in."""
     award = get_or_404(Award, award_id)
+    if not current_user.is_authenticated and not policy.can(current_user, "award.view", award):
+        return current_app.login_manager.unauthorized()
     authorize("award.view", award)
     return _award_page(award)
 
