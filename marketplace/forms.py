@@ -91,6 +91,12 @@ class EmailAddress:
 _MONEY = re.compile(r"^(\d+|\d{1,3}(?:([.,\s])\d{3})(?:\2\d{3})*)"
                     r"\s*(?:đồng|đ|₫|vnđ|vnd)?$", re.IGNORECASE)
 MONEY_MESSAGE = _l("Enter a whole number of đồng, e.g. 1.500.000.000.")
+# The largest amount one field takes: a million billion đồng, about half the whole state
+# budget of a year, so no real budget, price or payment is refused; and far below the
+# BIGINT columns' 2**63 - 1 (≈ 9.2e18), so sums of thousands of amounts still fit (a
+# larger number stopped the request with an OverflowError: a 500).
+MONEY_MAX = 10**15
+MONEY_MAX_MESSAGE = _l("Enter at most 1.000.000.000.000.000 đồng.")
 
 
 def parse_money(text: str | None) -> int | None:
@@ -99,14 +105,18 @@ def parse_money(text: str | None) -> int | None:
     Accepts "1500000000", "1.500.000.000", "1,500,000,000", "1 500 000 000",
     "1.500.000.000 đ", "1.500.000.000 đồng", "1.500.000.000 VND" (spaces around).
     Raises ValueError (with `MONEY_MESSAGE`) for anything else: letters, a sign, decimals
-    ("1.500,50"), mixed or misplaced separators ("1.5", "15.00.000")."""
+    ("1.500,50"), mixed or misplaced separators ("1.5", "15.00.000"); (with
+    `MONEY_MAX_MESSAGE`) for more than `MONEY_MAX`."""
     text = " ".join((text or "").split())  # every kind of space (NBSP too) as one space
     if not text:
         return None
     match = _MONEY.match(text)
     if not match:
         raise ValueError(str(MONEY_MESSAGE))
-    return int(re.sub(r"\D", "", match.group(1)))
+    amount = int(re.sub(r"\D", "", match.group(1)))
+    if amount > MONEY_MAX:
+        raise ValueError(str(MONEY_MAX_MESSAGE))
+    return amount
 
 
 class MoneyField(IntegerField):

@@ -80,6 +80,7 @@ def test_a_draft_may_be_incomplete_and_is_published_when_complete(client, sessio
 @pytest.mark.parametrize("overrides, field", [
     ({"title": ""}, "title"),
     ({"budget_ceiling": "hai tỷ"}, "budget_ceiling"),
+    ({"budget_ceiling": "9" * 25}, "budget_ceiling"),  # was a 500: too big for the column
     ({"submission_deadline": "ngày mai"}, "submission_deadline"),
     ({"criteria-2-weight": "30"}, "criteria-2-name"),  # a weight without a name
     ({"criteria-1-weight": ""}, "criteria-1-weight"),  # a name without a weight

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from marketplace.challenges.forms import ChallengeForm, FilterForm
-from marketplace.forms import MoneyField, parse_money
+from marketplace.forms import MONEY_MAX, MoneyField, parse_money
 from marketplace.orders.forms import AmendmentForm, MilestoneRow, OrderForm
 from marketplace.submissions.forms import SubmissionForm
 from tests.evaluation_factories import make_evaluation, score_everything
@@ -28,6 +28,16 @@ def test_accepted(text):
 def test_refused(text):
     with pytest.raises(ValueError, match="Enter a whole number of đồng"):
         parse_money(text)
+
+
+@pytest.mark.parametrize("text", ["1.000.000.000.000.001", "9" * 25, "9223372036854775808"])
+def test_more_than_the_largest_amount_is_refused(text):
+    with pytest.raises(ValueError, match="Enter at most 1.000.000.000.000.000 đồng"):
+        parse_money(text)
+
+
+def test_the_largest_amount_is_accepted():
+    assert parse_money("1.000.000.000.000.000 đ") == MONEY_MAX == 10**15
 
 
 def test_blank_is_no_amount():
