@@ -59,23 +59,27 @@ def _reset_postgres(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """SQLite in a temporary file, or the PostgreSQL database named by TEST_DATABASE_URL.
+def database_url(tmp_path_factory, migrated_templates) -> str:
+    """SQLite in a temporary file, or the PostgreSQL database named by TEST_DATABASE_URL;
+    migrated to head (`app` checks it with `flask db upgrade`).
 
     Under pytest-xdist (`make test` runs `-n auto`) each worker gets a database of its own on
-    that server, `<name>_<worker>` (e.g. `test_gw1`), made afresh for the run."""
+    that server, `<name>_<worker>` (e.g. `test_gw1`), made afresh for the run. Both are
+    copies of the worker's `migrated_templates`, which the tests with a migrated database of
+    their own copy too: the migrations run once per worker."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return migrated_templates.sqlite_copy(tmp_path_factory.mktemp("db") / "test.sqlite3")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
-        return url
+        return url  # the database itself: `app` empties and migrates it
+    template = migrated_templates.postgresql_template()
     server = make_url(url)
     name = f"{server.database}_{worker}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     admin.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
 
@@ -90,13 +94,39 @@ def app(database_url, tmp_path_factory):
         "OPENDATA_DIR": str(tmp_path_factory.mktemp("opendata")),
     })
     app.test_client_class = IsolatedClient
-    if database_url.startswith("postgresql"):
+    if database_url == os.environ.get("TEST_DATABASE_URL"):  # not a copy of the template
         _reset_postgres(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()
     yield app
     with app.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def _throwaway_postgres(template: str | None = None):
+    """The URL of a new PostgreSQL database on TEST_DATABASE_URL's server (a copy of
+    `template` when given, else empty), dropped at the end."""
+    server = os.environ["TEST_DATABASE_URL"]
+    name = f"own_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'
+                          + (f' TEMPLATE "{template}"' if template else "")))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    """`flask db upgrade` (the real migrations, from empty to head) on the database `url`."""
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
         db.engine.dispose()
 
 
@@ -108,19 +138,79 @@ def own_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
         return
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
+    if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL variant is not tested")
-    name = f"own_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _throwaway_postgres() as url:
+        yield url
+
+
+class MigratedTemplates:
+    """Databases migrated once per session (per xdist worker) by `_migrate`, copied for each
+    test that needs a migrated database of its own: the copy is what `flask db upgrade`
+    from empty makes (tests/test_migrations.py runs that from empty every time), without
+    running the migrations again for every test (18-25 s each on a loaded machine)."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.sqlite: Path | None = None
+        self.postgresql: str | None = None
+
+    def sqlite_copy(self, destination: Path) -> str:
+        import sqlite3
+
+        if self.sqlite is None:
+            template = self.base / "migrated.sqlite3"
+            _migrate(f"sqlite:///{template}")
+            self.sqlite = template
+        source, target = sqlite3.connect(self.sqlite), sqlite3.connect(destination)
+        try:
+            source.backup(target)  # a consistent copy, whatever the journal mode
+        finally:
+            target.close()
+            source.close()
+        return f"sqlite:///{destination}"
+
+    def postgresql_template(self) -> str:
+        """The name of the migrated template database on TEST_DATABASE_URL's server."""
+        if self.postgresql is None:
+            server = make_url(os.environ["TEST_DATABASE_URL"])
+            name = f"{server.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_migrated"
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            _migrate(server.set(database=name).render_as_string(hide_password=False))
+            self.postgresql = name
+        return self.postgresql
+
+    def drop(self) -> None:
+        if self.postgresql is not None:
+            admin = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.postgresql}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    yield templates
+    templates.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_database(request, tmp_path, migrated_templates):
+    """As `own_database`, but migrated to head: a copy of a database the real migrations
+    made once for the session (`MigratedTemplates`). A SQLite file, and a throw-away
+    PostgreSQL database when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield migrated_templates.sqlite_copy(tmp_path / "own.sqlite3")
+        return
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL variant is not tested")
+    with _throwaway_postgres(migrated_templates.postgresql_template()) as url:
+        yield url
 
 
 @contextmanager

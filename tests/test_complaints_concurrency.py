@@ -11,7 +11,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -31,11 +30,10 @@ from tests.complaints_factories import draft_order, make_awarded
 
 
 @pytest.mark.parametrize("action", ["offer", "sign"])
-def test_a_complaint_and_an_order_at_the_end_of_the_standstill(own_database, tmp_path, action):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+def test_a_complaint_and_an_order_at_the_end_of_the_standstill(migrated_database, tmp_path, action):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": migrated_database,
                       "UPLOAD_DIR": str(tmp_path / "uploads")})
     with app.app_context():
-        upgrade()
         world = make_awarded(db.session)
         order = draft_order(db.session, world)
         if action == "sign":  # offered before the standstill existed, say

@@ -15,7 +15,6 @@ import threading
 import traceback
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from marketplace import create_app
@@ -79,11 +78,10 @@ def _solver(app, email: str, org_id: int, challenge_id: int, barrier, results) -
 
 
 @pytest.mark.slow
-def test_concurrent_logins_drafts_uploads_and_submits_all_succeed(own_database, tmp_path):
+def test_concurrent_logins_drafts_uploads_and_submits_all_succeed(migrated_database, tmp_path):
     uploads = str(tmp_path / "uploads")
-    app = _app(own_database, uploads)
+    app = _app(migrated_database, uploads)
     with app.app_context():
-        upgrade()
         challenge = make_challenge(db.session)
         solvers = [make_solver(db.session) for _ in range(PROCESSES)]
         db.session.commit()
@@ -120,7 +118,8 @@ def test_concurrent_logins_drafts_uploads_and_submits_all_succeed(own_database, 
     assert (submitted, files) == (PROCESSES, PROCESSES * ROUNDS)
 
 
-def test_a_reading_request_that_writes_waits_for_the_writer_on_sqlite(tmp_path):
+def test_a_reading_request_that_writes_waits_for_the_writer_on_sqlite(tmp_path,
+                                                                      migrated_templates):
     """GET /challenges/ closes an expired challenge (a write). It began as a reader
     (`BEGIN`, which lets readers run beside a writer); when SQLite says busy it is run
     again from the start as a writer, which waits for the lock instead of answering 500."""
@@ -132,11 +131,10 @@ def test_a_reading_request_that_writes_waits_for_the_writer_on_sqlite(tmp_path):
     from marketplace.types import utcnow
     from tests.submissions_factories import make_challenge_due
 
-    url = f"sqlite:///{tmp_path / 'reader.sqlite3'}"
+    url = migrated_templates.sqlite_copy(tmp_path / "reader.sqlite3")
     app = _app(url, str(tmp_path / "uploads"))
     app.test_client_class = IsolatedClient
     with app.app_context():
-        upgrade()
         challenge_id = make_challenge_due(db.session, utcnow() - timedelta(seconds=5)).id
         db.session.commit()
         db.session.remove()
@@ -163,7 +161,8 @@ def test_a_reading_request_that_writes_waits_for_the_writer_on_sqlite(tmp_path):
         db.engine.dispose()
 
 
-def test_the_login_checks_the_password_without_holding_the_write_lock(tmp_path, monkeypatch):
+def test_the_login_checks_the_password_without_holding_the_write_lock(tmp_path, monkeypatch,
+                                                                     migrated_templates):
     """argon2 takes 0.05 s, seconds on a busy host. Checked inside the login's writing
     transaction, it held SQLite's write lock: in the deadline rush's 210 logins every
     writer queued behind the others' checks until the busy timeout (15 s) answered 500.
@@ -173,10 +172,9 @@ def test_the_login_checks_the_password_without_holding_the_write_lock(tmp_path, 
     from marketplace.accounts import auth, services
 
     path = tmp_path / "login.sqlite3"
-    app = _app(f"sqlite:///{path}", str(tmp_path / "uploads"))
+    app = _app(migrated_templates.sqlite_copy(path), str(tmp_path / "uploads"))
     app.test_client_class = IsolatedClient
     with app.app_context():
-        upgrade()
         user, _org = make_solver(db.session)
         db.session.commit()
         email = user.email

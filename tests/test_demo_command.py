@@ -1,7 +1,6 @@
 """`flask demo` on an empty database: the demo data, searchable at once, and a second run
 changes nothing."""
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from marketplace import create_app
@@ -36,12 +35,11 @@ def _the_story_is_coherent(session):
                 assert milestone.accepted_at.astimezone(LOCAL_ZONE).date() >= order.start_date
 
 
-def test_the_demo_is_searchable_as_soon_as_it_is_loaded(own_database, tmp_path):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+def test_the_demo_is_searchable_as_soon_as_it_is_loaded(migrated_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": migrated_database,
                       "UPLOAD_DIR": str(tmp_path / "uploads"),
                       "SEARCH_INDEX_DIR": str(tmp_path / "index")})
     with app.app_context():
-        upgrade()
         result = app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 0, result.output
         assert "search index:" in result.output

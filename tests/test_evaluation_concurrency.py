@@ -7,7 +7,6 @@ with its own session and connection."""
 
 import threading
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -22,11 +21,10 @@ from marketplace.submissions.models import SubmissionStatus
 from tests.evaluation_factories import make_evaluation, score_everything
 
 
-def test_two_simultaneous_awards_make_one(own_database, tmp_path):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+def test_two_simultaneous_awards_make_one(migrated_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": migrated_database,
                       "UPLOAD_DIR": str(tmp_path / "uploads")})
     with app.app_context():
-        upgrade()
         world = make_evaluation(db.session, submissions=2)
         score_everything(db.session, world, [[[9, 9, 9], [6, 6, 6]], [[9, 9, 9], [6, 6, 6]]])
         db.session.commit()
@@ -71,7 +69,7 @@ def test_two_simultaneous_awards_make_one(own_database, tmp_path):
 
     assert outcomes.count("awarded") == 1, outcomes
     loser = next(o for o in outcomes if o != "awarded")
-    expected = (DomainError,) if own_database.startswith("postgresql") \
+    expected = (DomainError,) if migrated_database.startswith("postgresql") \
         else (DomainError, IntegrityError, OperationalError)
     assert isinstance(loser, expected), repr(loser)
     with app.app_context():

@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from marketplace import create_app
@@ -102,19 +101,18 @@ def _kill_during(child_source: str, stop: str, wait_for: str | None, delay: floa
 
 
 @pytest.mark.slow
-def test_killed_uploads_leave_nothing_after_the_sweep(own_database, tmp_path):
+def test_killed_uploads_leave_nothing_after_the_sweep(migrated_database, tmp_path):
     uploads = str(tmp_path / "uploads")
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": migrated_database,
                       "UPLOAD_DIR": uploads})
     with app.app_context():
-        upgrade()
         challenge = factories.make_challenge(db.session)
         user = factories.make_user(db.session)
         db.session.commit()
         owner, user_id = challenge.id, user.id
         db.session.remove()
         db.engine.dispose()
-    child = CHILD.format(root=str(ROOT), url=own_database, uploads=uploads,
+    child = CHILD.format(root=str(ROOT), url=migrated_database, uploads=uploads,
                          size=len(PDF) - 9, user_id=user_id, owner=owner)
     _kill_during(child, "before-rename", "part written", 0)
     _kill_during(child, "before-commit", "file written, row not committed", 0)
@@ -152,7 +150,7 @@ def test_sweep_keeps_referenced_and_recent_files(app, session, tmp_path):
     stray.unlink()
 
 
-def test_sweep_on_s3(tmp_path):
+def test_sweep_on_s3(tmp_path, migrated_templates):
     moto_server = pytest.importorskip("moto.server")
     boto3 = pytest.importorskip("boto3")
     from tests.test_storage_s3 import CREDENTIALS, _free_port
@@ -166,13 +164,13 @@ def test_sweep_on_s3(tmp_path):
         boto3.client("s3", endpoint_url=url, region_name="us-east-1",
                      **CREDENTIALS).create_bucket(Bucket="uploads")
         app = create_app({"ENV_NAME": "testing",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                          "SQLALCHEMY_DATABASE_URI":
+                              migrated_templates.sqlite_copy(tmp_path / "db.sqlite3"),
                           "UPLOAD_DIR": str(tmp_path), "STORAGE_BACKEND": "s3",
                           "S3_BUCKET": "uploads", "S3_PREFIX": "prod", "S3_ENDPOINT_URL": url,
                           "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing",
                           "S3_SECRET_ACCESS_KEY": "testing"})
         with app.app_context():
-            upgrade()
             challenge = factories.make_challenge(db.session)
             user = factories.make_user(db.session)
             import io

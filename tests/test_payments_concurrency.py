@@ -5,7 +5,6 @@ runs two threads, each with its own session and connection."""
 
 import threading
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from marketplace import create_app
@@ -19,11 +18,10 @@ from marketplace.payments.models import Payment
 from tests.orders_factories import accept_milestone, make_order, treasury_payment
 
 
-def test_two_concurrent_payments_make_one(own_database, tmp_path):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": own_database,
+def test_two_concurrent_payments_make_one(migrated_database, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": migrated_database,
                       "UPLOAD_DIR": str(tmp_path / "uploads")})
     with app.app_context():
-        upgrade()
         order = make_order(db.session)
         milestone = order.milestones[0]
         accept_milestone(db.session, order, milestone)
