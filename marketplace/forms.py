@@ -14,7 +14,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import IntegerField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from marketplace.formatting import thousands
@@ -131,6 +131,13 @@ class MoneyField(IntegerField):
             return
         self.data = None
         self.data = parse_money(valuelist[0])
+
+    def pre_validate(self, form):
+        """A typed amount that does not read as one gets its one message ("Enter a whole
+        number of đồng…"), not that message and then the field's range message about the
+        missing number ("The price must be more than zero") below it."""
+        if self.process_errors:
+            raise StopValidation()
 
     def _value(self):
         if self.raw_data:

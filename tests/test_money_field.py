@@ -4,6 +4,7 @@ the same inputs and refuse the same ones with the same Vietnamese message."""
 import re
 
 import pytest
+from flask_wtf import FlaskForm
 
 from marketplace.challenges.forms import ChallengeForm, FilterForm
 from marketplace.forms import MONEY_MAX, MoneyField, parse_money
@@ -38,6 +39,17 @@ def test_more_than_the_largest_amount_is_refused(text):
 
 def test_the_largest_amount_is_accepted():
     assert parse_money("1.000.000.000.000.000 đ") == MONEY_MAX == 10**15
+
+
+@pytest.mark.parametrize("text", ["-5", "1e9", "một tỷ", "9" * 25])
+def test_an_amount_that_does_not_read_gets_one_message(app, text):
+    class PriceForm(FlaskForm):  # the submission form's price field and its validators
+        proposed_price = SubmissionForm.proposed_price
+
+    with app.test_request_context(method="POST", data={"proposed_price": text}):
+        form = PriceForm(meta={"csrf": False})
+        form.validate()
+    assert len(form.proposed_price.errors) == 1, form.proposed_price.errors
 
 
 def test_blank_is_no_amount():
