@@ -77,6 +77,8 @@ bench-search: $(BENCH_STAMP)
 # Issue 15: the deadline rush — BENCH_RUSH_SOLVERS solvers (and BENCH_RUSH_LATE late ones)
 # bid over HTTP against gunicorn in the last minute before a deadline, on SQLite and on
 # PostgreSQL (database bench_rush on BENCH_POSTGRES_URL's server) → bench/results/rush.md.
+# Behind nginx stamping X-Request-Start as docs/deploy.md, when nginx is installed
+# (apt-get install nginx-light; bench/front.py); otherwise gunicorn directly, said so.
 # Fails unless there are 0 errors and 0 lost bids.
 BENCH_RUSH_SOLVERS   ?= 200
 BENCH_RUSH_LATE      ?= 10
