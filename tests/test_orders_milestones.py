@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.errors import DomainError, InvalidTransition, NotAllowed
 from marketplace.files.models import Attachment
 from marketplace.orders import milestones, services
-from marketplace.orders.models import MilestoneStatus, OrderStatus, RatingSide
+from marketplace.orders.models import MilestoneDelivery, MilestoneStatus, OrderStatus, RatingSide
 from marketplace.orders.queries import summarize
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
@@ -46,7 +46,8 @@ def test_delivery_through_the_form_with_evidence(session, client, login):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     session.expire_all()
     assert milestone.status is MilestoneStatus.DELIVERED
-    delivery = milestone.deliveries[0]
+    delivery = session.scalar(select(MilestoneDelivery).where(
+        MilestoneDelivery.milestone_id == milestone.id))
     attachment = session.scalar(select(Attachment).where(Attachment.delivery_id == delivery.id))
     assert attachment.original_name == "bien-ban.pdf"
     assert client.get(f"/files/{attachment.id}").status_code == 200  # a party
@@ -62,7 +63,8 @@ def test_reject_needs_reason_and_goes_back_to_planned(session):
     milestones.reject(session, parties.officer, milestone, "Thiếu số liệu đo.")
     assert milestone.status is MilestoneStatus.PLANNED
     assert milestone.last_rejection_reason == "Thiếu số liệu đo."
-    assert milestone.deliveries[0].verdict == "rejected"
+    assert session.scalar(select(MilestoneDelivery.verdict).where(
+        MilestoneDelivery.milestone_id == milestone.id)) == "rejected"
     milestones.deliver(session, parties.member, milestone, "Bản đầy đủ.")
     milestones.accept(session, parties.officer, milestone)
     assert milestone.status is MilestoneStatus.ACCEPTED and milestone.accepted_at is not None

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event, select
 
 from marketplace.files.models import Attachment
-from marketplace.orders.models import OrderStatus
+from marketplace.orders.models import MilestoneDelivery, OrderStatus
 from marketplace.orders.terms import local_today
 from marketplace.payments import services as payments
 from tests.orders_factories import accept_milestone, make_order, treasury_payment
@@ -37,8 +37,9 @@ def test_public_page_hides_confidential(session, client, login):
                             treasury=treasury_payment(milestone, "KBNN-77"),
                             paid_on=local_today())
     session.commit()
-    attachment = session.scalar(select(Attachment).where(
-        Attachment.delivery_id == milestone.deliveries[0].id))
+    attachment = session.scalar(select(Attachment).join(
+        MilestoneDelivery, MilestoneDelivery.id == Attachment.delivery_id).where(
+        MilestoneDelivery.milestone_id == milestone.id))
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert order.contract_number in html and milestone.deliverable in html
     assert "1.200.000.000" in html or "1,200,000,000" in html

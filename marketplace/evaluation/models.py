@@ -127,8 +127,12 @@ class Evaluation(db.Model):
 
     submission: Mapped[Submission] = relationship()
     evaluator: Mapped[User] = relationship()
+    # issue 21: never loaded one evaluation at a time by accident (a page of evaluations
+    # would run one statement per evaluation): `evaluation.services.load_scores`, or
+    # `selectinload`/`joinedload(Evaluation.scores)` where the evaluations are read
     scores: Mapped[list[Score]] = relationship(back_populates="evaluation",
-                                               cascade="all, delete-orphan")
+                                               cascade="all, delete-orphan", lazy="raise",
+                                               passive_deletes=True)
 
     __table_args__ = (
         UniqueConstraint("submission_id", "evaluator_id"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace import policy
 from marketplace.accounts.models import Membership, User
@@ -62,7 +63,8 @@ def remove_evaluator(session, officer: User, member: PanelMember, reason: str, *
     evaluator = member.user
     evaluations = list(session.scalars(
         select(Evaluation).join(Submission).where(Submission.challenge_id == challenge.id,
-                                                  Evaluation.evaluator_id == evaluator.id)))
+                                                  Evaluation.evaluator_id == evaluator.id)
+        .options(selectinload(Evaluation.scores))))
     set_aside = [e for e in evaluations if e.status is EvaluationStatus.SUBMITTED]
     for evaluation in set_aside:
         _set_aside(session, evaluation, reason)
@@ -112,7 +114,8 @@ def amend_declaration(session, evaluator: User, submission: Submission, kind: st
            before={"kind": ConflictKind.NONE.value},
            after={"kind": kind.value, "note": note})
     evaluation = session.scalar(select(Evaluation).where(
-        Evaluation.submission_id == submission.id, Evaluation.evaluator_id == evaluator.id))
+        Evaluation.submission_id == submission.id, Evaluation.evaluator_id == evaluator.id)
+        .options(selectinload(Evaluation.scores)))
     if evaluation is not None and evaluation.status is not EvaluationStatus.SET_ASIDE:
         _set_aside(session, evaluation, _("Conflict of interest declared after scoring: "
                                           "%(note)s", note=note))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Award, ConflictDeclaration, Evaluation, Moderation
 from marketplace.evaluation.ranking import Standing, standings
-from marketplace.evaluation.services import panel_of, solution_labels
+from marketplace.evaluation.services import load_scores, panel_of, solution_labels
 from marketplace.labels import label
 from marketplace.submissions.models import Submission
 from marketplace.textsafety import neutral_cell
@@ -43,9 +43,9 @@ def build(session, challenge: Challenge) -> Report:
     declarations = list(session.scalars(
         select(ConflictDeclaration).where(ConflictDeclaration.submission_id.in_(ids))
         .order_by(ConflictDeclaration.submission_id, ConflictDeclaration.id)))
-    evaluations = list(session.scalars(
+    evaluations = load_scores(session, list(session.scalars(
         select(Evaluation).where(Evaluation.submission_id.in_(ids))
-        .order_by(Evaluation.submission_id, Evaluation.id)))
+        .order_by(Evaluation.submission_id, Evaluation.id))))
     moderations = {m.submission_id: m for m in session.scalars(
         select(Moderation).where(Moderation.submission_id.in_(ids)))}
     awards = list(session.scalars(select(Award).where(Award.challenge_id == challenge.id)

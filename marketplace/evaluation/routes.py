@@ -245,6 +245,7 @@ def feedback(submission_id: int):
                    if e.submission_id == submission.id
                    and e.status is EvaluationStatus.SUBMITTED]
     evaluations.sort(key=lambda e: e.id)
+    services.load_scores(db.session, evaluations)
     return render_template("evaluation/feedback.html", submission=submission, standing=mine,
                            ranked=sum(1 for s in table if s.rank is not None),
                            evaluations=evaluations)

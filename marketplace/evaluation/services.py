@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace import policy
 from marketplace.accounts.auth import hash_password
@@ -85,6 +86,22 @@ def evaluations_of(session, challenge: Challenge) -> dict[tuple[int, int], Evalu
             Submission.challenge_id == challenge.id))
         return {(e.submission_id, e.evaluator_id): e for e in rows}
     return per_session(session, ("evaluations_of", challenge.id), read)
+
+
+def load_scores(session, evaluations: list[Evaluation]) -> list[Evaluation]:
+    """Fill `scores` (lazy="raise") of the evaluations not loaded yet, each score with
+    its criterion: one statement for all of them (none when all are loaded). Returns
+    `evaluations`."""
+    todo = [e for e in evaluations if "scores" in inspect(e).unloaded]
+    if todo:
+        by_evaluation: dict[int, list[Score]] = {e.id: [] for e in todo}
+        for score in session.scalars(select(Score).where(
+                Score.evaluation_id.in_(list(by_evaluation)))
+                .options(joinedload(Score.criterion)).order_by(Score.id)):
+            by_evaluation[score.evaluation_id].append(score)
+        for evaluation in todo:
+            set_committed_value(evaluation, "scores", by_evaluation[evaluation.id])
+    return evaluations
 
 
 @dataclass
@@ -324,7 +341,8 @@ def weighted_total(weights: dict[int, int], scores: dict[int, int]) -> Decimal:
 
 def evaluation_for(session, evaluator: User, submission: Submission) -> Evaluation | None:
     return session.scalar(select(Evaluation).where(Evaluation.submission_id == submission.id,
-                                                   Evaluation.evaluator_id == evaluator.id))
+                                                   Evaluation.evaluator_id == evaluator.id)
+                          .options(selectinload(Evaluation.scores)))
 
 
 def save_scores(session, evaluator: User, submission: Submission,

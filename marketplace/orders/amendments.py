@@ -18,12 +18,19 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from marketplace import policy
 from marketplace.audit.services import record
 from marketplace.documents import services as documents
 from marketplace.errors import DomainError
-from marketplace.orders.models import Milestone, MilestoneStatus, OrderAmendment, PilotOrder
+from marketplace.orders.models import (
+    Milestone,
+    MilestoneDelivery,
+    MilestoneStatus,
+    OrderAmendment,
+    PilotOrder,
+)
 from marketplace.orders.services import check_terms, signer
 from marketplace.orders.terms import MilestonePlan, OrderTerms, terms_of, terms_sha256
 from marketplace.policy.orders import is_approver, is_solver_owner
@@ -59,6 +66,10 @@ def _check_history_kept(order: PilotOrder, plans: tuple[MilestonePlan, ...]) -> 
             planned_ids):
         raise DomainError(_("A milestone does not belong to this order."), field="milestones")
     kept = {p.id: p for p in plans if p.id is not None}
+    # the milestones with a delivery on record: one statement, not one per milestone
+    delivered = set(object_session(order).scalars(
+        select(MilestoneDelivery.milestone_id).where(
+            MilestoneDelivery.milestone_id.in_([m.id for m in order.milestones]))))
     for milestone in order.milestones:
         plan = kept.get(milestone.id)
         if milestone.status is not MilestoneStatus.PLANNED:
@@ -66,7 +77,7 @@ def _check_history_kept(order: PilotOrder, plans: tuple[MilestonePlan, ...]) -> 
                     milestone.deliverable, milestone.due_date, milestone.amount):
                 raise DomainError(_("A milestone that has been delivered, accepted or paid "
                                     "cannot be changed or removed."), field="milestones")
-        elif plan is None and milestone.deliveries:
+        elif plan is None and milestone.id in delivered:
             raise DomainError(_("A milestone with a delivery on record cannot be removed."),
                               field="milestones")
 

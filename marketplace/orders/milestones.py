@@ -53,8 +53,11 @@ def deliver(session, user, milestone: Milestone, notes: str,
     return delivery
 
 
-def _open_delivery(milestone: Milestone) -> MilestoneDelivery:
-    pending = [d for d in milestone.deliveries if d.verdict is None]
+def _open_delivery(session, milestone: Milestone) -> MilestoneDelivery:
+    pending = list(session.scalars(
+        select(MilestoneDelivery).where(MilestoneDelivery.milestone_id == milestone.id,
+                                        MilestoneDelivery.verdict.is_(None))
+        .order_by(MilestoneDelivery.delivered_at, MilestoneDelivery.id)))
     if not pending:
         raise DomainError(_("There is no delivery waiting for a decision."))
     return pending[-1]
@@ -63,7 +66,7 @@ def _open_delivery(milestone: Milestone) -> MilestoneDelivery:
 def accept(session, user, milestone: Milestone) -> None:
     MILESTONE_LIFECYCLE.find(milestone.status, MilestoneStatus.ACCEPTED)
     policy.require(user, "milestone.accept", milestone)
-    delivery = _open_delivery(milestone)
+    delivery = _open_delivery(session, milestone)
     delivery.verdict = "accepted"
     delivery.decided_by_id = user.id
     delivery.decided_at = utcnow()
@@ -80,7 +83,7 @@ def reject(session, user, milestone: Milestone, reason: str) -> None:
         raise DomainError(_("Please give the reason for the rejection."), field="reason")
     MILESTONE_LIFECYCLE.find(milestone.status, MilestoneStatus.PLANNED)
     policy.require(user, "milestone.reject", milestone)
-    delivery = _open_delivery(milestone)
+    delivery = _open_delivery(session, milestone)
     delivery.verdict = "rejected"
     delivery.verdict_reason = reason
     delivery.decided_by_id = user.id

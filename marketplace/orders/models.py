@@ -209,9 +209,11 @@ class Milestone(db.Model):
     last_rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     order: Mapped[PilotOrder] = relationship(back_populates="milestones")
+    # issue 21: read with a query of their own (`orders.queries.party_view`, one for all
+    # the order's milestones), never one milestone at a time by accident
     deliveries: Mapped[list[MilestoneDelivery]] = relationship(
         back_populates="milestone", order_by="MilestoneDelivery.delivered_at",
-        cascade="all, delete-orphan")
+        cascade="all, delete-orphan", lazy="raise", passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
@@ -135,7 +136,8 @@ def test_scoring_form_never_fails_and_keeps_scores_in_range(app, client, session
         _ok(evaluator.post(url, data=data))
 
     run()
-    for evaluation in session.scalars(select(Evaluation)):
+    for evaluation in session.scalars(select(Evaluation)
+                                      .options(selectinload(Evaluation.scores))):
         for item in evaluation.scores:
             assert item.score is None or 0 <= item.score <= 10
         assert evaluation.total is None or 0 <= evaluation.total <= 100

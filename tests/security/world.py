@@ -163,10 +163,9 @@ def build_world(session) -> SimpleNamespace:
     w.accepted = first
     # a Stripe payment of it that never got its intent (Stripe was unreachable)
     w.stuck_payment = payments.start_stripe(session, p.officer, first)
-    milestones.deliver(session, w.solver_member, second, "Đã bàn giao giai đoạn 2.",
-                       [pdf("bien-ban-2.pdf")])
+    w.delivery = milestones.deliver(session, w.solver_member, second,
+                                    "Đã bàn giao giai đoạn 2.", [pdf("bien-ban-2.pdf")])
     w.delivered = second
-    w.delivery = second.deliveries[-1]
     w.delivery_attachment = _delivery_attachment(session, w.delivery)
     w.amendment = amendments.propose(
         session, p.officer, w.active, value=w.active.value, start_date=w.active.start_date,
