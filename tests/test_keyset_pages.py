@@ -188,3 +188,42 @@ def test_the_officers_list_is_paged_by_keyset_and_costs_the_same_at_3_and_45(
     assert back == newest_first[20:40] and back_links["prev"] == "/challenges/mine"
     assert len(back_statements) == len(small)
     assert _mine(client, "/challenges/mine?after=²")[0] == newest_first[:20]
+
+
+def test_the_solvers_submissions_are_paged_by_keyset_and_cost_the_same_at_3_and_25(
+        client, session, login):
+    """/submissions/: 3 submissions, then 25 (2 pages of 20) — the same statements (each
+    row's challenge was read apart: one more statement per submission), at most 20 rows,
+    page 2 by cursor without OFFSET, "Trang 2 / 2"; the open challenges still link to the
+    submission the organization leads on them."""
+    from marketplace.accounts.models import MemberRole
+    from marketplace.submissions.models import SubmissionStatus
+
+    owner = factories.make_user(session)
+    solver = factories.make_org(session, members={owner: MemberRole.OWNER})
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def add(first_n, last_n):
+        for n in range(first_n, last_n):
+            factories.make_submission(
+                session, challenge=factories.make_challenge(session, title=f"Đề bài {n:03d}"),
+                organization=solver, member=owner, updated_at=start + timedelta(minutes=n),
+                status=SubmissionStatus.DRAFT if n % 4 == 0 else SubmissionStatus.SUBMITTED)
+        session.commit()
+
+    def titles_of(html):
+        return re.findall(r'<td><a href="/submissions/\d+">([^<]+)</a></td>', html)
+
+    add(0, 3)
+    login(owner)
+    _titles, _links, small, html = _mine(client, "/submissions/")
+    assert titles_of(html) == ["Đề bài 002", "Đề bài 001", "Đề bài 000"]
+    add(3, 25)
+    newest_first = [f"Đề bài {n:03d}" for n in range(24, -1, -1)]
+    _titles, links, first, html = _mine(client, "/submissions/")
+    assert titles_of(html) == newest_first[:20] and "Trang 1 / 2" in html
+    assert html.count("Mở hồ sơ của bạn") == 25  # every open challenge: its submission
+    _titles, links, second, html = _mine(client, links["next"])
+    assert titles_of(html) == newest_first[20:] and "Trang 2 / 2" in html
+    assert not any(offsets(second)), second
+    assert len(small) == len(first) == len(second), (len(small), len(first), len(second))

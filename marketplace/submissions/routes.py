@@ -1,12 +1,21 @@
 """Submission pages. Sealed until the deadline: a submission the user may not see
 answers 404, exactly like one that does not exist."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from marketplace import jobs, policy
+from marketplace import jobs, keyset, policy
 from marketplace.challenges.models import Challenge
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -52,14 +61,18 @@ def _show(submission: Submission):
 @bp.route("/")
 @login_required
 def index():
-    mine = services.submissions_of(db.session, current_user)
+    # one page by keyset, as the public list (a cursor that does not decode: the first page)
+    cursor = keyset.decode(request.args.get("after")) or \
+        keyset.decode(request.args.get("before"), backward=True)
+    page = services.submissions_page(db.session, current_user, cursor)
     lead_org_ids = {org.id for org in services.solver_organizations(current_user)}
-    by_challenge = {s.challenge_id: s for s in mine if s.organization_id in lead_org_ids}
+    open_challenges = services.open_challenges_for(db.session, current_user)
+    by_challenge = services.led_submissions(db.session, current_user,
+                                            [c.id for c in open_challenges])
     return render_template(
-        "submissions/index.html", submissions=mine, lead_org_ids=lead_org_ids,
+        "submissions/index.html", page=page, lead_org_ids=lead_org_ids,
         invitations=services.pending_invitations(db.session, current_user),
-        open_challenges=services.open_challenges_for(db.session, current_user),
-        by_challenge=by_challenge)
+        open_challenges=open_challenges, by_challenge=by_challenge)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -17,11 +17,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from marketplace import policy
+from marketplace import keyset, policy
 from marketplace.accounts.models import SOLVER_ROLES, Organization, OrgKind, OrgStatus, User
 from marketplace.audit.services import record
 from marketplace.challenges.models import Challenge, ChallengeStatus
+from marketplace.challenges.queries import PAGE_SIZE, Page
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.files import services as files
 from marketplace.files.models import Attachment
@@ -84,6 +86,50 @@ def submissions_of(session, user: User) -> list[Submission]:
         select(Submission).where(Submission.organization_id.in_(org_ids)
                                  | Submission.id.in_(as_partner))
         .order_by(Submission.updated_at.desc(), Submission.id.desc())))
+
+
+def submissions_page(session, user: User, cursor: keyset.Cursor | None = None) -> Page:
+    """One page (`PAGE_SIZE`) of `submissions_of`, most recently changed first, each with
+    its challenge and lead organization: three statements (organizations' count, count,
+    page) whatever the number of submissions or the page's position. The first page, or
+    the page of a `cursor` (`keyset.decode` of `?after=`/`?before=`) by keyset on
+    (updated_at, id), as the public list; a `before` cursor that reaches the newest rows
+    gives the first page."""
+    page = Page(sort="updated_at")
+    org_ids = [org.id for org in solver_organizations(user)]
+    if not org_ids:
+        return page
+    as_partner = (select(ConsortiumPartner.submission_id)
+                  .where(ConsortiumPartner.organization_id.in_(org_ids),
+                         ConsortiumPartner.status == PartnerStatus.ACCEPTED))
+    condition = Submission.organization_id.in_(org_ids) | Submission.id.in_(as_partner)
+    page.total = session.scalar(select(func.count()).select_from(Submission).where(condition))
+    query = select(Submission).where(condition).options(
+        joinedload(Submission.challenge), joinedload(Submission.organization))
+    changed, ids = Submission.updated_at, Submission.id
+    if cursor is not None:
+        items = list(session.scalars(query.where(keyset.beyond(changed, ids, cursor))
+                                     .order_by(*keyset.order(changed, ids, cursor))
+                                     .limit(PAGE_SIZE)))
+        if cursor.backward:
+            items.reverse()
+        if items and (not cursor.backward or len(items) == PAGE_SIZE):
+            page.items = items
+            page.page = min(max(cursor.number, 2), max(page.pages, 2))
+    if not page.items:
+        page.items = list(session.scalars(
+            query.order_by(changed.desc(), ids.desc()).limit(PAGE_SIZE)))
+    return page
+
+
+def led_submissions(session, user: User, challenge_ids: list[int]) -> dict[int, Submission]:
+    """challenge id → the submission one of the user's organizations leads on it, among
+    `challenge_ids` (one statement; none without ids)."""
+    org_ids = [org.id for org in solver_organizations(user)]
+    if not org_ids or not challenge_ids:
+        return {}
+    return {s.challenge_id: s for s in session.scalars(select(Submission).where(
+        Submission.organization_id.in_(org_ids), Submission.challenge_id.in_(challenge_ids)))}
 
 
 def pending_invitations(session, user: User) -> list[ConsortiumPartner]:
