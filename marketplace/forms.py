@@ -13,7 +13,7 @@ import wtforms
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
@@ -119,6 +119,25 @@ def parse_money(text: str | None) -> int | None:
     return amount
 
 
+class _OneMessageWhenUnreadable:
+    """A number field whose typed text does not read as a number shows that one message
+    ("Not a valid integer value.", "Enter a whole number of đồng…"), not also its range
+    message about the missing number ("Number must be between 1 and 20.") below it. A
+    blank one still meets its validators (`Optional` clears the error of an empty input)."""
+
+    def pre_validate(self, form):
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            raise StopValidation()
+
+
+class IntegerField(_OneMessageWhenUnreadable, wtforms.IntegerField):
+    """The site's whole-number field: use it, not WTForms' own (one message per error)."""
+
+
+class DecimalField(_OneMessageWhenUnreadable, wtforms.DecimalField):
+    """The site's decimal field: use it, not WTForms' own (one message per error)."""
+
+
 class MoneyField(IntegerField):
     """The one money field of the site (budget, price, award amount, order value,
     milestone amount): a text input (a number input mangles "1.500.000.000") read by
@@ -131,13 +150,6 @@ class MoneyField(IntegerField):
             return
         self.data = None
         self.data = parse_money(valuelist[0])
-
-    def pre_validate(self, form):
-        """A typed amount that does not read as one gets its one message ("Enter a whole
-        number of đồng…"), not that message and then the field's range message about the
-        missing number ("The price must be more than zero") below it."""
-        if self.process_errors:
-            raise StopValidation()
 
     def _value(self):
         if self.raw_data:

@@ -1,11 +1,14 @@
 """One money field: budget, price, award amount, order value and milestone amount accept
 the same inputs and refuse the same ones with the same Vietnamese message."""
 
+import importlib
+import pkgutil
 import re
 
 import pytest
 from flask_wtf import FlaskForm
 
+from marketplace import forms as site_forms
 from marketplace.challenges.forms import ChallengeForm, FilterForm
 from marketplace.forms import MONEY_MAX, MoneyField, parse_money
 from marketplace.orders.forms import AmendmentForm, MilestoneRow, OrderForm
@@ -50,6 +53,31 @@ def test_an_amount_that_does_not_read_gets_one_message(app, text):
         form = PriceForm(meta={"csrf": False})
         form.validate()
     assert len(form.proposed_price.errors) == 1, form.proposed_price.errors
+
+
+@pytest.mark.parametrize("field, text", [(SubmissionForm.trl, "abc"),
+                                         (ChallengeForm.min_evaluators, "1,5"),
+                                         (ChallengeForm.pilot_duration_months, "sáu")])
+def test_a_number_that_does_not_read_gets_one_message(app, field, text):
+    class NumberForm(FlaskForm):
+        number = field
+
+    with app.test_request_context(method="POST", data={"number": text}):
+        form = NumberForm(meta={"csrf": False})
+        form.validate()
+    assert len(form.number.errors) == 1, form.number.errors
+
+
+def test_every_number_field_of_the_site_is_the_house_one():
+    """WTForms' own IntegerField and DecimalField show two messages for "abc"."""
+    import marketplace
+
+    for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        if module.name.endswith(".forms"):
+            source = importlib.import_module(module.name)
+            for name in ("IntegerField", "DecimalField"):
+                used = getattr(source, name, None)
+                assert used in (None, getattr(site_forms, name)), (module.name, name)
 
 
 def test_blank_is_no_amount():

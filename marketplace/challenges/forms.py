@@ -9,7 +9,6 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -30,7 +29,7 @@ from marketplace.accounts.models import SOLVER_KINDS
 from marketplace.challenges.models import PUBLIC_STATUSES, Challenge
 from marketplace.challenges.queries import Filters
 from marketplace.challenges.services import ChallengeInput, CriterionInput
-from marketplace.forms import FlaskForm, Form, MoneyField
+from marketplace.forms import FlaskForm, Form, IntegerField, MoneyField
 from marketplace.labels import label
 from marketplace.params import BIGINT_MAX, parse_int
 from marketplace.provinces import PROVINCES

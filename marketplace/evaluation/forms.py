@@ -4,9 +4,7 @@ per criterion or per submission, so they are built for the challenge at hand."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
-    IntegerField,
     RadioField,
     StringField,
     SubmitField,
@@ -15,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.evaluation.services import DECLARABLE
-from marketplace.forms import EmailAddress, FlaskForm, MoneyField
+from marketplace.forms import DecimalField, EmailAddress, FlaskForm, IntegerField, MoneyField
 from marketplace.labels import label
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace import labels
-from marketplace.forms import FlaskForm, MoneyField
+from marketplace.forms import FlaskForm, IntegerField, MoneyField
 from marketplace.orders.forms import OrderForm
 from marketplace.outcomes.models import KpiVerdict, OutcomeResult
 

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 )
 
 from marketplace.challenges.forms import DATETIME_FORMAT
-from marketplace.forms import FlaskForm, MoneyField
+from marketplace.forms import FlaskForm, IntegerField, MoneyField
 from marketplace.phases.models import MAX_PHASES
 from marketplace.phases.services import PhaseSpec
 

@@ -1,9 +1,9 @@
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from marketplace.forms import FlaskForm, MoneyField
+from marketplace.forms import FlaskForm, IntegerField, MoneyField
 from marketplace.submissions.services import SubmissionContent
 
 
