@@ -30,7 +30,8 @@ run: install translations
 	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host 127.0.0.1 --port 5000; true
 
 # The whole suite on SQLite (with the browser tests when Chromium is present), then
-# again without the browser tests on PostgreSQL when TEST_DATABASE_URL is set.
+# again on PostgreSQL when TEST_DATABASE_URL is set: the tests that use the database
+# (marked `database` by tests/conftest.py), without the browser tests.
 test: install translations
 	@if [ ! -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then \
 		echo "NOTE: Chromium not found at $${CHROMIUM_PATH:-/usr/bin/chromium}: the browser tests will be SKIPPED (apt-get install -y chromium)"; \
@@ -38,7 +39,7 @@ test: install translations
 	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
-		$(PY) -m pytest -m "not browser" $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+		$(PY) -m pytest -m "database and not browser" $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else \
 		echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; \
 	fi

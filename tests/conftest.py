@@ -22,8 +22,8 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace import create_app
@@ -31,6 +31,57 @@ from marketplace.extensions import db, limiter
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _uses_the_test_database(item) -> bool:
+    """Whether the test reaches the database TEST_DATABASE_URL names: through the session's
+    database (`database_url`, behind `app`, `session`, `client`, `search_engine`…), through
+    the PostgreSQL variant of `own_database`/`migrated_database`, or by its own `database`
+    mark (a test that reads TEST_DATABASE_URL itself)."""
+    if "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database"):
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgresql" in (params.get("own_database"), params.get("migrated_database"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks `database` the tests that use the test database: `make test`'s PostgreSQL pass
+    runs those only (`-m "database and not browser"`); the others (formatting, catalogues,
+    config parsing, the SQLite variants…) would prove again what the SQLite pass proved."""
+    for item in items:
+        if _uses_the_test_database(item):
+            item.add_marker(pytest.mark.database)
+
+
+_UNMARKED: list[str] = []  # the test running, when it is not marked `database`
+
+
+@event.listens_for(Engine, "engine_connect")
+def _unmarked_test_connects(conn) -> None:
+    from config import TestingConfig
+
+    if _UNMARKED and conn.engine.url.render_as_string(hide_password=False) == \
+            TestingConfig.SQLALCHEMY_DATABASE_URI:
+        _UNMARKED.append("connected")
+
+
+@pytest.fixture(autouse=True)
+def _database_mark_is_right(request):
+    """A test not marked `database` that connects to the testing configuration's default
+    database (TEST_DATABASE_URL: `create_app("testing")` without a URL of its own) fails:
+    it would be left out of the PostgreSQL pass while its result depends on the database."""
+    if request.node.get_closest_marker("database"):
+        yield
+        return
+    _UNMARKED[:] = [request.node.nodeid]
+    try:
+        yield
+    finally:
+        connected = len(_UNMARKED) > 1
+        _UNMARKED.clear()
+    if connected:
+        pytest.fail("this test uses the database of TEST_DATABASE_URL: mark it "
+                    "@pytest.mark.database so that the PostgreSQL pass runs it")
 
 
 class IsolatedClient(FlaskClient):

@@ -65,7 +65,7 @@ def test_production_refuses_unsafe_settings(settings, message):
 
 def test_production_settings_are_hardened():
     app = create_app({**PRODUCTION_SETTINGS, "SECRET_KEY": "x" * 40,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -92,7 +92,7 @@ def test_production_answers_only_for_its_own_host():
     """Requests for another host (Host, or X-Forwarded-Host once a proxy is trusted) are
     refused with 400: nothing is built for, or cached under, a host the sender chose."""
     settings = {k: v for k, v in PRODUCTION_SETTINGS.items() if k != "TRUSTED_HOSTS"}
-    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:",
                       "PUBLIC_BASE_URL": "https://marketplace.example.gov.vn"})
     assert app.config["TRUSTED_HOSTS"] == ["marketplace.example.gov.vn"]
     client = app.test_client()

@@ -54,6 +54,7 @@ def test_command(tmp_path):
         "SELECT count(*) FROM challenges").fetchone()[0] == 500
 
 
+@pytest.mark.database  # reads TEST_DATABASE_URL itself
 def test_postgres_backup_restores(tmp_path):
     """pg_dump of a database of our own, restored with pg_restore into another."""
     import os
