@@ -88,8 +88,8 @@ def main() -> None:
                 f"SELECT count(*) FROM challenges WHERE status IN {PUBLIC} "  # noqa: S608
                 "AND published_at IS NOT NULL")).scalar()
             last = -(-public // PAGE_SIZE)
-            numbers = sorted({50, 500, last // 2, last - 1})
-            targets = _targets(conn, [n for n in numbers if 10 < n < last], args.numbered)
+            numbers = sorted({50, 500, last // 2, last - 1, last})
+            targets = _targets(conn, [n for n in numbers if 10 < n <= last], args.numbered)
     statements: list[tuple[str, object]] = []
     sql_ms: list[float] = []
 

@@ -3,10 +3,13 @@
 - `mix_target`: the realistic mix — thousands of distinct public URLs drawn at random
   across the whole data set (challenge pages, order pages, list pages deep in every
   filter, the list's and /search's text queries with words of real titles), shuffled, so
-  that nearly every request misses the 30-second page cache. Deep list pages follow the
-  site's own "next" links: with page numbers (`?page=N`) any page of a filter is drawn
-  at random up to its last; with cursors (links without `page=`), the pages are the ones
-  reached by following "next" from each filter (`discover_list_paths`).
+  that nearly every request misses the 30-second page cache. A list page is a filter and
+  a page drawn at random up to that filter's last page, addressed as the site's own
+  "next" link addresses it: a cursor (`?after=`, `marketplace.keyset.encode` of the last
+  row of the page before, read from the database in the list's order: `list_keys`,
+  `cursor_path`), or `?page=N` for a site whose links carry page numbers.
+- `ocds_paths`: pages of the OCDS feed spread over its whole range, by the cursor its
+  `Link: rel="next"` gives (`keyset.encode_id` of the page before's last challenge id).
 - `logged_in_targets`: the work pages (officer's challenge list, panel page, evaluator's
   scoring page, solver's submission, party's order page), each for `SESSIONS` users of
   its role and the objects that user may open, drawn at random across the data set.
@@ -23,15 +26,15 @@ import re
 import urllib.parse
 from html import unescape
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from bench.generate import PASSWORD
+from marketplace import keyset
 
 PUBLIC = "('published', 'closed', 'evaluating', 'awarded', 'cancelled')"
 SHOWN_ORDERS = "('signed', 'active', 'completed', 'terminated')"
 SESSIONS = 3  # users per logged-in page, each with a session of its own
 MIX_SIZE = 4000  # distinct URLs in the mix
-CRAWL_BUDGET = 300  # requests spent following cursor links (cursor mode only)
 NEXT_LINK = re.compile(r'<a [^>]*href="([^"]+)"[^>]*rel="next"'
                        r'|<a [^>]*rel="next"[^>]*href="([^"]+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -39,26 +42,72 @@ WORD = re.compile(r"\w{3,}")
 
 
 # ---- the public mix -------------------------------------------------------------------
-def _list_filters(conn, rng: random.Random, per_page: int) -> list[tuple[dict, int]]:
-    """(filter arguments, number of pages) for every value of every single filter, the
-    unfiltered list and some two-filter combinations."""
-    out = []
-    total = conn.execute(text(f"SELECT count(*) FROM challenges WHERE status IN {PUBLIC}")  # noqa: S608
-                         ).scalar()
-    out.append(({}, total))
-    for column, arg, join in (
-            ("status", "status", None),
-            ("province", "province", None),
-            ("agency_id", "agency", None),
-            ("g.code", "group", "JOIN technology_groups g ON g.id = c.technology_group_id")):
-        sql = (f"SELECT {column}, count(*) FROM challenges c {join or ''} "  # noqa: S608
-               f"WHERE c.status IN {PUBLIC} GROUP BY {column}")
-        out += [({arg: value}, count) for value, count in conn.execute(text(sql)) if value]
-    pairs = conn.execute(text(
-        "SELECT g.code, c.status, count(*) FROM challenges c JOIN technology_groups g "  # noqa: S608
-        f"ON g.id = c.technology_group_id WHERE c.status IN {PUBLIC} GROUP BY 1, 2")).all()
-    out += [({"group": code, "status": status}, count) for code, status, count in pairs]
-    return [(args, max(1, -(-count // per_page))) for args, count in out]
+def list_keys(conn) -> dict[tuple, list[tuple]]:
+    """{filter arguments as sorted (name, value) pairs: [(published_at, id) of its rows in
+    the list's order]} for the unfiltered list, every value of every single filter
+    (status, province, agency, group) and every (group, status) pair — the list's order
+    being newest first, (published_at, id) descending (`challenges.queries.search_public`).
+    One statement; the times are aware UTC (the product's column type), as the site's
+    cursors encode them."""
+    from marketplace.challenges.models import Challenge
+    from marketplace.taxonomy.models import TechnologyGroup
+
+    rows = conn.execute(
+        select(Challenge.published_at, Challenge.id, Challenge.status, Challenge.province,
+               Challenge.agency_id, TechnologyGroup.code)
+        .outerjoin(TechnologyGroup, TechnologyGroup.id == Challenge.technology_group_id)
+        .where(Challenge.is_public)
+        .order_by(Challenge.published_at.desc(), Challenge.id.desc()))
+    out: dict[tuple, list[tuple]] = {(): []}
+    for at, row_id, status, province, agency, group in rows:
+        status = getattr(status, "value", status)
+        key = (at, row_id)
+        out[()].append(key)
+        for name, value in (("status", status), ("province", province), ("agency", agency),
+                            ("group", group)):
+            if value:
+                out.setdefault(((name, value),), []).append(key)
+        if group and status:
+            out.setdefault((("group", group), ("status", status)), []).append(key)
+    return out
+
+
+def cursor_path(args: tuple, keys: list[tuple], number: int, per_page: int) -> str:
+    """Page `number` of the list under filter `args` as the site's "next" link of page
+    `number - 1` addresses it: `?after=` the cursor of that page's last row (page 1:
+    no cursor)."""
+    query = dict(args)
+    if number > 1:
+        at, row_id = keys[(number - 1) * per_page - 1]
+        query["after"] = keyset.encode(at, row_id, number)
+    return "/challenges/" + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def draw_list_paths(by_filter: dict[tuple, list[tuple]], rng: random.Random, per_page: int,
+                    count: int, mode: str = "cursor") -> set[str]:
+    """`count` distinct list pages (fewer when the filters have fewer): a filter drawn at
+    random, then a page at random between its first and its last — by cursor (`mode`
+    "cursor") or by number ("page")."""
+    filters = sorted(by_filter.items(), key=lambda item: repr(item[0]))
+    paths: set[str] = set()
+    attempts = 0
+    while len(paths) < count and attempts < count * 5:
+        attempts += 1
+        args, keys = rng.choice(filters)
+        number = rng.randint(1, max(1, -(-len(keys) // per_page)))
+        paths.add(cursor_path(args, keys, number, per_page) if mode == "cursor"
+                  else _list_path(dict(args), number))
+    return paths
+
+
+def list_depth(path: str) -> int:
+    """The page number a list URL of the mix leads to (its cursor's, or `page=`)."""
+    args = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    if "after" in args:
+        cursor = keyset.decode(args["after"][0])
+        return cursor.number if cursor else 1
+    page = args.get("page", ["1"])[0]
+    return int(page) if page.isdigit() else 1
 
 
 def _words(conn, rng: random.Random, count: int) -> list[str]:
@@ -96,34 +145,12 @@ def _next_link(body: str) -> str | None:
     return unescape(match.group(1) or match.group(2))
 
 
-def discover_list_paths(base: str, starts: list[str], budget: int = CRAWL_BUDGET,
-                        rng: random.Random | None = None) -> list[str]:
-    """Cursor mode: the list pages reached by following "next" from each start, as deep
-    as `budget` requests allow, spread over the starts."""
-    rng = rng or random.Random(0)
-    found: list[str] = []
-    frontier = list(starts)
-    rng.shuffle(frontier)
-    spent = 0
-    while frontier and spent < budget:
-        path = frontier.pop(0)
-        status, body = http_get(base, path)
-        spent += 1
-        if status != 200:
-            continue
-        found.append(path)
-        following = _next_link(body)
-        if following:
-            split = urllib.parse.urlsplit(following)
-            frontier.append(split.path + ("?" + split.query if split.query else ""))
-    return found
-
-
 def mix_target(url: str, seed: int, per_page: int, base: str | None = None,
                size: int = MIX_SIZE) -> dict:
     """The realistic mix as a target of `run.load_all` (paths shuffled; ~40 % challenge
-    pages, 15 % order pages, 30 % list pages, 15 % text queries). With `base` (a running
-    server) the list's pagination is asked of the site; without, page numbers."""
+    pages, 15 % order pages, 30 % list pages, 15 % text queries). List pages by cursor,
+    as the site links them; with `base` (a running server) the list's pagination is
+    asked of the site (page numbers for a site whose links carry them)."""
     rng = random.Random(seed * 7919 + size)
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -131,36 +158,49 @@ def mix_target(url: str, seed: int, per_page: int, base: str | None = None,
             f"SELECT id FROM challenges WHERE status IN {PUBLIC}")).scalars())  # noqa: S608
         order_ids = list(conn.execute(text(
             f"SELECT id FROM pilot_orders WHERE status IN {SHOWN_ORDERS}")).scalars())  # noqa: S608
-        filters = _list_filters(conn, rng, per_page)
+        by_filter = list_keys(conn)
         words = _words(conn, rng, size // 6)
     engine.dispose()
-    mode = list_mode(base) if base else "page"
+    mode = list_mode(base) if base else "cursor"
     n_challenges, n_orders = int(size * 0.40), int(size * 0.15)
     n_lists = int(size * 0.30)
     paths = [f"/challenges/{i}" for i in rng.sample(challenge_ids,
                                                     min(n_challenges, len(challenge_ids)))]
     paths += [f"/orders/{i}" for i in rng.sample(order_ids, min(n_orders, len(order_ids)))]
-    lists: set[str] = set()
-    if mode == "cursor":
-        starts = [_list_path(args, None) for args, _pages in filters]
-        lists.update(discover_list_paths(base, starts, rng=rng))
-    else:
-        attempts = 0
-        while len(lists) < n_lists and attempts < n_lists * 5:
-            attempts += 1
-            args, pages = rng.choice(filters)
-            lists.add(_list_path(args, rng.randint(1, pages)))
+    lists = draw_list_paths(by_filter, rng, per_page, n_lists,
+                            "page" if mode == "page" else "cursor")
     paths += sorted(lists)
     for n, query in enumerate(words):
         paths.append(_list_path({"q": query}, None) if n % 2 else
                      "/search?" + urllib.parse.urlencode({"q": query}))
     rng.shuffle(paths)
-    deepest = max((int(urllib.parse.parse_qs(urllib.parse.urlsplit(p).query).get(
-        "page", ["1"])[0]) for p in paths if p.startswith("/challenges/?")), default=1)
+    depths = sorted(list_depth(p) for p in lists)
     return {"name": f"mix: {len(paths):,} distinct public URLs", "key": "mix", "paths": paths,
             "mix": {"challenges": min(n_challenges, len(challenge_ids)),
                     "orders": min(n_orders, len(order_ids)), "lists": len(lists),
-                    "queries": len(words), "list_mode": mode, "deepest_page": deepest}}
+                    "queries": len(words), "list_mode": mode, "filters": len(by_filter),
+                    "deepest_page": depths[-1] if depths else 1,
+                    "median_page": depths[len(depths) // 2] if depths else 1,
+                    "pages_over_10": sum(d > 10 for d in depths),
+                    "pages_over_1000": sum(d > 1000 for d in depths)}}
+
+
+def ocds_paths(conn, page_size: int, count: int = 20) -> tuple[list[str], int]:
+    """([path], the feed's last page number): `count` pages of the OCDS release package
+    spread evenly from the first to the last, each addressed as the feed's
+    `Link: rel="next"` addresses it: `?after=` the cursor of the page before's last
+    challenge id (`keyset.encode_id`); page 1 without one. The feed's processes are the
+    public challenges by id (`opendata.ocds.process_releases`)."""
+    from marketplace.challenges.models import Challenge
+
+    ids = list(conn.execute(select(Challenge.id).where(Challenge.is_public)
+                            .order_by(Challenge.id)).scalars())
+    last = max(1, -(-len(ids) // page_size))
+    numbers = sorted({1 + round(n * (last - 1) / max(1, count - 1)) for n in range(count)})
+    return ["/opendata/ocds.json" if number == 1 else
+            "/opendata/ocds.json?after=" + keyset.encode_id(ids[(number - 1) * page_size - 1],
+                                                            number)
+            for number in numbers], last
 
 
 def kind(path: str) -> str:
@@ -172,9 +212,10 @@ def kind(path: str) -> str:
     if split.path == "/challenges/":
         if "q" in args:
             return "list: text query"
-        page = int(args.get("page", ["1"])[0]) if args.get("page", ["1"])[0].isdigit() else 1
+        page = list_depth(path)
         depth = "first page" if page == 1 else "pages 2-10" if page <= 10 else "page > 10"
-        return f"list: {depth}" + (", filtered" if args else "")
+        filtered = set(args) - {"page", "after", "before"}
+        return f"list: {depth}" + (", filtered" if filtered else "")
     if split.path.startswith("/orders/"):
         return "order page"
     return "challenge page"

@@ -153,15 +153,14 @@ def pick_targets(url: str, seed: int) -> list[dict]:
         deep_filtered_path = (
             deep_pages.deep_path(conn, deep_filtered, group=(group_id, group_code))
             if deep_filtered > 10 else f"/challenges/?group={group_code}&page={deep_filtered}")
+        # the feed's pages from the first to the last, by the cursors of its Link header
+        # (numbered pages stop at 10: 400 past them)
+        from marketplace.opendata.ocds import PAGE_SIZE as ocds_page_size
+
+        ocds_pages, ocds_last = mix.ocds_paths(conn, ocds_page_size)
     engine.dispose()
     challenges = rng.sample(challenge_ids, min(200, len(challenge_ids)))
     orders = rng.sample(order_ids, min(200, len(order_ids)))
-    try:
-        from marketplace.opendata.ocds import PAGE_SIZE as ocds_page_size
-    except ImportError:
-        ocds_page_size = 100
-    ocds_pages = [f"/opendata/ocds.json?page={n}"
-                  for n in range(1, min(20, -(-public_count // ocds_page_size)) + 1)]
     return [
         {"name": "hello (bare route)", "key": "hello", "paths": ["/_bench/hello"]},
         {"name": "home", "key": "home", "paths": ["/"]},
@@ -180,7 +179,8 @@ def pick_targets(url: str, seed: int) -> list[dict]:
         *[{"name": f"search: {label}", "key": f"search_{n}",
            "paths": [f"/search?q={urllib.request.quote(q)}"]}
           for n, (label, q) in enumerate(search_bench.QUERIES.items(), start=1)],
-        {"name": f"open data: OCDS pages 1–{len(ocds_pages)}", "key": "ocds", "paths": ocds_pages},
+        {"name": f"open data: OCDS, {len(ocds_pages)} pages across 1–{ocds_last:,}", "key": "ocds",
+         "paths": ocds_pages},
         {"name": "open data: bulk releases file", "key": "ocds_bulk", "bulk": True,
          "paths": ["/opendata/bulk/releases.jsonl.gz"]},
         # issue 21: what visitors really cause, and the work pages behind a login
@@ -366,7 +366,7 @@ def target_paths(base: str, size: str, result: dict, target: dict, page: dict) -
     with the `Cookie` of its user's session (logged in now, over HTTP); for the bulk file,
     written first (`records.write_bulk`, timed) unless `--bulk-max` is below the size."""
     if target["key"] == "mix":
-        if mix.list_mode(base) == "cursor":
+        if mix.list_mode(base) == "page":  # a site whose list links carry page numbers
             target.update(mix.mix_target(result["settings"]["SQLALCHEMY_DATABASE_URI"],
                                          result["seed"], list_page_size(), base))
         page["mix"] = target["mix"]

@@ -7,7 +7,8 @@ environment a deployment has.
 in Redis, as `docs/deploy.md` runs it); production refuses to start without a shared
 limit store, so without Redis it is the development configuration with debugging off
 (limits counted in each worker, text logs). Mail is never sent: no job worker runs, so
-what the requests queue stays in the queue (`JOBS_URL`, a file of the run)."""
+what the requests queue stays in the queue (`JOBS_URL`, a file of the run). The login
+and API rate limits are lifted for the benchmark's own client (`BENCH_LIMITS`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+# The bench's client is one address (127.0.0.1) sending thousands of requests and logins a
+# minute: production's limits per address and per account (config.py: LOGIN_LIMIT_PER_*,
+# API_RATE_LIMIT, 300 a minute on the open data) would measure the limiter's 429s, not
+# the pages. The benchmark's server (and only it) runs with these instead; the product's
+# defaults are not touched. BENCH_LOGIN_LIMIT / BENCH_API_LIMIT in the environment of
+# `bench.run` or `bench.rush` change them (a `limits` string, e.g. "20 per 15 minutes"
+# to measure with production's).
+BENCH_LIMITS = {"LOGIN_LIMIT_PER_ACCOUNT": ("BENCH_LOGIN_LIMIT", "100000 per minute"),
+                "LOGIN_LIMIT_PER_ADDRESS": ("BENCH_LOGIN_LIMIT", "100000 per minute"),
+                "API_RATE_LIMIT": ("BENCH_API_LIMIT", "100000 per minute")}
+
+
+def bench_limits(environ=None) -> dict[str, str]:
+    """The limits the benchmark's server runs with: {setting: value}."""
+    environ = os.environ if environ is None else environ
+    return {setting: environ.get(variable) or default
+            for setting, (variable, default) in BENCH_LIMITS.items()}
 
 
 def free_port() -> int:
@@ -56,7 +74,8 @@ def server_env(database_url: str, workdir: Path, *, redis_url: str | None = None
            "UPLOAD_DIR": str(workdir / "uploads"),
            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
            "JOBS_URL": f"sqlite:///{workdir / 'jobs.sqlite3'}",
-           "SECRET_KEY": secret_key or secrets.token_hex(32), "FLASK_DEBUG": "0"}
+           "SECRET_KEY": secret_key or secrets.token_hex(32), "FLASK_DEBUG": "0",
+           **bench_limits()}
     if redis_url:
         env.update({
             "MARKETPLACE_ENV": "production", "RATELIMIT_STORAGE_URI": redis_url,
@@ -76,7 +95,8 @@ def app_settings(env: dict[str, str]) -> dict:
                 "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
                 "UPLOAD_DIR": env["UPLOAD_DIR"], "SEARCH_INDEX_DIR": env["SEARCH_INDEX_DIR"],
                 "JOBS_URL": env["JOBS_URL"], "SECRET_KEY": env["SECRET_KEY"],
-                "RATELIMIT_STORAGE_URI": env["RATELIMIT_STORAGE_URI"]}
+                "RATELIMIT_STORAGE_URI": env["RATELIMIT_STORAGE_URI"],
+                **{setting: env[setting] for setting in BENCH_LIMITS}}
     if env["MARKETPLACE_ENV"] == "production":
         settings.update({"MAIL_BACKEND": "smtp", "MAIL_SERVER": env["MAIL_SERVER"],
                          "OCDS_PREFIX": env["OCDS_PREFIX"],
