@@ -204,13 +204,15 @@ def send_password_resets(session, *, limit: int = 500) -> int:
     an active one, queue the reset mail in the account's language, with the link on the
     configured public address (`web.absolute_url`); an unknown or deactivated address gets
     nothing. Commits after each request; the number of mails queued. Needs an app context;
-    builds links in a request context of its own when there is none."""
+    builds links in a request context of its own when there is none, on the public address
+    (a context on Flask's default host, `localhost`, is refused by production's
+    `TRUSTED_HOSTS`: the worker failed every reset)."""
     from flask import has_request_context
     from flask_babel import force_locale
     from sqlalchemy import delete
 
     from marketplace.notifications import outbox
-    from marketplace.web import absolute_url
+    from marketplace.web import absolute_url, public_base_url
 
     queued = 0
     session.commit()
@@ -222,7 +224,7 @@ def send_password_resets(session, *, limit: int = 500) -> int:
         user = find_user_by_email(session, email) if taken else None
         if user is not None and user.active:
             context = (contextlib.nullcontext() if has_request_context()
-                       else current_app.test_request_context("/"))
+                       else current_app.test_request_context("/", base_url=public_base_url()))
             with context, force_locale(user.locale or "vi"):
                 link = absolute_url("accounts.reset_password", token=make_reset_token(user))
                 minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60

@@ -66,3 +66,26 @@ def test_known_and_unknown_emails_take_the_same_time(app, client, session, make_
     print(f"POST /password/forgot: known {known * 1000:.2f} ms, "
           f"unknown {unknown * 1000:.2f} ms")
     assert same_class(known, unknown), (known, unknown)
+
+
+def test_the_worker_builds_reset_links_on_the_public_address(app, session, make_user,
+                                                            monkeypatch):
+    """The worker has no request: it builds the link in a request context of its own, on
+    the public address, which production's TRUSTED_HOSTS accepts. On Flask's default host
+    (`localhost`) that context had no URL adapter and every reset failed in the worker —
+    found by `python -m bench.operator` against gunicorn in the production configuration."""
+    from flask import has_request_context
+
+    from marketplace.accounts import services
+    from marketplace.extensions import db
+
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://marketplace.example.gov.vn")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["marketplace.example.gov.vn"])
+    user = make_user()
+    services.request_password_reset(session, user.email)
+    session.commit()
+    with app.app_context():  # the worker's job: an app context, no request
+        assert not has_request_context()
+        assert services.send_password_resets(db.session) == 1
+    [mail] = session.scalars(select(OutboxEmail).where(OutboxEmail.to == user.email)).all()
+    assert "https://marketplace.example.gov.vn/password/reset/" in mail.body
