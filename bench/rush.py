@@ -730,18 +730,20 @@ def render(summaries: list[dict], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def database_for(kind: str, postgres_url: str, workdir: Path) -> str:
+def database_for(kind: str, postgres_url: str, workdir: Path, name: str = "rush") -> str:
+    """A fresh empty database: `<name>.sqlite3` in `workdir`, or `bench_<name>` (dropped
+    and created again) on the PostgreSQL server of `postgres_url`."""
     if kind == "sqlite":
-        return f"sqlite:///{workdir / 'rush.sqlite3'}"
+        return f"sqlite:///{workdir / f'{name}.sqlite3'}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bench_rush" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "bench_rush"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "bench_{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "bench_{name}"'))
     admin.dispose()
-    return make_url(postgres_url).set(database="bench_rush").render_as_string(
+    return make_url(postgres_url).set(database=f"bench_{name}").render_as_string(
         hide_password=False)
 
 
