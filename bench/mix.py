@@ -49,8 +49,7 @@ def list_keys(conn) -> dict[tuple, list[tuple]]:
     being newest first, (published_at, id) descending (`challenges.queries.search_public`).
     One statement; the times are aware UTC (the product's column type), as the site's
     cursors encode them."""
-    from marketplace.challenges.models import Challenge
-    from marketplace.taxonomy.models import TechnologyGroup
+    from marketplace.models import Challenge, TechnologyGroup  # every model: the mappers configure
 
     rows = conn.execute(
         select(Challenge.published_at, Challenge.id, Challenge.status, Challenge.province,
@@ -191,7 +190,7 @@ def ocds_paths(conn, page_size: int, count: int = 20) -> tuple[list[str], int]:
     `Link: rel="next"` addresses it: `?after=` the cursor of the page before's last
     challenge id (`keyset.encode_id`); page 1 without one. The feed's processes are the
     public challenges by id (`opendata.ocds.process_releases`)."""
-    from marketplace.challenges.models import Challenge
+    from marketplace.models import Challenge  # every model: the mappers configure
 
     ids = list(conn.execute(select(Challenge.id).where(Challenge.is_public)
                             .order_by(Challenge.id)).scalars())

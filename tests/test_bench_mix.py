@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 import urllib.parse
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -120,3 +123,21 @@ def test_the_bench_server_lifts_the_limits_in_its_own_environment_only(tmp_path,
     # the product's own defaults stay production's
     assert Settings.model_fields["API_RATE_LIMIT"].default == "300 per minute"
     assert Settings.model_fields["LOGIN_LIMIT_PER_ADDRESS"].default == "20 per 15 minutes"
+
+
+def test_the_mix_reads_the_data_set_in_a_process_that_imported_no_model(tmp_path):
+    """`bench.run` builds the targets before any app exists (a cached data set), after
+    importing some of the models only (`opendata.ocds`, for its page size): the models the
+    mix's statements name must configure by themselves."""
+    script = ("from sqlalchemy import create_engine, exc\n"
+              "import marketplace.opendata.ocds\n"
+              "from bench import mix\n"
+              "conn = create_engine('sqlite://').connect()\n"
+              "for call in (lambda: mix.list_keys(conn), lambda: mix.ocds_paths(conn, 100)):\n"
+              "    try:\n"
+              "        call()\n"
+              "    except exc.OperationalError as error:\n"
+              "        assert 'no such table' in str(error), error\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
