@@ -51,7 +51,9 @@ from tests.security.matrix import (
     secret_urls,
     snapshot,
 )
-from tests.security.world import ROLES, build_world
+from tests.security.world import ROLES
+
+pytestmark = pytest.mark.shared_world
 
 L, R, B, F, N, M = LOGIN, REDIRECT, BAD, FORBIDDEN, NOT_FOUND, NOT_ALLOWED
 ADMIN_ONLY = row(L, F, F, F, F, OK, OK)
@@ -420,11 +422,10 @@ def test_every_row_matches_its_methods(app):
         assert (case.post is not None) == ("POST" in methods), case.name
 
 
-def test_both_rules_of_a_two_rule_endpoint_are_requested(app, session):
+def test_both_rules_of_a_two_rule_endpoint_are_requested(app, world):
     """admin.edit_group has a `new` rule and an `edit` rule: both refuse non-admins."""
     rules = [r for r in app.url_map.iter_rules() if r.endpoint == "admin.edit_group"]
     assert len(rules) == 2
-    world = build_world(session)
     clients = Clients(app, None)
     for path in (f"/admin/taxonomy/versions/{world.version.id}/groups/new",
                  f"/admin/taxonomy/versions/{world.version.id}/groups/{world.group.id}"):
@@ -454,8 +455,7 @@ def _request(client, method, url, connection, session):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(app, client, session, connection, role):
-    world = build_world(session)
+def test_access_matrix(app, client, session, connection, world, role):
     clients = Clients(app, client)
     problems = []
     # every GET first: a POST that removes a file is rolled back, the stored file is not
@@ -475,10 +475,9 @@ def test_access_matrix(app, client, session, connection, role):
     assert not problems, "\n".join(problems)
 
 
-def test_recused_evaluator_sees_no_content(app, client, session):
+def test_recused_evaluator_sees_no_content(app, client, session, world):
     """The recused evaluator reaches the panel's page of the submission, but neither its
     content nor its files; the evaluator without a conflict sees both."""
-    world = build_world(session)
     world.evaluated.summary = "Nội dung bí mật của hồ sơ dự thi"
     session.flush()
     clients = Clients(app, client)
@@ -490,10 +489,9 @@ def test_recused_evaluator_sees_no_content(app, client, session):
     assert "Nội dung bí mật" in evaluator
 
 
-def test_sealed_submission_is_404_even_for_its_agency_and_admins(app, client, session):
+def test_sealed_submission_is_404_even_for_its_agency_and_admins(app, client, world):
     """Before the deadline nobody outside the solver — not the agency that owns the
     challenge, not an administrator — learns anything of a submission or its files."""
-    world = build_world(session)
     clients = Clients(app, client)
     paths = [f"/submissions/{world.sealed.id}", f"/files/{world.sealed_attachment.id}",
              f"/submissions/{world.sealed.id}/edit",
@@ -526,13 +524,12 @@ def _answer(client, token, method, url, connection, session):
             clean(response.get_data(as_text=True)))
 
 
-def test_secret_objects_answer_like_missing_ids(app, client, session, connection):
+def test_secret_objects_answer_like_missing_ids(app, client, session, connection, world):
     """Every route of the URL map that names a sealed or draft submission, its files, a
     draft challenge, an unsigned order, another user's notification, subscription or
     consortium invitation — GET and POST (with a valid CSRF token and an empty form) —
     answers each outsider exactly (status, Location, body) what it answers for an id
     that does not exist."""
-    world = build_world(session)
     clients = Clients(app, client)
     problems, covered, compared, tokens, missing = [], set(), 0, {}, {}
     for secret in SECRETS:
@@ -585,11 +582,10 @@ def _secret_object(world, secret, values):
     return db.session.get(model, values[secret.arg])
 
 
-def test_shortlisting_a_sealed_submission_answers_like_a_missing_one(app, client, session):
+def test_shortlisting_a_sealed_submission_answers_like_a_missing_one(app, client, world):
     """The named instance: POST /evaluation/submissions/<id>/shortlist with a valid token,
     as a competing solver and as the agency's own officer, answered 403 for a sealed
     submission or another organization's draft and 404 for an id that does not exist."""
-    world = build_world(session)
     clients = Clients(app, client)
     for user in (world.other_solver_user, world.officer):
         the_client = clients.for_user(user)
