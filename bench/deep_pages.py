@@ -6,6 +6,7 @@ set of `bench.generate`:
 
     .venv/bin/python -m bench.generate --size 100000 --database-url sqlite:////tmp/b.sqlite3
     .venv/bin/python -m bench.deep_pages --database-url sqlite:////tmp/b.sqlite3
+    .venv/bin/python -m bench.deep_pages --database-url … --filter group=AI --filter status=closed
     .venv/bin/python -m bench.deep_pages --database-url postgresql+psycopg://…/bench_100000
 
 `--numbered` requests `?page=N` instead of cursors, for the code before keyset pages (run
@@ -70,12 +71,40 @@ def _targets(conn, numbers: list[int], numbered: bool) -> list[tuple[str, str]]:
     return out
 
 
+def _filtered_targets(conn, wanted: list[str], numbered: bool
+                      ) -> tuple[int, int, list[tuple[str, str]]]:
+    """(rows, pages, [(label, path)]) of the list under the filter `wanted` ("name=value"
+    pairs of `bench.mix.list_keys`: status, province, agency, group, or group and status):
+    page 1, the numbered page 10, then pages by the cursor of the site's Next link."""
+    from bench import mix
+
+    pairs = sorted(tuple(item.split("=", 1)) for item in wanted)
+    by_filter = mix.list_keys(conn)
+    found = [(args, keys) for args, keys in by_filter.items()
+             if sorted((name, str(value)) for name, value in args) == pairs]
+    if not found:
+        raise SystemExit(f"no public challenge under the filter {wanted}")
+    args, keys = found[0]
+    last = -(-len(keys) // PAGE_SIZE)
+    numbers = sorted({50, 500, last // 2, last - 1, last})
+    out = [("1", mix.cursor_path(args, keys, 1, PAGE_SIZE))]
+    if last >= 10:
+        out.append(("10 (numbered)", mix._list_path(dict(args), 10)))  # noqa: SLF001
+    for number in (n for n in numbers if 10 < n <= last):
+        out.append((str(number), mix._list_path(dict(args), number) if numbered  # noqa: SLF001
+                    else mix.cursor_path(args, keys, number, PAGE_SIZE)))
+    return len(keys), last, out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--numbered", action="store_true",
                         help="request ?page=N (the code before keyset pages)")
+    parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE",
+                        help="the list under a filter (status, province, agency, group; "
+                             "group and status together), e.g. --filter province=79")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="deep-pages-"))
     app = _app(args.database_url, workdir)
@@ -84,12 +113,16 @@ def main() -> None:
 
         engine = db.engine
         with engine.connect() as conn:
-            public = conn.execute(text(
-                f"SELECT count(*) FROM challenges WHERE status IN {PUBLIC} "  # noqa: S608
-                "AND published_at IS NOT NULL")).scalar()
-            last = -(-public // PAGE_SIZE)
-            numbers = sorted({50, 500, last // 2, last - 1, last})
-            targets = _targets(conn, [n for n in numbers if 10 < n <= last], args.numbered)
+            if args.filter:
+                public, last, targets = _filtered_targets(conn, args.filter, args.numbered)
+            else:
+                public = conn.execute(text(
+                    f"SELECT count(*) FROM challenges WHERE status IN {PUBLIC} "  # noqa: S608
+                    "AND published_at IS NOT NULL")).scalar()
+                last = -(-public // PAGE_SIZE)
+                numbers = sorted({50, 500, last // 2, last - 1, last})
+                targets = _targets(conn, [n for n in numbers if 10 < n <= last],
+                                   args.numbered)
     statements: list[tuple[str, object]] = []
     sql_ms: list[float] = []
 
@@ -101,7 +134,8 @@ def main() -> None:
         sql_ms.append((time.perf_counter() - conn.info.pop("deep_pages_started")) * 1000)
 
     client = app.test_client()
-    print(f"{args.database_url.split(':', 1)[0]}, {public:,} public challenges, "
+    print(f"{args.database_url.split(':', 1)[0]}, {public:,} public challenges"
+          f"{' under ' + ', '.join(args.filter) if args.filter else ''}, "
           f"{last:,} pages; {'?page=N' if args.numbered else 'cursors'}; "
           f"{args.repeat} cold requests each (no page cache)\n")
     print("| page | median ms | p95 ms | SQL ms (median) | statements | "

@@ -141,3 +141,24 @@ def test_the_mix_reads_the_data_set_in_a_process_that_imported_no_model(tmp_path
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_deep_pages_times_a_filtered_list_by_the_cursors_of_its_next_links(
+        session, listed, monkeypatch):
+    from bench import deep_pages
+
+    monkeypatch.setattr(deep_pages, "PAGE_SIZE", 5)  # 87 published: 18 pages
+    rows, last, targets = deep_pages._filtered_targets(  # noqa: SLF001
+        session.connection(), ["status=published"], numbered=False)
+    assert (rows, last) == (87, 18)
+    assert [label for label, _path in targets] == ["1", "10 (numbered)", "17", "18"]
+    keys = mix.list_keys(session.connection())[(("status", "published"),)]
+    assert targets[0][1] == "/challenges/?status=published"
+    assert targets[1][1] == "/challenges/?status=published&page=10"
+    assert targets[3][1] == mix.cursor_path((("status", "published"),), keys, 18, 5)
+    assert keyset.decode(_query(targets[3][1])["after"][0]).id == keys[17 * 5 - 1][1]
+    _rows, _last, numbered = deep_pages._filtered_targets(  # noqa: SLF001
+        session.connection(), ["status=published"], numbered=True)
+    assert numbered[3][1] == "/challenges/?status=published&page=18"
+    with pytest.raises(SystemExit):
+        deep_pages._filtered_targets(session.connection(), ["province=nowhere"], False)  # noqa: SLF001
