@@ -9,7 +9,8 @@ import pytest
 from marketplace import create_app
 from tests.factories import PRODUCTION_SETTINGS
 from tests.security.matrix import Clients
-from tests.security.world import build_world
+
+pytestmark = pytest.mark.shared_world
 
 
 def _directives(csp: str) -> dict[str, str]:
@@ -37,9 +38,8 @@ def propagate_off(app, monkeypatch):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
 
-def test_every_kind_of_response_carries_the_headers(app, client, session, monkeypatch,
+def test_every_kind_of_response_carries_the_headers(app, client, world, monkeypatch,
                                                     propagate_off):
-    world = build_world(session)
     clients = Clients(app, client)
     owner = clients.for_user(world.solver_owner)
     evaluator = clients.for_user(world.evaluator)
@@ -82,8 +82,7 @@ def _boom():
     raise RuntimeError("a bug with a secret inside: hunter2")
 
 
-def test_downloads_are_sandboxed(app, client, session):
-    world = build_world(session)
+def test_downloads_are_sandboxed(app, client, world):
     response = Clients(app, client).for_user(world.solver_owner).get(
         f"/files/{world.sealed_attachment.id}")
     csp = _directives(response.headers["Content-Security-Policy"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -29,7 +30,8 @@ from tests import orders_factories
 from tests.challenges_factories import form_data
 from tests.evaluation_factories import make_evaluation, score_everything
 from tests.security.matrix import Clients
-from tests.security.world import build_world
+
+pytestmark = pytest.mark.shared_world
 
 BOUNDED = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -71,8 +73,7 @@ def test_registration_form_never_fails(app, client):
     run_in_session()
 
 
-def test_challenge_form_never_fails_and_keeps_the_ceiling(app, client, session):
-    world = build_world(session)
+def test_challenge_form_never_fails_and_keeps_the_ceiling(app, client, session, world):
     officer = Clients(app, client).for_user(world.officer)
     token = officer.csrf_token("/challenges/new")
     base = form_data(session)
@@ -97,8 +98,7 @@ def test_challenge_form_never_fails_and_keeps_the_ceiling(app, client, session):
 
 
 def test_submission_form_never_fails_and_keeps_the_price_within_the_ceiling(app, client,
-                                                                            session):
-    world = build_world(session)
+                                                                            session, world):
     solver = Clients(app, client).for_user(world.solver_owner)
     token = solver.csrf_token("/submissions/")
     url = f"/submissions/{world.draft_sub.id}/edit"
@@ -118,8 +118,7 @@ def test_submission_form_never_fails_and_keeps_the_price_within_the_ceiling(app,
     assert submission.trl is None or 1 <= submission.trl <= 9
 
 
-def test_scoring_form_never_fails_and_keeps_scores_in_range(app, client, session):
-    world = build_world(session)
+def test_scoring_form_never_fails_and_keeps_scores_in_range(app, client, session, world):
     evaluator = Clients(app, client).for_user(world.evaluator)
     token = evaluator.csrf_token("/evaluation/")
     criteria = world.evaluating.criteria
@@ -144,8 +143,7 @@ def test_scoring_form_never_fails_and_keeps_scores_in_range(app, client, session
 
 
 def test_order_form_never_fails_and_keeps_milestones_summing_to_the_value(app, client,
-                                                                          session):
-    world = build_world(session)
+                                                                          session, world):
     parties = world.free_item_parties
     officer = Clients(app, client).for_user(parties.officer)
     token = officer.csrf_token("/evaluation/")

@@ -10,11 +10,21 @@ the same templates rendered. The 404 is decided by one lookup, before anything e
 
 from __future__ import annotations
 
+import pytest
+
 from marketplace import policy
-from tests.security.matrix import SECRETS, Clients, request_rolled_back, resolve, secret_urls
+from tests.security.matrix import (
+    SECRET_ARGS,
+    SECRETS,
+    Clients,
+    request_rolled_back,
+    resolve,
+    secret_urls,
+)
 from tests.security.test_access_matrix import _secret_object
-from tests.security.world import build_world
 from tests.statements import recording
+
+pytestmark = pytest.mark.shared_world
 
 
 def _work(app, client, token, method, url, connection, session):
@@ -24,15 +34,16 @@ def _work(app, client, token, method, url, connection, session):
     return response.status_code, work
 
 
-def test_secret_objects_cost_what_missing_ids_cost(app, client, session, connection,
-                                                    monkeypatch):
+@pytest.mark.parametrize("arg", sorted(SECRET_ARGS))
+def test_secret_objects_cost_what_missing_ids_cost(app, client, session, connection, world,
+                                                    monkeypatch, arg):
+    """One test per URL argument that names a secret (xdist spreads them)."""
     # the process keeps the public data version for CACHE_VERSION_TTL seconds: an expiry
     # between two compared requests reads it again in one of them only (CI: 1 of 921)
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 3600)
-    world = build_world(session)
     clients = Clients(app, client)
     problems, compared, tokens = [], 0, {}
-    for secret in SECRETS:
+    for secret in (secret for secret in SECRETS if secret.arg == arg):
         for path in secret.outsiders:
             user = resolve(world, path)
             assert not policy.knows(user, _secret_object(world, secret, secret.values(world)))
@@ -116,14 +127,13 @@ def same_class(a: float, b: float) -> bool:
     return abs(a - b) < max(FLOOR, RELATIVE * max(a, b))
 
 
-def test_secret_objects_take_the_time_missing_ids_take(app, client, session, connection):
+def test_secret_objects_take_the_time_missing_ids_take(app, client, world):
     """Representative routes (a sealed submission's page and its shortlisting POST, its
     file, a draft order's page, a draft challenge's page), each as an outsider: the median
     time of 30 requests naming the secret object and of 30 naming a missing id, interleaved,
     are of one timing class (`same_class`)."""
     from tests.security.matrix import MISSING_ID
 
-    world = build_world(session)
     clients = Clients(app, client)
     solver = clients.for_user(world.other_solver_user)
     visitor = clients.for_user(None)

@@ -15,8 +15,9 @@ from marketplace.files.storage import safe_filename
 from marketplace.opendata import csv_export
 from marketplace.textsafety import BIDI_CONTROLS, FSI, PDI
 from tests.security.matrix import Clients
-from tests.security.world import build_world
 from tests.submissions_factories import PDF
+
+pytestmark = pytest.mark.shared_world
 
 RLO = "\u202e"
 
@@ -27,8 +28,7 @@ def test_file_names_lose_every_bidi_control(control):
     assert control not in content_disposition(f"rtl{control}fdp.exe.pdf")
 
 
-def test_an_uploaded_name_is_stored_and_downloaded_without_them(app, client, session):
-    world = build_world(session)
+def test_an_uploaded_name_is_stored_and_downloaded_without_them(app, client, session, world):
     officer = Clients(app, client).for_user(world.officer)
     officer.post_form(f"/challenges/{world.draft.id}/attachments",
                       {"files": (BytesIO(PDF), f"hop-dong{RLO}fdp.exe.pdf")}, token_from="/",
@@ -38,11 +38,10 @@ def test_an_uploaded_name_is_stored_and_downloaded_without_them(app, client, ses
     assert RLO not in officer.get(f"/files/{added.id}").headers["Content-Disposition"]
 
 
-def test_user_text_with_bidi_controls_is_shown_isolated(app, client, session):
+def test_user_text_with_bidi_controls_is_shown_isolated(app, client, session, world):
     """A title holding an override is printed inside an isolate (FSI … PDI), which ends
     the override with the title: nothing else on the page moves. Ordinary text gains
     nothing."""
-    world = build_world(session)
     world.open.title = f"Giao thông {RLO}gnáhc iảig"
     session.flush()
     html = client.get(f"/challenges/{world.open.id}").get_data(as_text=True)

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from marketplace.files.models import Attachment
 from tests.security.matrix import Clients
-from tests.security.world import build_world
 from tests.submissions_factories import PDF
+
+pytestmark = pytest.mark.shared_world
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
@@ -45,11 +46,6 @@ def _count(session) -> int:
 
 def _stored_files(app) -> set[Path]:
     return {p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()}
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 @pytest.fixture

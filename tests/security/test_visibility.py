@@ -10,6 +10,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.activity.services import activity_page
@@ -17,7 +18,8 @@ from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Award
 from marketplace.orders.models import PilotOrder
 from marketplace.search.documents import is_indexed_challenge
-from tests.security.world import build_world
+
+pytestmark = pytest.mark.shared_world
 
 
 def _csv_ids(client, name: str, column: str) -> set[int]:
@@ -57,9 +59,7 @@ def _activity_objects(session) -> set[tuple[str, int]]:
         before = page.next_before
 
 
-def test_visible_on_its_page_is_present_in_every_export(app, client, session):
-    world = build_world(session)
-    del world
+def test_visible_on_its_page_is_present_in_every_export(app, client, session, world):
     challenges = session.scalars(select(Challenge)).all()
     awards = session.scalars(select(Award)).all()
     orders = session.scalars(select(PilotOrder)).all()
@@ -104,16 +104,14 @@ def test_visible_on_its_page_is_present_in_every_export(app, client, session):
     assert len(challenges) > 8 and len(orders) > 5
 
 
-def test_an_order_terminated_before_signature_is_nowhere(app, client, session):
-    world = build_world(session)
+def test_an_order_terminated_before_signature_is_nowhere(app, client, world):
     order = world.terminated_unsigned
     assert client.get(f"/orders/{order.id}").status_code == 404
     assert client.get(f"/api/v1/orders/{order.id}").status_code == 404
     assert order.id not in _csv_ids(client, "orders", "id")
 
 
-def test_a_challenge_cancelled_as_a_draft_is_nowhere(app, client, session):
-    world = build_world(session)
+def test_a_challenge_cancelled_as_a_draft_is_nowhere(app, client, world):
     challenge = world.cancelled_draft
     assert client.get(f"/challenges/{challenge.id}").status_code == 404
     assert client.get(f"/api/v1/challenges/{challenge.id}").status_code == 404
