@@ -30,6 +30,18 @@ def per_session(session, key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def remember(session, name: str, found: dict) -> dict:
+    """Keep each value of `found` as what `per_session(session, (name, its key), …)`
+    reads (unless read already): a page listing many things reads for all of them at once
+    what a helper reads for one (`evaluation.services.read_panels`), and the helpers then
+    ask nothing more. Outside a request, nothing (as `per_session`). Returns `found`."""
+    if has_request_context():
+        memo = session.info.setdefault(_KEY, {})
+        for key, value in found.items():
+            memo.setdefault((name, key), value)
+    return found
+
+
 def _forget(session, *_args) -> None:
     session.info.pop(_KEY, None)
 

@@ -1,12 +1,17 @@
 """A query budget on every page (issue 21): each page of the access-matrix world, requested
 by its legitimate party (the visitor for public pages), runs at most `BUDGET` SQL
 statements (`REPORT_BUDGET` for the evaluation report), and no more once the world has
-grown — more submissions, evaluators, milestones, users and rows listed. Measured cold:
-no page cache."""
+grown — more submissions, evaluators, milestones, users and rows listed, and more of what
+each role's own lists hold (`_grow`): panels per evaluator, challenges, orders and
+milestones per officer and approver, submissions and invitations per solver,
+notifications, follows, organizations waiting. The lists are also requested as the other
+parties who have one (`AS_OTHERS`: the to-do page of every role, the evaluation page of
+officer and approver). Measured cold: no page cache."""
 
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 
 from marketplace import cache
 from tests.security.matrix import OK, Clients, build_url, resolve
@@ -22,18 +27,37 @@ LARGER = {"evaluation.report_page", "evaluation.report_csv"}  # allowed REPORT_B
 KNOWN_OVER: dict[str, int] = {}
 
 
+# The lists each role has of its own (the table requests a page as one party): the same
+# page as the other parties, whose lists grow with what `_grow` adds for them.
+AS_OTHERS = [
+    ("todo.index", "officer"), ("todo.index", "approver"), ("todo.index", "evaluator"),
+    ("todo.index", "solver_member"), ("todo.index", "partner_owner"), ("todo.index", "admin"),
+    ("todo.index", "active_parties.officer"), ("todo.index", "active_parties.approver"),
+    ("evaluation.index", "officer"), ("evaluation.index", "approver"),
+    ("challenges.mine", "approver"), ("submissions.index", "solver_member"),
+    ("notifications.index", "evaluator"), ("submissions.invitations", "solver_owner"),
+]
+
+
 def _measure(app, client, session, world) -> dict[str, int]:
     clients = Clients(app, client)
     counts = {}
+    requests = []
     for case in TABLE:
         if case.get is None or case.get["owner"] != OK:
             continue
         url = build_url(app, world, case).replace("OPEN", str(world.open.id))
-        response, n = count_statements(clients.for_user(resolve(world, case.owner)), url)
+        requests.append((case.name, resolve(world, case.owner), url))
+    for endpoint, who in AS_OTHERS:
+        with app.test_request_context():
+            url = url_for(endpoint)
+        requests.append((f"{endpoint}[as {who}]", resolve(world, who), url))
+    for name, user, url in requests:
+        response, n = count_statements(clients.for_user(user), url)
         response.close()
         session.expire_all()
         if response.status_code == 200:
-            counts[case.name] = n
+            counts[name] = n
 
     return counts
 
@@ -54,11 +78,33 @@ def no_page_cache(app):
 
 def _grow(session, world) -> None:
     """More of everything a page lists: submissions under evaluation (with their
-    organizations and members), evaluators on the panel, users, consortium partners."""
+    organizations and members), evaluators on the panel, users, consortium partners —
+    and of what each role's own lists hold (the busiest users of the benchmark's data):
+    the evaluator's panels (one chaired, one decided), the officer's challenges in every
+    state with unanswered questions, awards waiting for the approver, orders with
+    milestones delivered and accepted and orders to countersign, the solver's
+    submissions, drafts and consortium invitations, notifications, follows, and
+    organizations waiting for verification."""
+    from dataclasses import replace
+
+    from marketplace.accounts.models import MemberRole, OrgStatus
+    from marketplace.alerts import services as alerts
+    from marketplace.alerts.models import FollowKind, Frequency
+    from marketplace.challenges import clarifications
+    from marketplace.challenges.models import ChallengeStatus
     from marketplace.evaluation import services as evaluation
-    from marketplace.submissions.models import SubmissionStatus
+    from marketplace.evaluation.models import Award, AwardItem, AwardStatus, PanelMember
+    from marketplace.notifications.models import Notification
+    from marketplace.orders import milestones
+    from marketplace.orders.models import OrderStatus
+    from marketplace.submissions.models import (
+        ConsortiumPartner,
+        PartnerStatus,
+        SubmissionStatus,
+    )
     from marketplace.types import utcnow
-    from tests import factories
+    from tests import factories, orders_factories
+    from tests.security.world import _closed, pdf
 
     for _n in range(6):
         factories.make_submission(session, challenge=world.evaluating,
@@ -68,6 +114,76 @@ def _grow(session, world) -> None:
                            factories.make_user(session).email)
     for _n in range(6):
         factories.make_user(session)
+    # the evaluator's panels: two more under evaluation (one chaired, declared on), one
+    # decided; an award of one waiting for the approver
+    for n in range(2):
+        panel = _closed(session, world.agency, world.officer)
+        bids = [factories.make_submission(session, challenge=panel,
+                                          status=SubmissionStatus.OPENED, opened_at=utcnow())
+                for _bid in range(3)]
+        evaluation.appoint(session, world.officer, panel, world.evaluator.email,
+                           chair=n == 0)
+        evaluation.appoint(session, world.officer, panel, factories.make_user(session).email)
+        evaluation.declare(session, world.evaluator, bids[0], "none")
+    award = Award(challenge=panel, status=AwardStatus.PROPOSED, justification="Tốt nhất.",
+                  total_amount=1_500_000_000, requires_approval=True,
+                  proposed_by_id=world.officer.id)
+    award.items.append(AwardItem(submission=bids[0], amount=1_500_000_000, rank=1))
+    session.add(award)
+    decided = _closed(session, world.agency, world.officer, status=ChallengeStatus.AWARDED,
+                      awarded_at=utcnow())
+    factories.make_submission(session, challenge=decided, status=SubmissionStatus.AWARDED,
+                              opened_at=utcnow())
+    session.add(PanelMember(challenge_id=decided.id, user_id=world.evaluator.id,
+                            appointed_by_id=world.officer.id))
+    # the officer's challenges: drafts, closed ones, open ones with questions; the
+    # solver's submissions and drafts on them, a consortium invitation of the partner
+    for _n in range(2):
+        factories.make_challenge(session, agency=world.agency, creator=world.officer,
+                                 status=ChallengeStatus.DRAFT)
+        _closed(session, world.agency, world.officer, status=ChallengeStatus.CLOSED)
+        open_ = factories.make_challenge(session, agency=world.agency, creator=world.officer,
+                                         consortia_allowed=True)
+        clarifications.ask(session, world.other_solver_user, open_, "Có dữ liệu mẫu không?")
+        factories.make_submission(session, challenge=open_, organization=world.solver,
+                                  member=world.solver_owner)
+        draft = factories.make_submission(session, challenge=factories.make_challenge(
+            session, agency=world.agency, creator=world.officer, consortia_allowed=True),
+            organization=world.solver, member=world.solver_owner,
+            status=SubmissionStatus.DRAFT)
+        session.add(ConsortiumPartner(submission=draft, organization=world.partner,
+                                      status=PartnerStatus.INVITED,
+                                      invited_by_id=world.solver_owner.id))
+    # the active pilot's agency: two more pilots of other solvers on its award, one active
+    # (a milestone accepted, one delivered), one signed waiting for the approver's
+    # countersignature; another active pilot of the solver, elsewhere
+    for status in (OrderStatus.ACTIVE, OrderStatus.SIGNED, OrderStatus.ACTIVE):
+        if len(world.__dict__.setdefault("grown_orders", [])) < 2:
+            parties = orders_factories.make_award_item(session, parties=world.active_parties,
+                                                       amount=2)
+        else:
+            parties = orders_factories.make_award_item(session, amount=2)
+            parties = replace(parties, owner=world.solver_owner, member=world.solver_member,
+                              solver=world.solver)
+            parties.item.submission.organization = world.solver
+            session.flush()
+        order = orders_factories.make_order(session, parties, status=status, value=2,
+                                            amounts=(1, 1))
+        world.grown_orders.append(order)
+        if status is OrderStatus.ACTIVE:
+            orders_factories.accept_milestone(session, order, order.milestones[0])
+            milestones.deliver(session, parties.member, order.milestones[1],
+                               "Đã bàn giao.", [pdf("bien-ban.pdf")])
+    for n in range(5):
+        session.add(Notification(user_id=world.solver_owner.id, kind="challenge.amended",
+                                 message=f"Thông báo {n}.", link="/challenges/"))
+        session.add(Notification(user_id=world.evaluator.id, kind="evaluation.assigned",
+                                 message=f"Thông báo {n}.", link="/evaluation/"))
+    alerts.follow(session, world.solver_owner, kind=FollowKind.AGENCY,
+                  target_id=world.other_agency.id, frequency=Frequency.WEEKLY)
+    for _n in range(3):
+        factories.make_org(session, status=OrgStatus.PENDING,
+                           members={factories.make_user(session): MemberRole.OWNER})
     session.commit()
 
 

@@ -106,8 +106,10 @@ def index():
     authorize("follow.manage")
     user = current_user._get_current_object()
     locale = current_language()
-    rows = [(item, services.label(db.session, item, locale))
-            for item in services.follows_of(db.session, user)]
+    follows = services.follows_of(db.session, user)
+    targets = services.read_targets(db.session, follows)  # held while labelled
+    rows = [(item, services.label(db.session, item, locale)) for item in follows]
+    del targets
     return render_template("alerts/index.html", rows=rows, confirm=ConfirmForm())
 
 

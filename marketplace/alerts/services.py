@@ -196,6 +196,20 @@ def follows_of(session, user: User) -> list[Follow]:
         Follow.user_id == user.id, Follow.status != FollowStatus.ENDED).order_by(Follow.id)))
 
 
+def read_targets(session, follows: list[Follow]) -> list:
+    """Read the followed challenges, agencies and groups of `follows` at once (one
+    statement per kind), so that `target_name` of each finds its target in the session
+    while the caller holds the list returned (the session keeps no object nobody
+    refers to): the user's list of follows costs the same for 1 or 50 (issue 21)."""
+    targets: list = []
+    for kind, model in ((FollowKind.CHALLENGE, Challenge), (FollowKind.AGENCY, Organization),
+                        (FollowKind.GROUP, TechnologyGroup)):
+        ids = {f.target_id for f in follows if f.kind is kind and f.target_id is not None}
+        if ids:
+            targets += session.scalars(select(model).where(model.id.in_(ids)))
+    return targets
+
+
 # --- the job: news and digests ---------------------------------------------------------------
 
 @dataclass

@@ -17,16 +17,19 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session, selectinload
 
 from marketplace.audit.services import record
 from marketplace.documents import content
 from marketplace.documents.layout import Official, render
 from marketplace.documents.models import DocumentKind, IssuedDocument
 from marketplace.errors import DomainError
+from marketplace.evaluation.models import Award, AwardItem
 from marketplace.files.services import _PENDING_KEY
 from marketplace.files.storage import storage
 from marketplace.orders.models import OrderStatus
 from marketplace.orders.terms import terms_of, terms_sha256
+from marketplace.submissions.models import Submission
 from marketplace.types import utcnow
 
 
@@ -98,7 +101,17 @@ Spec = tuple[DocumentKind, int, str, Callable[[], Official], str]
 
 def award_spec(award) -> Spec:
     return (DocumentKind.AWARD_DECISION, award.id, "",
-            lambda: content.award_decision(award), f"quyet-dinh-{award.id}-QD-LCGP.pdf")
+            lambda: content.award_decision(_with_winners(award)),
+            f"quyet-dinh-{award.id}-QD-LCGP.pdf")
+
+
+def _with_winners(award):
+    """The award with its items, each item's submission and organization (the decision's
+    table names them): one statement whatever the number of winners (issue 21)."""
+    object_session(award).execute(select(Award).where(Award.id == award.id).options(
+        selectinload(Award.items).joinedload(AwardItem.submission)
+        .joinedload(Submission.organization))).all()
+    return award
 
 
 def order_spec(order, *, confidential: bool = True) -> Spec:

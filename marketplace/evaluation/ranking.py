@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
-from marketplace.memo import per_session
+from marketplace.memo import per_session, remember
 from marketplace.submissions.models import (
     IN_EVALUATION,
     ConsortiumPartner,
@@ -41,13 +41,28 @@ def submissions_of(session, challenge: Challenge) -> list[Submission]:
     """Every submission that takes part in the evaluation (disqualified ones included),
     in submission order: the order of the blind labels. With their consortium partners
     (the bidder check reads them); read once per unit of work (`memo.per_session`)."""
-    return per_session(session, ("submissions_of", challenge.id), lambda: list(session.scalars(
-        select(Submission).where(
-            Submission.challenge_id == challenge.id,
-            Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
-        ).options(selectinload(Submission.partners).joinedload(ConsortiumPartner.organization),
-                 joinedload(Submission.organization), joinedload(Submission.created_by))
-        .order_by(Submission.id))))
+    return per_session(session, ("submissions_of", challenge.id),
+                       lambda: _submissions(session, [challenge.id])[challenge.id])
+
+
+def read_submissions(session, challenge_ids: list[int]) -> dict[int, list[Submission]]:
+    """`submissions_of` of many challenges (challenge id → its list): two statements
+    whatever their number, kept for `submissions_of` to answer in this unit of work."""
+    return remember(session, "submissions_of",
+                    _submissions(session, challenge_ids) if challenge_ids else {})
+
+
+def _submissions(session, challenge_ids: list[int]) -> dict[int, list[Submission]]:
+    found: dict[int, list[Submission]] = {challenge_id: [] for challenge_id in challenge_ids}
+    for submission in session.scalars(
+            select(Submission).where(
+                Submission.challenge_id.in_(challenge_ids),
+                Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
+            ).options(selectinload(Submission.partners).joinedload(ConsortiumPartner.organization),
+                      joinedload(Submission.organization), joinedload(Submission.created_by))
+            .order_by(Submission.id)):
+        found[submission.challenge_id].append(submission)
+    return found
 
 
 def rank(scores: Mapping[Hashable, Exact | None]) -> dict[Hashable, int | None]:
@@ -141,9 +156,21 @@ def standings(session, challenge: Challenge) -> list[Standing]:
                             lambda: _standings(session, challenge)))
 
 
+def read_standings(session, challenges: list[Challenge]) -> None:
+    """`standings` of many challenges, their submissions read already
+    (`read_submissions`): one statement whatever their number, kept for `standings` to
+    answer in this unit of work."""
+    by_challenge = {c.id: submissions_of(session, c) for c in challenges}
+    found = _aggregates(session, [s.id for subs in by_challenge.values() for s in subs])
+    remember(session, "standings", {c.id: _rank(by_challenge[c.id], found) for c in challenges})
+
+
 def _standings(session, challenge: Challenge) -> list[Standing]:
     submissions = submissions_of(session, challenge)
-    found = _aggregates(session, [s.id for s in submissions])
+    return _rank(submissions, _aggregates(session, [s.id for s in submissions]))
+
+
+def _rank(submissions: list[Submission], found: dict[int, tuple]) -> list[Standing]:
     result = []
     for submission in submissions:
         standing = Standing(submission)

@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from marketplace import policy
 from marketplace.accounts.models import MemberRole
@@ -47,12 +48,18 @@ __all__ = ["bp"]
 @bp.route("/evaluation/")
 @login_required
 def index():
+    members = list(db.session.scalars(
+        select(PanelMember).join(Challenge).where(
+            PanelMember.user_id == current_user.id,
+            Challenge.status.in_([*REVIEWABLE, ChallengeStatus.CANCELLED]))
+        .options(contains_eager(PanelMember.challenge))
+        .order_by(Challenge.id.desc())))
+    # every panel's submissions, members, declarations, evaluations and the chair's
+    # standings at once: the page's statements do not grow with the panels
+    services.read_panels(db.session, [m.challenge for m in members],
+                         chaired=[m.challenge for m in members if m.is_chair])
     panels = []
-    for member in db.session.scalars(
-            select(PanelMember).join(Challenge).where(
-                PanelMember.user_id == current_user.id,
-                Challenge.status.in_([*REVIEWABLE, ChallengeStatus.CANCELLED]))
-            .order_by(Challenge.id.desc())):
+    for member in members:
         challenge = member.challenge
         # a decided challenge: the evaluator's past work, every submission they saw
         past = challenge.status is not ChallengeStatus.EVALUATING
@@ -78,7 +85,8 @@ def index():
                      if m.role is MemberRole.APPROVER]
     waiting = list(db.session.scalars(select(Award).join(Challenge).where(
         Challenge.agency_id.in_(approver_orgs), Award.status == AwardStatus.PROPOSED,
-        Award.requires_approval.is_(True)))) if approver_orgs else []
+        Award.requires_approval.is_(True)).options(contains_eager(Award.challenge))
+    )) if approver_orgs else []
     short = services.shortfalls(db.session, [c.id for c in managed
                                              if c.status is ChallengeStatus.EVALUATING])
     return render_template("evaluation/index.html", panels=panels, managed=managed,

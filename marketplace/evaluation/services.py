@@ -32,13 +32,19 @@ from marketplace.evaluation.models import (
     PanelMember,
     Score,
 )
-from marketplace.evaluation.ranking import standing_of, submissions_of
+from marketplace.evaluation.ranking import (
+    read_standings,
+    read_submissions,
+    standing_of,
+    submissions_of,
+)
 from marketplace.evaluation.states import EVALUATION_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
-from marketplace.memo import per_session
+from marketplace.memo import per_session, remember
 from marketplace.notifications.services import notify
 from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
 from marketplace.policy.evaluation import panel as policy_panel
+from marketplace.policy.evaluation import read_panels as read_policy_panels
 from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
@@ -72,20 +78,44 @@ def panel_of(session, challenge: Challenge) -> list[PanelMember]:
 
 def declarations_of(session, challenge: Challenge) -> dict[tuple[int, int], ConflictDeclaration]:
     """(submission id, evaluator id) → declaration; read once per unit of work."""
-    def read():
-        rows = session.scalars(select(ConflictDeclaration).join(Submission).where(
-            Submission.challenge_id == challenge.id))
-        return {(d.submission_id, d.evaluator_id): d for d in rows}
-    return per_session(session, ("declarations_of", challenge.id), read)
+    return per_session(session, ("declarations_of", challenge.id),
+                       lambda: _by_challenge(session, ConflictDeclaration, [challenge.id])
+                       [challenge.id])
 
 
 def evaluations_of(session, challenge: Challenge) -> dict[tuple[int, int], Evaluation]:
     """(submission id, evaluator id) → evaluation; read once per unit of work."""
-    def read():
-        rows = session.scalars(select(Evaluation).join(Submission).where(
-            Submission.challenge_id == challenge.id))
-        return {(e.submission_id, e.evaluator_id): e for e in rows}
-    return per_session(session, ("evaluations_of", challenge.id), read)
+    return per_session(session, ("evaluations_of", challenge.id),
+                       lambda: _by_challenge(session, Evaluation, [challenge.id])[challenge.id])
+
+
+def _by_challenge(session, model, challenge_ids: list[int]) -> dict[int, dict]:
+    """challenge id → {(submission id, evaluator id): the `model` row (a declaration or
+    an evaluation)} of its submissions: one statement."""
+    found: dict[int, dict] = {challenge_id: {} for challenge_id in challenge_ids}
+    for challenge_id, row in session.execute(
+            select(Submission.challenge_id, model).join(Submission,
+                                                        Submission.id == model.submission_id)
+            .where(Submission.challenge_id.in_(challenge_ids))):
+        found[challenge_id][(row.submission_id, row.evaluator_id)] = row
+    return found
+
+
+def read_panels(session, challenges: list[Challenge], *, chaired: list[Challenge] = ()
+                ) -> None:
+    """Read at once, for a page listing many panels (the evaluator's `/evaluation/`),
+    what `submissions_of`, `panel_of`, `declarations_of`, `evaluations_of` — and
+    `standings` of the `chaired` — read one challenge at a time: six statements whatever
+    the number of challenges, kept for those helpers to answer in this unit of work."""
+    ids = [c.id for c in challenges]
+    if not ids:
+        return
+    read_submissions(session, ids)
+    read_policy_panels(session, ids)
+    remember(session, "declarations_of", _by_challenge(session, ConflictDeclaration, ids))
+    remember(session, "evaluations_of", _by_challenge(session, Evaluation, ids))
+    if chaired:
+        read_standings(session, list(chaired))
 
 
 def load_scores(session, evaluations: list[Evaluation]) -> list[Evaluation]:

@@ -27,7 +27,7 @@ from marketplace.evaluation.models import (
     PanelMember,
 )
 from marketplace.extensions import db
-from marketplace.memo import per_session
+from marketplace.memo import per_session, remember
 from marketplace.policy.challenges import (
     is_agency_member,
     is_agency_officer,
@@ -45,10 +45,24 @@ def panel(session, challenge) -> list[PanelMember]:
     """The challenge's panel with each member's user and memberships (the bidder check
     reads them): one statement (joined), read once per unit of work (`memo.per_session`),
     so that the rules asked for every row of a page cost nothing more."""
-    return per_session(session, ("panel", challenge.id), lambda: list(session.scalars(
-        select(PanelMember).where(PanelMember.challenge_id == challenge.id)
-        .options(joinedload(PanelMember.user).joinedload(User.memberships))
-        .order_by(PanelMember.id)).unique()))
+    return per_session(session, ("panel", challenge.id),
+                       lambda: _panels(session, [challenge.id])[challenge.id])
+
+
+def read_panels(session, challenge_ids: list[int]) -> dict[int, list[PanelMember]]:
+    """`panel` of many challenges: one statement whatever their number, kept for `panel`
+    to answer in this unit of work."""
+    return remember(session, "panel", _panels(session, challenge_ids) if challenge_ids else {})
+
+
+def _panels(session, challenge_ids: list[int]) -> dict[int, list[PanelMember]]:
+    found: dict[int, list[PanelMember]] = {challenge_id: [] for challenge_id in challenge_ids}
+    for member in session.scalars(
+            select(PanelMember).where(PanelMember.challenge_id.in_(challenge_ids))
+            .options(joinedload(PanelMember.user).joinedload(User.memberships))
+            .order_by(PanelMember.id)).unique():
+        found[member.challenge_id].append(member)
+    return found
 
 
 def panel_member(user, challenge) -> PanelMember | None:

@@ -139,6 +139,10 @@ def pending_invitations(session, user: User) -> list[ConsortiumPartner]:
     return list(session.scalars(
         select(ConsortiumPartner).where(ConsortiumPartner.organization_id.in_(org_ids),
                                         ConsortiumPartner.status == PartnerStatus.INVITED)
+        # what the list shows of each: its challenge, the lead and the invited organization
+        .options(joinedload(ConsortiumPartner.submission).joinedload(Submission.challenge),
+                 joinedload(ConsortiumPartner.submission).joinedload(Submission.organization),
+                 joinedload(ConsortiumPartner.organization))
         .order_by(ConsortiumPartner.invited_at.desc())))
 
 

@@ -15,9 +15,12 @@ waiting for them, each item linking straight to the page where the action is tak
 | | invitations, orders to sign (owner), milestones due |
 | administrator | organizations waiting for verification |
 
-The cost is bounded: one statement per group whatever the number of items (each a join
-that selects the columns the page shows; two for the panels short of evaluators, which
-ask the evaluation's own rule of "short"), plus the user's memberships. The groups are a
+The cost is bounded whatever the number of items (issue 21: at most ten statements for
+the page): the user's memberships and whether they sit on a panel (one statement); the
+officer's challenges of every group (drafts, to open, under evaluation: one statement,
+the rest from its rows), the panels' shortfalls (the evaluation's own rule of "short"),
+the questions, the orders to draft, and the milestones of both groups (one); one per
+group of the other roles — each a join that selects the columns the page shows. The groups are a
 worklist, not a gate: each action's page asks the policy again."""
 
 from __future__ import annotations
@@ -28,9 +31,16 @@ from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 
-from marketplace.accounts.models import MemberRole, Membership, Organization, OrgKind, OrgStatus
+from marketplace.accounts.models import (
+    MemberRole,
+    Membership,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    User,
+)
 from marketplace.challenges.models import Challenge, ChallengeStatus, Clarification
 from marketplace.evaluation.models import (
     Award,
@@ -97,30 +107,21 @@ def _group(session, key: str, title, statement, make: Callable[..., Item | None]
 
 
 def _officer_groups(session, orgs: list[int]) -> list[Group]:
-    own = Challenge.agency_id.in_(orgs)
-    challenge_cols = (Challenge.id, Challenge.title)
-    panel_size = (select(func.count(PanelMember.id))
-                  .where(PanelMember.challenge_id == Challenge.id).scalar_subquery())
-    live_award = select(Award.id).where(
-        Award.challenge_id == Challenge.id,
-        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))).exists()
+    drafts, to_open, evaluating = _own_challenges(session, orgs)
+    deliveries, to_pay = _own_milestones(session, orgs)
     order_exists = select(PilotOrder.id).where(
         PilotOrder.award_item_id == AwardItem.id).exists()
-    milestone_cols = (Milestone.id, Milestone.deliverable, PilotOrder.id,
-                      PilotOrder.contract_number)
     return [
-        _group(session, "challenge_drafts", _l("Draft challenges to finish and publish"),
-               select(*challenge_cols, Challenge.updated_at)
-               .where(own, Challenge.status == ChallengeStatus.DRAFT)
-               .order_by(Challenge.updated_at.desc()),
-               lambda cid, title, updated: Item(
-                   title, url_for("challenges.edit", challenge_id=cid),
-                   str(_l("Last saved")), updated)),
+        Group("challenge_drafts", str(_l("Draft challenges to finish and publish")),
+              [Item(row.title, url_for("challenges.edit", challenge_id=row.id),
+                    str(_l("Last saved")), row.updated_at) for row in drafts[:LIMIT]],
+              more=len(drafts) > LIMIT),
         _group(session, "questions", _l("Questions waiting for an answer"),
-               select(*challenge_cols, func.count(Clarification.id),
+               select(Challenge.id, Challenge.title, func.count(Clarification.id),
                       Challenge.clarification_deadline)
                .join(Clarification, Clarification.challenge_id == Challenge.id)
-               .where(own, Challenge.status == ChallengeStatus.PUBLISHED,
+               .where(Challenge.agency_id.in_(orgs),
+                      Challenge.status == ChallengeStatus.PUBLISHED,
                       Clarification.answered_at.is_(None))
                .group_by(Challenge.id, Challenge.title, Challenge.clarification_deadline)
                .order_by(Challenge.clarification_deadline),
@@ -128,66 +129,117 @@ def _officer_groups(session, orgs: list[int]) -> list[Group]:
                    title, url_for("challenges.questions", challenge_id=cid),
                    str(_l("%(n)s unanswered; clarification deadline", n=n)), deadline,
                    deadline=True)),
-        _group(session, "to_open", _l("Closed challenges to open for evaluation"),
-               select(*challenge_cols, Challenge.closed_at)
-               .where(own, Challenge.status == ChallengeStatus.CLOSED)
-               .order_by(Challenge.closed_at),
-               lambda cid, title, closed: Item(
-                   title, url_for("challenges.show", challenge_id=cid),
-                   str(_l("Closed")), closed)),
-        _short_panels(session, own, panel_size),
-        _group(session, "to_award", _l("Awards to propose"),
-               select(*challenge_cols, Challenge.evaluating_at)
-               .where(own, Challenge.status == ChallengeStatus.EVALUATING, ~live_award)
-               .order_by(Challenge.evaluating_at),
-               lambda cid, title, since: Item(
-                   title, url_for("evaluation.propose", challenge_id=cid),
-                   str(_l("Under evaluation since")), since)),
+        Group("to_open", str(_l("Closed challenges to open for evaluation")),
+              [Item(row.title, url_for("challenges.show", challenge_id=row.id),
+                    str(_l("Closed")), row.closed_at) for row in to_open[:LIMIT]],
+              more=len(to_open) > LIMIT),
+        _short_panels(session, evaluating),
+        _to_award(evaluating),
         _group(session, "orders_to_draft", _l("Pilot orders to draft"),
                select(AwardItem.id, Challenge.title, Award.decided_at)
                .join(Award, Award.id == AwardItem.award_id)
                .join(Challenge, Challenge.id == Award.challenge_id)
-               .where(own, Award.status == AwardStatus.APPROVED, ~order_exists)
+               .where(Challenge.agency_id.in_(orgs), Award.status == AwardStatus.APPROVED,
+                      ~order_exists)
                .order_by(Award.decided_at),
                lambda item_id, title, decided: Item(
                    title, url_for("orders.new", award_item_id=item_id),
                    str(_l("Award approved")), decided)),
-        _group(session, "deliveries", _l("Deliveries to review"),
-               select(*milestone_cols, Milestone.delivered_at)
-               .join(PilotOrder, PilotOrder.id == Milestone.order_id)
-               .where(PilotOrder.agency_id.in_(orgs),
-                      PilotOrder.status == OrderStatus.ACTIVE,
-                      Milestone.status == MilestoneStatus.DELIVERED)
-               .order_by(Milestone.delivered_at),
-               lambda mid, deliverable, oid, number, delivered: Item(
-                   f"{number} · {deliverable}", url_for("orders.show", order_id=oid),
-                   str(_l("Delivered")), delivered)),
-        _group(session, "to_pay", _l("Accepted milestones to pay"),
-               select(*milestone_cols, Milestone.accepted_at)
-               .join(PilotOrder, PilotOrder.id == Milestone.order_id)
-               .where(PilotOrder.agency_id.in_(orgs),
-                      PilotOrder.status.in_((OrderStatus.ACTIVE, OrderStatus.TERMINATED)),
-                      Milestone.status == MilestoneStatus.ACCEPTED)
-               .order_by(Milestone.accepted_at),
-               lambda mid, deliverable, oid, number, accepted: Item(
-                   f"{number} · {deliverable}",
-                   url_for("orders.pay", order_id=oid, milestone_id=mid),
-                   str(_l("Accepted")), accepted)),
+        Group("deliveries", str(_l("Deliveries to review")),
+              [Item(f"{row.contract_number} · {row.deliverable}",
+                    url_for("orders.show", order_id=row.order_id),
+                    str(_l("Delivered")), row.delivered_at) for row in deliveries[:LIMIT]],
+              more=len(deliveries) > LIMIT),
+        Group("to_pay", str(_l("Accepted milestones to pay")),
+              [Item(f"{row.contract_number} · {row.deliverable}",
+                    url_for("orders.pay", order_id=row.order_id, milestone_id=row.id),
+                    str(_l("Accepted")), row.accepted_at) for row in to_pay[:LIMIT]],
+              more=len(to_pay) > LIMIT),
     ]
 
 
-def _short_panels(session, own, panel_size) -> Group:
+def _own_challenges(session, orgs: list[int]) -> tuple[list, list, list]:
+    """The agency's draft challenges (last saved first), closed ones (closed first) —
+    `LIMIT` + 1 of each, to know there are more — and every one under evaluation (first
+    started first), with its panel's size and whether it has an award proposed or
+    approved: one statement."""
+    panel_size = (select(func.count(PanelMember.id))
+                  .where(PanelMember.challenge_id == Challenge.id).scalar_subquery())
+    live_award = select(Award.id).where(
+        Award.challenge_id == Challenge.id,
+        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))).exists()
+
+    def place(*order_by):
+        return func.row_number().over(partition_by=Challenge.status, order_by=order_by)
+
+    ranked = (select(Challenge.id, Challenge.title, Challenge.status, Challenge.updated_at,
+                     Challenge.closed_at, Challenge.evaluating_at, Challenge.min_evaluators,
+                     panel_size.label("panel_size"), live_award.label("awarding"),
+                     place(Challenge.updated_at.desc(), Challenge.id).label("draft_place"),
+                     place(Challenge.closed_at, Challenge.id).label("closed_place"),
+                     place(Challenge.evaluating_at, Challenge.id).label("evaluating_place"))
+              .where(Challenge.agency_id.in_(orgs),
+                     Challenge.status.in_((ChallengeStatus.DRAFT, ChallengeStatus.CLOSED,
+                                           ChallengeStatus.EVALUATING)))
+              .subquery())
+    rows = session.execute(select(ranked).where(or_(
+        ranked.c.status == ChallengeStatus.EVALUATING,
+        and_(ranked.c.status == ChallengeStatus.DRAFT, ranked.c.draft_place <= LIMIT + 1),
+        and_(ranked.c.status == ChallengeStatus.CLOSED, ranked.c.closed_place <= LIMIT + 1),
+    ))).all()
+
+    def of(status, place):
+        return sorted((row for row in rows if row.status is status),
+                      key=lambda row: getattr(row, place))
+
+    return (of(ChallengeStatus.DRAFT, "draft_place"),
+            of(ChallengeStatus.CLOSED, "closed_place"),
+            of(ChallengeStatus.EVALUATING, "evaluating_place"))
+
+
+def _own_milestones(session, orgs: list[int]) -> tuple[list, list]:
+    """The agency's delivered milestones of active pilots (first delivered first) and
+    accepted ones of active or terminated pilots (first accepted first), `LIMIT` + 1 of
+    each: one statement."""
+    delivered = Milestone.status == MilestoneStatus.DELIVERED
+    ranked = (select(Milestone.id, Milestone.deliverable, Milestone.status,
+                     Milestone.delivered_at, Milestone.accepted_at,
+                     PilotOrder.id.label("order_id"), PilotOrder.contract_number,
+                     func.row_number().over(
+                         partition_by=Milestone.status,
+                         order_by=(case((delivered, Milestone.delivered_at),
+                                        else_=Milestone.accepted_at), Milestone.id))
+                     .label("place"))
+              .join(PilotOrder, PilotOrder.id == Milestone.order_id)
+              .where(PilotOrder.agency_id.in_(orgs), or_(
+                  and_(delivered, PilotOrder.status == OrderStatus.ACTIVE),
+                  and_(Milestone.status == MilestoneStatus.ACCEPTED,
+                       PilotOrder.status.in_((OrderStatus.ACTIVE, OrderStatus.TERMINATED)))))
+              .subquery())
+    rows = session.execute(select(ranked).where(ranked.c.place <= LIMIT + 1)
+                           .order_by(ranked.c.place)).all()
+    return ([row for row in rows if row.status is MilestoneStatus.DELIVERED],
+            [row for row in rows if row.status is MilestoneStatus.ACCEPTED])
+
+
+def _to_award(evaluating: list) -> Group:
+    rows = [row for row in evaluating if not row.awarding]
+    return Group("to_award", str(_l("Awards to propose")),
+                 [Item(row.title, url_for("evaluation.propose", challenge_id=row.id),
+                       str(_l("Under evaluation since")), row.evaluating_at)
+                  for row in rows[:LIMIT]], more=len(rows) > LIMIT)
+
+
+def _short_panels(session, evaluating: list) -> Group:
     """Challenges under evaluation whose panel is smaller than the minimum, or with a
     solution the panel as it stands cannot give enough evaluations
     (`evaluation.services.shortfalls`, the award rule's own), each naming the solutions
-    short. Two statements whatever the number of challenges."""
-    rows = session.execute(
-        select(Challenge.id, Challenge.title, panel_size, Challenge.min_evaluators)
-        .where(own, Challenge.status == ChallengeStatus.EVALUATING)
-        .order_by(Challenge.id)).all()
-    short = shortfalls(session, [row[0] for row in rows])
+    short. One statement whatever the number of challenges (`evaluating`: the rows of
+    `_own_challenges`)."""
+    short = shortfalls(session, [row.id for row in evaluating])
     items = []
-    for cid, title, size, needed in rows:
+    for cid, title, size, needed in sorted((row.id, row.title, row.panel_size,
+                                            row.min_evaluators) for row in evaluating):
         lacking = [s for s in short.get(cid, []) if s.needs_evaluator]
         if size >= needed and not lacking:
             continue
@@ -338,10 +390,16 @@ def todo_for(session, user, *, now: datetime | None = None) -> list[Group]:
     of a role the user does not hold are left out, empty groups kept (the page says
     "nothing to do" for them). `now` (aware UTC) decides which drafts are still open."""
     now = now or utcnow()
-    memberships = session.execute(
-        select(Membership.organization_id, Membership.role, Organization.kind)
-        .join(Organization, Organization.id == Membership.organization_id)
-        .where(Membership.user_id == user.id)).all()
+    # the memberships and whether the user sits on a panel: one statement
+    on_panel = select(PanelMember.id).where(PanelMember.user_id == user.id).exists()
+    rows = session.execute(
+        select(on_panel, Membership.organization_id, Membership.role, Organization.kind)
+        .select_from(User)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Organization, Organization.id == Membership.organization_id)
+        .where(User.id == user.id)).all()
+    evaluator = any(row[0] for row in rows)
+    memberships = [row[1:] for row in rows if row[1] is not None]
     agency = {org: role for org, role, kind in memberships if kind is OrgKind.AGENCY}
     solver = {org: role for org, role, kind in memberships if kind is not OrgKind.AGENCY}
     groups: list[Group] = []
@@ -351,7 +409,7 @@ def todo_for(session, user, *, now: datetime | None = None) -> list[Group]:
     approver_orgs = [org for org, role in agency.items() if role is MemberRole.APPROVER]
     if approver_orgs:
         groups += _approver_groups(session, approver_orgs, user.id)
-    if session.scalar(select(PanelMember.id).where(PanelMember.user_id == user.id).limit(1)):
+    if evaluator:
         groups += _evaluator_groups(session, user.id)
     if solver:
         owned = [org for org, role in solver.items() if role is MemberRole.OWNER]
