@@ -78,9 +78,10 @@ def user_list():
     q = request.args.get("q", "").strip()
     query = select(User).order_by(User.created_at.desc())
     if q:  # words, folded as /search folds them (no index: the names are read)
+        matches = search_services.text_matcher(q)
         query = query.where(User.id.in_([
             row.id for row in db.session.execute(select(User.id, User.email, User.full_name))
-            if search_services.text_matches(q, row.email, row.full_name)]))
+            if matches(row.email, row.full_name)]))
     # memberships and their organizations: two statements, whatever the number of users
     users = db.session.scalars(query.limit(PAGE_SIZE).options(
         selectinload(User.memberships).joinedload(Membership.organization))).all()
