@@ -1,6 +1,5 @@
 """Extensions, created once unbound; `create_app` binds them."""
 
-from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from marketplace.babel_context import Babel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale, dates
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 from num2words import num2words
+
+from marketplace.babel_context import babel_context, current_locale
 
 # Babel (CLDR) patterns of the one date-time format of the site, per language.
 DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
@@ -33,8 +37,24 @@ NAMED_FORMATS = {None, "short", "medium", "long", "full"}
 
 def language() -> str:
     """'vi' or 'en': the language of the current request (Vietnamese outside one)."""
-    locale = get_locale()
+    locale = current_locale()
     return locale.language if locale is not None else "vi"
+
+
+# A page formats dozens of figures: Babel would parse the language's name and the number
+# pattern again for each. The same Locale and NumberPattern objects serve every call.
+@cache
+def _locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+@cache
+def _number_pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+def _reader_locale() -> Locale:
+    return _locale(language())
 
 
 def vnd(amount: int | None) -> str:
@@ -42,7 +62,7 @@ def vnd(amount: int | None) -> str:
     None."""
     if amount is None:
         return "—"
-    return format_currency(int(amount), "VND", locale=language())
+    return format_currency(int(amount), "VND", locale=_reader_locale())
 
 
 def thousands(amount: int | None) -> str:
@@ -50,13 +70,13 @@ def thousands(amount: int | None) -> str:
     money field shows ("1.500.000.000" in Vietnamese); "" for None."""
     if amount is None:
         return ""
-    return format_decimal(int(amount), format="#,##0", locale=language())
+    return format_decimal(int(amount), format=_number_pattern("#,##0"), locale=_reader_locale())
 
 
 def vietnamese_thousands(amount: int) -> str:
     """1500000000 → "1.500.000.000": Vietnamese digit grouping whatever the reader's
     language, for what is always written in Vietnamese (official documents, OCDS text)."""
-    return format_decimal(int(amount), format="#,##0", locale="vi")
+    return format_decimal(int(amount), format=_number_pattern("#,##0"), locale=_locale("vi"))
 
 
 def number(value, digits: int | None = None) -> str:
@@ -66,9 +86,9 @@ def number(value, digits: int | None = None) -> str:
     if value is None:
         return "—"
     if digits is None:
-        return format_decimal(value, locale=language())
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(Decimal(str(value)), format=pattern, locale=language())
+        return format_decimal(value, locale=_reader_locale())
+    pattern = _number_pattern("#,##0" + ("." + "0" * digits if digits else ""))
+    return format_decimal(Decimal(str(value)), format=pattern, locale=_reader_locale())
 
 
 def local_datetime(value: datetime | None, fmt: str | None = None) -> str:
@@ -78,6 +98,12 @@ def local_datetime(value: datetime | None, fmt: str | None = None) -> str:
         return "—"
     if fmt in NAMED_FORMATS:
         fmt = DATETIME_PATTERNS.get(language(), DATETIME_PATTERNS["en"])
+    context = babel_context()
+    if context is not None:
+        locale, zone = context.get("babel_locale"), context.get("babel_tzinfo")
+        if locale is not None and zone is not None:
+            # what flask_babel.format_datetime does once it has chosen them
+            return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
     return format_datetime(value, fmt)
 
 

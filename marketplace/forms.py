@@ -10,13 +10,13 @@ below, whose translations are the site's own catalogue: WTForms' msgids are tran
 import re
 
 import wtforms
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
+from marketplace.babel_context import translations
 from marketplace.formatting import thousands
 
 
@@ -26,10 +26,10 @@ class SiteTranslations:
     (`message % {"min": …}`), so no variables are substituted here."""
 
     def gettext(self, string: str) -> str:
-        return get_translations().ugettext(string)
+        return translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return get_translations().ungettext(singular, plural, n)
+        return translations().ungettext(singular, plural, n)
 
 
 TRANSLATIONS = SiteTranslations()

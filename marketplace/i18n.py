@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace import formatting
+from marketplace.babel_context import current_locale
 from marketplace.extensions import babel
 from marketplace.formatting import local_datetime, number, vnd
 
@@ -31,7 +31,7 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "vi")
+    return str(current_locale() or "vi")
 
 
 def compiled_translations(app: Flask) -> Path:

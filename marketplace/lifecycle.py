@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -64,9 +65,10 @@ class Lifecycle:
 SYSTEM = None  # the actor of a change made by the clock, not by a person
 
 
-def _tables() -> list[tuple[type, Lifecycle]]:
+@cache
+def _tables() -> tuple[tuple[type, Lifecycle], ...]:
     """Each model class with the table that moves its status (imported here, late: the
-    states modules import this one)."""
+    states modules import this one; once: a page asks `can_transition` for every row)."""
     from marketplace.accounts.models import Organization
     from marketplace.accounts.states import ORGANIZATION_LIFECYCLE
     from marketplace.alerts.models import Follow
@@ -90,14 +92,14 @@ def _tables() -> list[tuple[type, Lifecycle]]:
     from marketplace.submissions.models import ConsortiumPartner, Submission
     from marketplace.submissions.states import PARTNER_LIFECYCLE, SUBMISSION_LIFECYCLE
 
-    return [(Organization, ORGANIZATION_LIFECYCLE), (Challenge, CHALLENGE_LIFECYCLE),
+    return ((Organization, ORGANIZATION_LIFECYCLE), (Challenge, CHALLENGE_LIFECYCLE),
             (Award, AWARD_LIFECYCLE), (Evaluation, EVALUATION_LIFECYCLE),
             (PilotOrder, ORDER_LIFECYCLE), (Milestone, MILESTONE_LIFECYCLE),
             (Payment, PAYMENT_LIFECYCLE), (Submission, SUBMISSION_LIFECYCLE),
             (ConsortiumPartner, PARTNER_LIFECYCLE), (Complaint, COMPLAINT_LIFECYCLE),
             (PilotOutcome, OUTCOME_LIFECYCLE), (CatalogueEntry, CATALOGUE_LIFECYCLE),
             (CitizenFeedback, FEEDBACK_LIFECYCLE), (Follow, FOLLOW_LIFECYCLE),
-            (ChallengePhase, PHASE_LIFECYCLE), (PhaseResult, RESULT_LIFECYCLE)]
+            (ChallengePhase, PHASE_LIFECYCLE), (PhaseResult, RESULT_LIFECYCLE))
 
 
 def lifecycle_of(obj: Any) -> Lifecycle:
