@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, dates
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
@@ -62,7 +62,14 @@ def vnd(amount: int | None) -> str:
     None."""
     if amount is None:
         return "—"
-    return format_currency(int(amount), "VND", locale=_reader_locale())
+    return _vnd(int(amount), language())
+
+
+@lru_cache(maxsize=4096)
+def _vnd(amount: int, language: str) -> str:
+    """Babel's currency formatting (about 0.1 ms an amount: the currency's digits and
+    pattern looked up each time), remembered for the amounts pages show again."""
+    return format_currency(amount, "VND", locale=_locale(language))
 
 
 def thousands(amount: int | None) -> str:
@@ -150,6 +157,7 @@ def _group_words(group: int, power: int, leading: bool) -> str:
     return words
 
 
+@lru_cache(maxsize=4096)
 def amount_in_words(amount: int) -> str:
     """An amount of đồng in Vietnamese words, first letter capitalised, ending in "đồng"
     (1_500_000_000 → "Một tỷ năm trăm triệu đồng"; 1_005_000 → "Một triệu không trăm lẻ

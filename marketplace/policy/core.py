@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from werkzeug.local import LocalProxy
 
 from marketplace.errors import NotAllowed
 
@@ -32,6 +33,8 @@ def can(user, action: str, obj: Any = None) -> bool:
         check = _RULES[action]
     except KeyError:
         raise LookupError(f"no policy rule for {action!r}") from None
+    if isinstance(user, LocalProxy):  # `current_user`: the rule reads the user, not the proxy
+        user = user._get_current_object()
     if not _is_active(user):
         user = None
     return bool(check(user, obj))
