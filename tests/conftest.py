@@ -53,6 +53,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.database)
 
 
+class _XdistGroupIds:
+    """`xdist_group` for pytest 9: pytest-xdist (3.8) groups a test by writing
+    `item._nodeid += "@group"` in each worker, which pytest 9 no longer reads (a node's id is
+    `item._id`), so `--dist loadgroup` spread every group over the workers (the browser
+    tests started a live server and loaded the demo in each). Runs after xdist's hook."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            grouped = item.__dict__.get("_nodeid")
+            if grouped and grouped != item.nodeid and hasattr(item, "_id"):
+                item._id = NodeId.parse(grouped)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_XdistGroupIds(), "xdist-group-ids")
+
+
 _UNMARKED: list[str] = []  # the test running, when it is not marked `database`
 
 

@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field
 
 from flask import url_for
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
@@ -176,6 +177,20 @@ def _count_every_table(dialect):
     counts = [select(func.count()).select_from(table).scalar_subquery()
               for table in db.metadata.sorted_tables]
     return text(str(select(*counts).compile(dialect=dialect)))
+
+
+def session_csrf_token(client) -> str:
+    """A valid CSRF token of the client's session, as its pages print it (Flask-WTF's
+    `generate_csrf`: the session's raw token signed with the app's key), without rendering
+    a page; a page's token while the session holds none yet."""
+    app = client.application
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    with client.session_transaction() as flask_session:
+        raw = flask_session.get(field)
+    if not raw:
+        return client.csrf_token("/")
+    key = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return URLSafeTimedSerializer(key, salt="wtf-csrf-token").dumps(raw)
 
 
 class Clients:

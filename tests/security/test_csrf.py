@@ -17,7 +17,8 @@ import pytest
 from tests.security.matrix import Clients, build_url, resolve, snapshot
 from tests.security.test_access_matrix import TABLE
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-csrf")]
 
 EXEMPT = {"payments.stripe_webhook", "alerts.unsubscribe"}
 POST_CASES = [case for case in TABLE if case.post is not None

@@ -10,7 +10,8 @@ from marketplace import create_app
 from tests.factories import PRODUCTION_SETTINGS
 from tests.security.matrix import Clients
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-headers")]
 
 
 def _directives(csp: str) -> dict[str, str]:

@@ -31,7 +31,8 @@ from tests.challenges_factories import form_data
 from tests.evaluation_factories import make_evaluation, score_everything
 from tests.security.matrix import Clients
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-properties")]
 
 BOUNDED = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture,

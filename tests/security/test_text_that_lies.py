@@ -17,7 +17,8 @@ from marketplace.textsafety import BIDI_CONTROLS, FSI, PDI
 from tests.security.matrix import Clients
 from tests.submissions_factories import PDF
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-text_that_lies")]
 
 RLO = "\u202e"
 

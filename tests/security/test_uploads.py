@@ -15,7 +15,8 @@ from marketplace.files.models import Attachment
 from tests.security.matrix import Clients
 from tests.submissions_factories import PDF
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-uploads")]
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'

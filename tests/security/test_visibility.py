@@ -19,7 +19,8 @@ from marketplace.evaluation.models import Award
 from marketplace.orders.models import PilotOrder
 from marketplace.search.documents import is_indexed_challenge
 
-pytestmark = pytest.mark.shared_world
+# one worker builds this module's world (a second would build it again): xdist_group
+pytestmark = [pytest.mark.shared_world, pytest.mark.xdist_group("security-visibility")]
 
 
 def _csv_ids(client, name: str, column: str) -> set[int]:
