@@ -54,28 +54,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 class _XdistGroupIds:
-    """`xdist_group` under `--dist loadgroup`, as pytest-xdist means it: a grouped test's id
-    ends in `@group`, and the scheduler sends a group to one worker. pytest-xdist (3.8) writes
-    that id as `item._nodeid`, which pytest 9 no longer reads (a node's id is `item._id`),
-    and before the browser conftest marks its tests: every group was spread over the workers
-    (the browser tests started a live server and loaded the demo in each). Runs last."""
+    """`xdist_group` for pytest 9: pytest-xdist (3.8) groups a test by writing
+    `item._nodeid += "@group"` in each worker, which pytest 9 no longer reads (a node's id is
+    `item._id`), so `--dist loadgroup` spread every group over the workers (the browser
+    tests started a live server and loaded the demo in each). Runs after xdist's hook."""
 
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, config, items):
-        if not getattr(config.option, "loadgroup", False):  # set in xdist's workers
-            return
-        for item in items:
-            names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-                     for mark in item.iter_markers("xdist_group")}
-            suffix = "@" + "_".join(sorted(names))
-            if not names or item.nodeid.endswith(suffix):
-                continue
-            if hasattr(item, "_id"):  # pytest 9
-                from _pytest.nodeid import NodeId
+    def pytest_collection_modifyitems(self, items):
+        from _pytest.nodeid import NodeId
 
-                item._id = NodeId.parse(item.nodeid + suffix)
-            else:
-                item._nodeid = item.nodeid + suffix
+        for item in items:
+            grouped = item.__dict__.get("_nodeid")
+            if grouped and grouped != item.nodeid and hasattr(item, "_id"):
+                item._id = NodeId.parse(grouped)
 
 
 def pytest_configure(config):
