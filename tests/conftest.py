@@ -56,8 +56,10 @@ def pytest_collection_modifyitems(config, items):
 class _XdistGroupIds:
     """`xdist_group` for pytest 9: pytest-xdist (3.8) groups a test by writing
     `item._nodeid += "@group"` in each worker, which pytest 9 no longer reads (a node's id is
-    `item._id`), so `--dist loadgroup` spread every group over the workers (the browser
-    tests started a live server and loaded the demo in each). Runs after xdist's hook."""
+    `item._id`), so `--dist loadgroup` spread every group over the workers. Runs after
+    xdist's hook, so it takes the groups xdist saw: module or test marks, not the browser
+    tests' (tests/browser/conftest.py marks them after xdist's hook: they stay spread, a
+    live server on each worker, as CI has run them)."""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):
