@@ -133,8 +133,9 @@ def catalogue(session, *, text: str = "", group_id: int | None = None, province:
             search.matching(PilotOrder.challenge_id, text, "challenge"))))
     entries = list(session.scalars(query))
     if text:
-        entries = [e for e in entries if e.id in found or search.text_matches(
-            text, e.title, e.summary, e.unit, e.solver.name_vi, e.solver.name_en)]
+        matches = search.text_matcher(text)
+        entries = [e for e in entries if e.id in found or matches(
+            e.title, e.summary, e.unit, e.solver.name_vi, e.solver.name_en)]
     out = cards(session, entries)
     if rating_min is not None:
         out = [c for c in out if c.rating is not None and c.rating >= rating_min]
