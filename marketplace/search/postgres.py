@@ -43,7 +43,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -273,6 +275,27 @@ class PostgresBackend(SearchBackend):
                 .where(match, ~head_match, *where).limit(room))
         return union_all(select(head), rest).cte(name)
 
+    def _facet_counts(self, every, filters: dict):
+        """Each facet's counts among the candidates `every`, in one pass (GROUPING SETS): rows
+        of (facet name, value, count, NULL). A facet counts the candidates that pass the
+        other facets' filters (not its own, so its other values stay choosable); a value
+        none of them has comes with count 0 (the caller skips it)."""
+        m = every.c
+        columns = {name: m[FACET_FIELDS[name]] for name in FACETS}
+        names = list(FACETS)
+        name = case(*((func.grouping(columns[n]) == 0, literal(n)) for n in names[:-1]),
+                    else_=literal(names[-1]))
+        counts = {}
+        for n in names:
+            where = self._where(m, filters, skip=n)
+            counts[n] = func.count().filter(and_(*where)) if where else func.count()
+        count = case(*((func.grouping(columns[n]) == 0, counts[n]) for n in names[:-1]),
+                     else_=counts[names[-1]])
+        return (select(name, func.coalesce(*columns.values()), count,
+                       cast(None, Float).label("score"))
+                .select_from(every)
+                .group_by(func.grouping_sets(*columns.values())))
+
     def _statement(self, filter_names: tuple[str, ...], negated: bool):
         """The first statement of `search` for these filters, made once: the query text
         (`q`), the filters' values (`f_<name>`), `page` and `per_page` are parameters."""
@@ -285,22 +308,24 @@ class PostgresBackend(SearchBackend):
         every = self._candidates(tsquery, negated, [], "matches")
         shown = (self._candidates(tsquery, negated, self._where(d, filters), "shown")
                  if filters else every)
-        m, s = every.c, shown.c
+        s = shown.c
         per_page = bindparam("per_page", type_=Integer)
         no_score = cast(None, Float).label("score")
         total = select(func.count()).select_from(shown).scalar_subquery()
         last = func.greatest(cast(func.ceil(cast(func.least(total, self.limit), Numeric)
                                             / per_page), Integer) - 1, 0)
-        # the page by its positions in the ranked candidates (no OFFSET): any page reads
-        # the same at most `limit + 1` rows, ranked once; the best `limit` are shown
+        # the page by its positions in the ranked candidates (no OFFSET): the best
+        # `start + per_page` of the at most `limit + 1` rows read (a top-N sort), then
+        # the page's rows among those; the best `limit` are shown
         start = func.least(bindparam("page", type_=Integer) - 1, last) * per_page
-        ranked = select(s.doc_id, (s.tier + s.score).label("score"),
-                        func.row_number().over(order_by=(s.tier.desc(), s.score.desc(),
-                                                         s.doc_id)).label("position")
-                        ).subquery("ranked")
-        hits = (select(ranked.c.doc_id, ranked.c.score)
-                .where(ranked.c.position > start,
-                       ranked.c.position <= func.least(start + per_page, self.limit))
+        order = (s.tier.desc(), s.score.desc(), s.doc_id)
+        best = (select(s.doc_id, s.tier, s.score).order_by(*order)
+                .limit(func.least(start + per_page, self.limit)).subquery("best"))
+        ranked = select(best.c.doc_id, (best.c.tier + best.c.score).label("score"),
+                        func.row_number().over(order_by=(
+                            best.c.tier.desc(), best.c.score.desc(), best.c.doc_id)
+                        ).label("position")).subquery("ranked")
+        hits = (select(ranked.c.doc_id, ranked.c.score).where(ranked.c.position > start)
                 .subquery("hits"))
         parts = [select(literal("nodes").label("facet"), literal("").label("value"),
                         func.numnode(tsquery).label("n"), no_score),
@@ -310,11 +335,7 @@ class PostgresBackend(SearchBackend):
             parts.append(select(literal("every"), literal(""),
                                 select(func.count()).select_from(every).scalar_subquery(),
                                 no_score))
-        for name in FACETS:
-            column = m[FACET_FIELDS[name]]
-            parts.append(select(literal(name), column, func.count(), no_score)
-                         .select_from(every)
-                         .where(*self._where(m, filters, skip=name)).group_by(column))
+        parts.append(self._facet_counts(every, filters))
         statement = self._statements[key] = union_all(*parts)
         return statement
 
@@ -352,7 +373,7 @@ class PostgresBackend(SearchBackend):
                 found = n
             elif facet == "hit":
                 scores[value] = float(rank or 0.0)
-            elif value:
+            elif value and n:
                 facets[facet][value] = n
         if not nodes:
             raise QueryError("no words")
