@@ -138,3 +138,35 @@ def test_kept_scores_follow_the_index_when_it_changes(tmp_path):
     _same(arrays.search(request), whoosh.search(request))
     for backend in (writer, arrays, whoosh):
         backend.close()
+
+
+@pytest.mark.parametrize("text", ["rừng", "thong minh", "Hà Nội", "du lieu lon", "khong co",
+                                  '"thong minh"', '"du lieu" rừng'])
+@pytest.mark.parametrize("doc_type", ["challenge", "solution"])
+def test_matching_ids_are_the_object_ids_of_the_live_matches(backends, text, doc_type):
+    """The list's ?q= (`matching_ids`): each live matching document's stored object id,
+    on either path (`arrays` the array path, `whoosh` Whoosh's matcher), read from the
+    doc_id terms (not the stored fields), replaced documents found once."""
+    arrays, whoosh = backends
+    searcher = whoosh._current_searcher()
+    query = whoosh._parse(whoosh._open(), text)
+    expected = sorted({searcher.stored_fields(docnum)["object_id"]
+                       for docnum in searcher.docs_for_query(query)
+                       if searcher.stored_fields(docnum)["type"] == doc_type})
+    assert arrays.matching_ids(text, doc_type) == expected
+    assert whoosh.matching_ids(text, doc_type) == expected
+    if text != "khong co":
+        assert expected
+
+
+def test_object_ids_are_read_from_every_segment(backends):
+    from marketplace.search.matching import read_object_ids
+
+    arrays, _whoosh = backends
+    searcher = arrays._current_searcher()
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        ids = read_object_ids(reader)
+        assert len(ids) == reader.doc_count_all()
+        assert ids.tolist() == [reader.stored_fields(d)["object_id"]
+                                for d in range(reader.doc_count_all())]

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import highlight, index
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
@@ -37,7 +38,7 @@ from whoosh.query import And, NullQuery, Or, Query, Term
 
 from marketplace.search.analysis import fold, nfc, vietnamese_analyzer
 from marketplace.search.building import Committer, Rebuild
-from marketplace.search.matching import ArrayMatcher, plain_words
+from marketplace.search.matching import ArrayMatcher, plain_words, read_object_ids
 
 FACETS = ("type", "group", "status", "agency")  # the filters, each counted
 TEXT_FIELDS = ("title", "body", "clarifications", "agency", "group", "place", "solver")
@@ -267,6 +268,9 @@ class WhooshBackend(SearchBackend):
         self._segment_values: dict[str, dict[str, list[str]]] = {}
         self._values_key: tuple | None = None
         self._values: dict[str, list[str]] = {}
+        self._segment_objects: dict[str, np.ndarray] = {}
+        self._objects_key: tuple | None = None
+        self._objects = np.zeros(0, dtype=np.int64)
 
     def _open(self):
         if self._ix is not None:
@@ -359,14 +363,47 @@ class WhooshBackend(SearchBackend):
             return {fields["doc_id"] for fields in searcher.all_stored_fields()}
 
     def matching_ids(self, text: str, doc_type: str) -> list[int]:
+        """Plain words through the arrays (`ArrayMatcher.matching`), anything else through
+        Whoosh's matcher; each document's object id from `_object_ids`, not its stored
+        fields (a common word matches thousands)."""
         ix = self._open()
         query = self._parse(ix, text)
+        words = plain_words(query) if self._arrays is not None else None
         with self._lock:
             searcher = self._current_searcher()
-            types = self._facet_values(searcher)["type"]
-            return sorted({searcher.stored_fields(docnum)["object_id"]
-                           for docnum in searcher.docs_for_query(query)
-                           if types[docnum] == doc_type})
+            leaves = [(_segment_id(sub.reader()), sub.reader(), offset)
+                      for sub, offset in searcher.leaf_searchers()]
+            if words is not None:
+                docs = self._arrays.matching(searcher, leaves, words, {"type": doc_type})
+            else:
+                types = self._facet_values(searcher)["type"]
+                docs = np.fromiter((docnum for docnum in searcher.docs_for_query(query)
+                                    if types[docnum] == doc_type), dtype=np.int64)
+            found = self._object_ids(leaves)[docs]
+            unread = found < 0
+            if unread.any():  # a document whose doc_id does not say its object id
+                found[unread] = [searcher.stored_fields(int(docnum))["object_id"]
+                                 for docnum in docs[unread]]
+            return np.unique(found).tolist()
+
+    def _object_ids(self, leaves) -> np.ndarray:
+        """The object id of every document of the index by global document number (-1:
+        unknown), read once per segment (`matching.read_object_ids`): segments never
+        change once written."""
+        key = tuple((segment_id, offset) for segment_id, _reader, offset in leaves)
+        if key != self._objects_key:
+            kept = {segment_id: self._segment_objects.get(segment_id)
+                    for segment_id, _reader, _offset in leaves}
+            for segment_id, reader, _offset in leaves:
+                if kept[segment_id] is None:
+                    kept[segment_id] = read_object_ids(reader)
+            self._segment_objects = kept  # segments merged away are forgotten
+            parts = [kept[segment_id] for segment_id, _reader, _offset in leaves]
+            self._objects = (np.concatenate(parts) if parts
+                             else np.zeros(0, dtype=np.int64))
+            self._objects_key = key
+        return self._objects
+
     def more_like(self, text: str, *, doc_type: str = "challenge", top: int = 8) -> list[dict]:
         """Whoosh's "more like this": the key terms of `text` (Bo1 model, in the body
         field's Vietnamese analysis) searched among the documents of `doc_type`."""

@@ -121,6 +121,27 @@ def read_postings(reader, field: str, word: str) -> tuple[np.ndarray, np.ndarray
     return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
 
 
+def read_object_ids(reader) -> np.ndarray:
+    """The object id of every document of one segment by document number (-1: not read),
+    from the terms of its `doc_id` field, "<type>:<object id>" (`documents.challenge_doc_id`,
+    `solution_doc_id`). The terms are read in order with their term info, which names the
+    document of a term held by one (nearly every term: a replaced document's old copy in
+    another segment is only marked deleted); about 10 µs a document, where reading its
+    stored fields (to find `object_id`) decompresses the whole document (~100 µs)."""
+    ids = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+    if "doc_id" not in reader.indexed_field_names():
+        return ids
+    for term, info in reader.iter_field("doc_id"):
+        _type, _colon, number = term.rpartition(b":")
+        if not number.isdigit():
+            continue
+        if info.doc_frequency() == 1:
+            ids[info.min_id()] = int(number)
+        else:
+            ids[list(reader.postings("doc_id", term).all_ids())] = int(number)
+    return ids
+
+
 @dataclass
 class Segment:
     """What is read once from one segment: field lengths and facet value codes."""
@@ -246,12 +267,16 @@ class ArrayMatcher:
         self.words.put(key, entry)
         return entry
 
-    def run(self, searcher, leaves, words, filters: dict[str, str], limit: int) -> Matches:
-        """`leaves`: [(segment id, reader, offset)] in document number order."""
+    def _forget(self, leaves) -> None:
+        """Lets go of what was read from segments that are no longer the index's."""
         alive_ids = {segment_id for segment_id, _reader, _offset in leaves}
         if set(self._segments) - alive_ids:
             self._segments = {k: v for k, v in self._segments.items() if k in alive_ids}
             self.postings.forget_segments(alive_ids)
+
+    def run(self, searcher, leaves, words, filters: dict[str, str], limit: int) -> Matches:
+        """`leaves`: [(segment id, reader, offset)] in document number order."""
+        self._forget(leaves)
         size = searcher.doc_count_all()
         weighting = searcher.weighting
         b = weighting.B if isinstance(weighting, BM25F) else 0.75
@@ -272,14 +297,7 @@ class ArrayMatcher:
                 matched[_deleted(reader) + offset] = False
 
         codes, values = self._facet_codes(leaves, size)
-        passing = {}
-        for name, value in filters.items():
-            try:
-                code = values[name].index(value)
-            except ValueError:
-                passing[name] = np.zeros(size, dtype=bool)
-            else:
-                passing[name] = codes[name] == code
+        passing = self._passing(codes, values, filters, size)
         facets = {}
         for name in codes:
             counted = matched
@@ -295,6 +313,46 @@ class ArrayMatcher:
         docs = np.flatnonzero(accepted)
         top = self._best(docs, score[docs], limit)
         return Matches(len(docs), top, facets)
+
+    def matching(self, searcher, leaves, words, filters: dict[str, str]) -> np.ndarray:
+        """The global numbers of the live documents holding every word (in any of its
+        fields) that pass `filters`, ascending: what `run` counts, without scores, facet
+        counts or ranking."""
+        self._forget(leaves)
+        size = searcher.doc_count_all()
+        found = np.zeros(size, dtype=np.uint8)
+        for word, boosts in words:
+            found[self._documents(leaves, word, boosts)] += 1
+        accepted = found == len(words)
+        for _segment_id, reader, offset in leaves:
+            if reader.has_deletions():
+                accepted[_deleted(reader) + offset] = False
+        codes, values = self._facet_codes(leaves, size)
+        for mask in self._passing(codes, values, filters, size).values():
+            accepted &= mask
+        return np.flatnonzero(accepted)
+
+    def _documents(self, leaves, word: str, boosts: dict[str, float]) -> np.ndarray:
+        """The global numbers of the documents holding `word` in any of the fields of
+        `boosts` (deleted ones included), from the cached posting lists."""
+        parts = [ids.astype(np.int64) + offset
+                 for field in boosts for segment_id, reader, offset in leaves
+                 for ids in (self._postings(segment_id, reader, field, word)[0],) if len(ids)]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    @staticmethod
+    def _passing(codes, values, filters: dict[str, str], size: int) -> dict[str, np.ndarray]:
+        """Facet → which documents have the filter's value (none, for a value no document
+        has)."""
+        passing = {}
+        for name, value in filters.items():
+            try:
+                code = values[name].index(value)
+            except ValueError:
+                passing[name] = np.zeros(size, dtype=bool)
+            else:
+                passing[name] = codes[name] == code
+        return passing
 
     def _facet_codes(self, leaves, size):
         """Facet → global code per document, and code → value, over every segment;
