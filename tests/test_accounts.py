@@ -236,3 +236,32 @@ def test_password_change_needs_a_fresh_login(client, make_user, login, session, 
     assert response.status_code == 302
     session.refresh(user)
     assert services.authenticate(session, user.email, "another-good-one") is not None
+
+
+def test_every_request_checks_the_account_again(client, make_user, login, session):
+    """`auth.load_user` reads the account on every request: raising its session version
+    (a password change, "log out everywhere") or deactivating it ends a signed-in session
+    at the next request; nothing of the user is kept from one request to the next."""
+    user = make_user()
+    login(user)
+    assert client.get("/profile").status_code == 200
+    user.session_version += 1
+    session.commit()
+    assert client.get("/profile").status_code == 302
+    login(user)
+    assert client.get("/profile").status_code == 200
+    user.active = False
+    session.commit()
+    assert client.get("/profile").status_code == 302
+
+
+def test_user_loader_refuses_what_is_not_a_session_of_an_account(app, make_user):
+    from marketplace.accounts.auth import load_user
+
+    user = make_user()
+    good = f"{user.id}:{user.session_version}"
+    assert load_user(good) is user
+    assert load_user(f"{user.id}:{user.session_version + 1}") is None
+    for bad in ("", "x", str(user.id), f"{user.id}:", f"x:{user.session_version}",
+                f"{user.id + 1000}:{user.session_version}"):
+        assert load_user(bad) is None, bad
