@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import event
 
 from marketplace.challenges.display import countdown
@@ -238,4 +239,10 @@ def test_agency_dashboard_lists_own_challenges_with_drafts(client, session, logi
     login(officer)
     html = client.get("/challenges/mine").get_data(as_text=True)
     assert "Nháp của tôi" in html and "Của cơ quan khác" not in html
+    # the row: its link, its agency's name, its status's label, its waiting question
+    link = f'<a href="/challenges/{draft.id}">Nháp của tôi</a>'
+    row = re.search(r"<tr>\s*<td>" + re.escape(link) + r"</td>(.*?)</tr>", html, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells[0] == escape(agency.name_vi) and cells[1] == "Bản nháp"
+    assert cells[3] == f'<a href="/challenges/{draft.id}/questions">1</a>'
     assert client.get("/challenges/new").status_code == 200

@@ -4,7 +4,7 @@ number of queries per page, whatever the number of rows."""
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from math import ceil
 from typing import NamedTuple
 
@@ -187,35 +187,58 @@ PAGE_JOINED = ("agency", "technology_group", "red_flags")
 PAGE_COLLECTIONS = ("criteria", "amendments", "clarifications")
 
 
+class AgencyChallengeRow(NamedTuple):
+    """A row of the officer's "my challenges": what the list shows of a challenge, its
+    agency being the user's own organization (from `user.memberships`, already loaded
+    with the user), not a copy read again."""
+    id: int
+    title: str
+    status: ChallengeStatus
+    submission_deadline: datetime | None
+    created_at: datetime
+    agency: Organization
+
+
+# the columns of a row of `agency_challenges`, in `AgencyChallengeRow`'s order (the agency
+# by its id): no ORM object, no Markdown text, JSON or the other ten dates of a challenge
+_AGENCY_ROW_COLUMNS = (Challenge.id, Challenge.title, Challenge.status,
+                       Challenge.submission_deadline, Challenge.created_at, Challenge.agency_id)
+
+
 def agency_challenges(session, user: User, cursor: keyset.Cursor | None = None
                       ) -> tuple[Page, dict[int, int]]:
     """One page (`PAGE_SIZE`) of the challenges of every agency the user belongs to, drafts
-    included, newest created first, with the number of questions waiting for an answer on
-    each challenge of the page: three statements (count, page, questions) whatever the
-    number of challenges or the page's position. The first page, or the page of a
-    `cursor` (`keyset.decode` of `?after=`/`?before=`) by keyset on (created_at, id); a
-    `before` cursor that reaches the newest rows gives the first page."""
-    agency_ids = [m.organization_id for m in user.memberships if m.organization.is_agency]
+    included, newest created first (`AgencyChallengeRow`s), with the number of questions
+    waiting for an answer on each challenge of the page: three statements (count, page,
+    questions) whatever the number of challenges or the page's position. The first page,
+    or the page of a `cursor` (`keyset.decode` of `?after=`/`?before=`) by keyset on
+    (created_at, id); a `before` cursor that reaches the newest rows gives the first
+    page."""
+    agencies = {m.organization_id: m.organization for m in user.memberships
+                if m.organization.is_agency}
     page = Page(sort="created_at")
-    if not agency_ids:
+    if not agencies:
         return page, {}
-    query = select(Challenge).where(Challenge.agency_id.in_(agency_ids))
+    agency_ids = list(agencies)
+    query = select(*_AGENCY_ROW_COLUMNS).where(Challenge.agency_id.in_(agency_ids))
     page.total = session.scalar(select(func.count()).select_from(Challenge)
                                 .where(Challenge.agency_id.in_(agency_ids)))
-    loads = (joinedload(Challenge.agency), joinedload(Challenge.technology_group))
     created, ids = Challenge.created_at, Challenge.id
+
+    def rows(statement) -> list[AgencyChallengeRow]:
+        return [AgencyChallengeRow(*row[:5], agencies[row[5]])
+                for row in session.execute(statement.limit(PAGE_SIZE))]
+
     if cursor is not None:
-        items = list(session.scalars(
-            query.where(keyset.beyond(created, ids, cursor)).options(*loads)
-            .order_by(*keyset.order(created, ids, cursor)).limit(PAGE_SIZE)))
+        items = rows(query.where(keyset.beyond(created, ids, cursor))
+                     .order_by(*keyset.order(created, ids, cursor)))
         if cursor.backward:
             items.reverse()
         if items and (not cursor.backward or len(items) == PAGE_SIZE):
             page.items = items
             page.page = min(max(cursor.number, 2), max(page.pages, 2))
     if not page.items:
-        page.items = list(session.scalars(
-            query.options(*loads).order_by(created.desc(), ids.desc()).limit(PAGE_SIZE)))
+        page.items = rows(query.order_by(created.desc(), ids.desc()))
     waiting = dict(session.execute(
         select(Clarification.challenge_id, func.count())
         .where(Clarification.challenge_id.in_([c.id for c in page.items]),
