@@ -17,9 +17,10 @@ not exist")."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.alerts.models import Follow
@@ -127,10 +128,18 @@ def lookup(session, model: type, object_id: int, *, joined: tuple[str, ...] = ()
     and the relationships `joined` (dotted paths; a page's own) joined in, so that `knows`
     then decides without a query. Views reach it through `marketplace.web.get_or_404` /
     `lookup_or_404`; a page loads its collections after the decision."""
-    paths = dict.fromkeys((*READS.get(model, ()), *joined))
-    statement = select(model).where(model.id == object_id).options(
+    statement = _lookup_statement(model, tuple(dict.fromkeys((*READS.get(model, ()), *joined))))
+    return session.execute(statement, {"object_id": object_id}).unique().scalar_one_or_none()
+
+
+@lru_cache(maxsize=256)
+def _lookup_statement(model: type, paths: tuple[str, ...]):
+    """The statement of `lookup` for a kind and its joined paths, the id bound when it
+    runs. Built once per kind and page: SQLAlchemy keeps the cache key of a statement
+    object, where a statement built for each request had its options made and its key
+    computed again (the floor of every page that names an object in its URL)."""
+    return select(model).where(model.id == bindparam("object_id")).options(
         *(_joined(model, path) for path in paths))
-    return session.execute(statement).unique().scalar_one_or_none()
 
 
 def knows(user, obj) -> bool:
