@@ -7,12 +7,13 @@ and raise DomainError, never commit. The lifecycle is in `states.py`, who may in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import policy
@@ -270,6 +271,23 @@ def require_party(user, complaint: Complaint) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
+@functools.cache
+def _protections_statement():
+    """(standstill end of the latest approved award, complaints, open complaints) of the
+    challenge `:challenge_id`; built once (building it and its cache key cost more than
+    running it)."""
+    challenge_id = bindparam("challenge_id")
+    complaints = select(Complaint.id).where(Complaint.challenge_id == challenge_id)
+    return select(
+        select(Award.standstill_ends_at).where(Award.challenge_id == challenge_id,
+                                               Award.status == AwardStatus.APPROVED)
+        .order_by(Award.phase.desc()).limit(1).scalar_subquery(),
+        select(func.count()).select_from(complaints.subquery()).scalar_subquery(),
+        select(func.count()).select_from(
+            complaints.where(Complaint.status.in_(OPEN_STATUSES)).subquery())
+        .scalar_subquery())
+
+
 def protections(session, challenge: Challenge) -> dict | None:
     """What the challenge page shows of the standstill and the complaints, as plain data:
     {"standstill_ends_at": aware UTC datetime | None, "in_standstill": bool,
@@ -277,15 +295,8 @@ def protections(session, challenge: Challenge) -> dict | None:
     when there is neither a standstill nor a complaint. One query."""
     if challenge.awarded_at is None:  # never awarded: no standstill, no complaint
         return None
-    complaints = select(Complaint.id).where(Complaint.challenge_id == challenge.id)
-    ends_at, count, open_count = session.execute(select(
-        select(Award.standstill_ends_at).where(Award.challenge_id == challenge.id,
-                                               Award.status == AwardStatus.APPROVED)
-        .order_by(Award.phase.desc()).limit(1).scalar_subquery(),
-        select(func.count()).select_from(complaints.subquery()).scalar_subquery(),
-        select(func.count()).select_from(
-            complaints.where(Complaint.status.in_(OPEN_STATUSES)).subquery())
-        .scalar_subquery())).one()
+    ends_at, count, open_count = session.execute(
+        _protections_statement(), {"challenge_id": challenge.id}).one()
     if ends_at is None and not count:
         return None
     return {"standstill_ends_at": ends_at,
