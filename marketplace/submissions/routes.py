@@ -117,9 +117,14 @@ def new():
 
 @bp.route("/<int:submission_id>")
 def show(submission_id: int):
+    """The submission's page. Each rule the page asks more than once is asked here once
+    (`editable`, `inviting`), and a form is made only where the page shows it."""
     submission = get_submission_or_404(submission_id)
-    partner_form = PartnerForm()
-    if policy.can(current_user, "consortium.invite", submission):
+    editable = policy.can(current_user, "submission.edit", submission)
+    inviting = policy.can(current_user, "consortium.invite", submission)
+    partner_form = None
+    if inviting:
+        partner_form = PartnerForm()
         partner_form.organization_id.choices = [(0, "—")] + [
             (org.id, f"{org.display_name(current_language())} ({org.registration_code})")
             for org in services.partner_candidates(db.session, submission)]
@@ -127,7 +132,8 @@ def show(submission_id: int):
         "submissions/show.html", submission=submission, challenge=submission.challenge,
         attachments=services.attachments_of(db.session, submission),
         sse=services.is_sse_linkage(submission), confirm=ConfirmForm(),
-        attachment_form=AttachmentForm(), partner_form=partner_form,
+        editable=editable, inviting=inviting,
+        attachment_form=AttachmentForm() if editable else None, partner_form=partner_form,
         accepting=accepting_submissions(submission.challenge),
         limits={"each": current_app.config["MAX_UPLOAD_BYTES"] // MB,
                 "total": current_app.config["MAX_SUBMISSION_BYTES"] // MB})
