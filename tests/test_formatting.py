@@ -2,12 +2,13 @@
 the English page, one date-time format, amounts in words."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale
+from babel import dates
+from flask_babel import force_locale, get_timezone
 
 from marketplace import formatting
 
@@ -39,6 +40,58 @@ def test_named_formats_all_give_the_one_format(app):
     with app.test_request_context(), force_locale("vi"):
         assert {formatting.local_datetime(WHEN, f) for f in ("short", "medium", None)} == \
             {"14:30 02/09/2026"}
+
+
+def _times() -> list[datetime]:
+    """Instants around the edges of a day, month and year in Viet Nam (UTC+7) and in UTC,
+    with and without microseconds, a leap day, the same instant in other zones, and
+    naive values (taken as UTC)."""
+    edges = [datetime(2026, 12, 31, 16, 59, 59, tzinfo=UTC),  # 23:59:59 in Viet Nam
+             datetime(2026, 12, 31, 17, 0, tzinfo=UTC),  # 00:00 on 1 January there
+             datetime(2027, 1, 1, 0, 0, tzinfo=UTC), datetime(2028, 2, 28, 17, 30, tzinfo=UTC),
+             datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 16, 59, tzinfo=UTC),
+             datetime(2026, 9, 2, 7, 30, 59, 999_999, tzinfo=UTC),
+             datetime(2026, 9, 2, 14, 30, tzinfo=timezone(timedelta(hours=7))),
+             datetime(2026, 9, 1, 21, 30, tzinfo=timezone(timedelta(hours=-3))),
+             datetime(2026, 9, 2, 7, 30), datetime(2026, 12, 31, 17, 0)]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    return edges + [start + timedelta(minutes=7919 * n, seconds=n) for n in range(300)]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_times_are_written_as_babel_writes_them(app, lang):
+    """local_datetime remembers what it wrote: each time (asked twice, and after the same
+    instant in another zone or the other language) reads exactly as Babel writes it in
+    Viet Nam's time, in the language's format or an explicit pattern."""
+    patterns = [None, "yyyy-MM-dd'T'HH:mm:ssXXX", "EEEE d MMMM yyyy, HH:mm:ss.SSS"]
+    with app.test_request_context():
+        for other in ("en", "vi"):  # the other language first: nothing of it is reused
+            with force_locale(other):
+                for value in _times():
+                    formatting.local_datetime(value)
+        with force_locale(lang):
+            zone = get_timezone()
+            for _round in range(2):
+                for value in _times():
+                    for pattern in patterns:
+                        babel = dates.format_datetime(
+                            value, pattern or formatting.DATETIME_PATTERNS[lang], tzinfo=zone,
+                            locale=lang)
+                        assert formatting.local_datetime(value, pattern) == babel, (value, pattern)
+
+
+def test_labels_follow_the_language_of_each_request(app):
+    """A status's label, remembered per catalogue, is still the current language's."""
+    from marketplace.challenges.models import ChallengeStatus
+    from marketplace.labels import label
+
+    with app.test_request_context():
+        for lang, draft, open_ in [("vi", "Bản nháp", "Đang nhận giải pháp"),
+                                   ("en", "Draft", "Open for solutions")] * 2:
+            with force_locale(lang):
+                assert [label(ChallengeStatus.DRAFT), label(ChallengeStatus.PUBLISHED)] == \
+                    [draft, open_], lang
+        assert label(None) == "" and label("x") == "x"
 
 
 def test_nothing_is_shown_as_none(app):
