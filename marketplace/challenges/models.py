@@ -132,6 +132,9 @@ class Challenge(db.Model):
         Index("ix_challenges_agency_created", "agency_id", "created_at", "id"),
         # the public list filtered by province: counted from the index (issue 21)
         Index("ix_challenges_province_status_published", "province", "status", "published_at"),
+        # the public list filtered by agency: its page in the list's order and its count,
+        # from the index (issue 21)
+        Index("ix_challenges_agency_published", "agency_id", "published_at", "status"),
     )
 
     @hybrid_property
