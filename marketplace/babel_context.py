@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import flask_babel
 from flask.globals import _cv_app
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.utils import cached_property
 
 _CACHED = "marketplace_translations"  # (locale, domain, catalogue), in Flask-Babel's context
@@ -67,6 +69,22 @@ class Domain(flask_babel.Domain):
         return found
 
 
+@pass_context
+def template_gettext(__context, __string: str, **variables):
+    """The templates' `_` and `gettext`: Jinja's "new style" gettext (jinja2.ext
+    `_make_new_gettext`: the text of the catalogue, Markup where the template
+    autoescapes, always %-formatted with the keyword arguments) without its two
+    indirections on every call (`_` resolving `gettext` in the context, then
+    `Context.call` inspecting the function). A text without "%" and no arguments is
+    returned as `text % {}` would return it: unchanged."""
+    rv = translations().ugettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  # nosec B704  # the catalogue's text, as Jinja marks it
+    if not variables and "%" not in rv:
+        return rv
+    return rv % variables
+
+
 class Babel(flask_babel.Babel):
     """Flask-Babel with the `Domain` above; the templates' `_`, `gettext` and `ngettext`
     answered from `translations()`."""
@@ -85,3 +103,4 @@ class Babel(flask_babel.Babel):
                 pgettext=lambda c, s: translations().upgettext(c, s),
                 npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
             )
+            app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)

@@ -5,6 +5,7 @@ per string), and a forced language is still followed string by string."""
 from datetime import UTC, datetime
 
 import flask_babel
+import pytest
 from flask import render_template_string
 from flask_babel import force_locale, gettext, lazy_gettext
 
@@ -52,3 +53,46 @@ def test_outside_a_request_the_catalogue_is_the_default(app):
     with app.app_context():
         assert gettext("Log in") == "Đăng nhập"
     assert gettext("Log in") == "Log in"  # no context: Flask-Babel's null catalogue
+
+
+def test_templates_translate_as_jinjas_new_style_gettext(app):
+    """The templates' `_`/`gettext` (babel_context.template_gettext) give what Jinja's
+    own new-style gettext gives, for every message of the catalogue, in both languages,
+    escaped or not, with and without arguments ("%%" and a "<" in an argument too)."""
+    from jinja2.ext import _make_new_gettext
+
+    from marketplace.babel_context import template_gettext, translations
+
+    jinjas = _make_new_gettext(lambda s: translations().ugettext(s))
+    environment = app.jinja_env
+    with app.test_request_context(), force_locale("vi"):
+        messages = [m for m in translations()._catalog if isinstance(m, str) and m]
+    assert len(messages) > 500
+    checked = 0
+    for lang in ("vi", "en"):
+        with app.test_request_context(), force_locale(lang):
+            for autoescape in (True, False):
+                context = environment.from_string("").new_context()
+                context.eval_ctx.autoescape = autoescape
+                for message in [*messages, "100%% sure", "Log in"]:
+                    try:
+                        expected = jinjas(context, message)
+                    except (KeyError, TypeError, ValueError) as error:  # needs arguments
+                        with pytest.raises(type(error)):
+                            template_gettext(context, message)
+                        continue
+                    got = template_gettext(context, message)
+                    assert got == expected and type(got) is type(expected), message
+                    checked += 1
+                arguments = {"time": "<b>", "count": 3, "name": "A & B", "page": 2, "pages": 9}
+                for message in [m for m in messages if "%(" in m]:
+                    try:
+                        expected = jinjas(context, message, **arguments)
+                    except (KeyError, TypeError, ValueError):
+                        continue
+                    assert template_gettext(context, message, **arguments) == expected
+                    checked += 1
+    assert checked > 2000
+    with app.test_request_context(), force_locale("vi"):
+        page = render_template_string("{{ _('Log in') }}|{{ gettext('%(n)s%%', n='<i>') }}")
+    assert page == "Đăng nhập|&lt;i&gt;%"
