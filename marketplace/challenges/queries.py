@@ -8,7 +8,7 @@ from datetime import date, datetime
 from math import ceil
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import cache, keyset
@@ -203,6 +203,20 @@ class AgencyChallengeRow(NamedTuple):
 # by its id): no ORM object, no Markdown text, JSON or the other ten dates of a challenge
 _AGENCY_ROW_COLUMNS = (Challenge.id, Challenge.title, Challenge.status,
                        Challenge.submission_deadline, Challenge.created_at, Challenge.agency_id)
+# The statements of the list's first page (the one every visit starts at), built once
+# with the agencies and challenges bound when they run: SQLAlchemy keeps the cache key
+# of a statement object, where statements built per request were coerced and keyed
+# again each time. Same SQL as before (an IN list expanded per execution).
+_OF_AGENCIES = Challenge.agency_id.in_(bindparam("agency_ids", expanding=True))
+_AGENCY_COUNT = select(func.count()).select_from(Challenge).where(_OF_AGENCIES)
+_AGENCY_ROWS = select(*_AGENCY_ROW_COLUMNS).where(_OF_AGENCIES)
+_AGENCY_FIRST_PAGE = _AGENCY_ROWS.order_by(
+    Challenge.created_at.desc(), Challenge.id.desc()).limit(PAGE_SIZE)
+_QUESTIONS_WAITING = (
+    select(Clarification.challenge_id, func.count())
+    .where(Clarification.challenge_id.in_(bindparam("challenge_ids", expanding=True)),
+           Clarification.answered_at.is_(None))
+    .group_by(Clarification.challenge_id))
 
 
 def agency_challenges(session, user: User, cursor: keyset.Cursor | None = None
@@ -219,29 +233,25 @@ def agency_challenges(session, user: User, cursor: keyset.Cursor | None = None
     page = Page(sort="created_at")
     if not agencies:
         return page, {}
-    agency_ids = list(agencies)
-    query = select(*_AGENCY_ROW_COLUMNS).where(Challenge.agency_id.in_(agency_ids))
-    page.total = session.scalar(select(func.count()).select_from(Challenge)
-                                .where(Challenge.agency_id.in_(agency_ids)))
+    bound = {"agency_ids": list(agencies)}
+    page.total = session.scalar(_AGENCY_COUNT, bound)
     created, ids = Challenge.created_at, Challenge.id
 
     def rows(statement) -> list[AgencyChallengeRow]:
         return [AgencyChallengeRow(*row[:5], agencies[row[5]])
-                for row in session.execute(statement.limit(PAGE_SIZE))]
+                for row in session.execute(statement, bound)]
 
     if cursor is not None:
-        items = rows(query.where(keyset.beyond(created, ids, cursor))
-                     .order_by(*keyset.order(created, ids, cursor)))
+        items = rows(_AGENCY_ROWS.where(keyset.beyond(created, ids, cursor))
+                     .order_by(*keyset.order(created, ids, cursor)).limit(PAGE_SIZE))
         if cursor.backward:
             items.reverse()
         if items and (not cursor.backward or len(items) == PAGE_SIZE):
             page.items = items
             page.page = min(max(cursor.number, 2), max(page.pages, 2))
     if not page.items:
-        page.items = rows(query.order_by(created.desc(), ids.desc()))
+        page.items = rows(_AGENCY_FIRST_PAGE)
     waiting = dict(session.execute(
-        select(Clarification.challenge_id, func.count())
-        .where(Clarification.challenge_id.in_([c.id for c in page.items]),
-               Clarification.answered_at.is_(None))
-        .group_by(Clarification.challenge_id)).all()) if page.items else {}
+        _QUESTIONS_WAITING, {"challenge_ids": [c.id for c in page.items]}).all()
+    ) if page.items else {}
     return page, waiting
