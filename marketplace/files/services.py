@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
@@ -28,9 +29,17 @@ _PENDING_KEY = "files_written_in_this_transaction"
 
 
 def attachments_of(session, owner_field: str, owner_id: int) -> list[Attachment]:
-    column = getattr(Attachment, owner_field)
-    return list(session.scalars(select(Attachment).where(column == owner_id)
-                                .order_by(Attachment.id)))
+    """The attachments of one owner (`owner_field` one of `OWNER_FIELDS`), oldest first."""
+    return list(session.scalars(_attachments_statement(owner_field), {"owner_id": owner_id}))
+
+
+@lru_cache(maxsize=16)
+def _attachments_statement(owner_field: str):
+    """The select of `attachments_of` for one kind of owner, the owner's id bound when it
+    runs: built once, so its cache key is too (pages that show attachments ask on every
+    request)."""
+    return (select(Attachment).where(getattr(Attachment, owner_field) == bindparam("owner_id"))
+            .order_by(Attachment.id))
 
 
 def total_size(session, owner_field: str, owner_id: int) -> int:
