@@ -61,6 +61,29 @@ def test_list_shows_public_challenges_newest_first(client, catalogue):
     assert "Bản nháp bí mật" not in html
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_row_of_the_list_names_its_agency_and_group_in_the_language(client, session,
+                                                                      catalogue, lang):
+    """Each row: the agency's and the group's name in the reader's language (the
+    Vietnamese one where there is no English one), the province, status and budget."""
+    items, hanoi, hospital = catalogue
+    hanoi.name_en = "Ha Noi Department of Transport"
+    session.commit()
+    with client.session_transaction() as sess:
+        sess["lang"] = lang
+    html = client.get("/challenges/?province=H%C3%A0+N%E1%BB%99i").get_data(as_text=True)
+    rows = [" ".join(row.split()) for row in html.split('<article class="card mb-3">')[1:]]
+    assert len(rows) == 2 and "Đèn giao thông thông minh" in rows[0]
+    traffic, group = items["traffic"], factories.group(session, "1")
+    agency = hanoi.name_en if lang == "en" else hanoi.name_vi
+    group_name = group.name_en if lang == "en" and group.name_en else group.name_vi
+    assert f"{escape(agency)} · {escape(group_name)} · Hà Nội </p>" in rows[0]
+    assert f'href="/challenges/{traffic.id}"' in rows[0]
+    assert ("2,000,000,000" if lang == "en" else "2.000.000.000") in rows[0]
+    assert "text-bg-success" in rows[0]
+    assert f"{escape(agency)} · " in rows[1] and "text-bg-secondary" in rows[1]
+
+
 @pytest.mark.parametrize("query, expected", [
     ("group=2", ["Bệnh án điện tử liên thông"]),
     ("status=closed", ["Cảm biến ngập lụt"]),

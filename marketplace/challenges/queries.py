@@ -9,7 +9,6 @@ from math import ceil
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
 
 from marketplace import cache, keyset
 from marketplace.accounts.models import Organization, User
@@ -82,6 +81,42 @@ class Page:
         return {"after": keyset.encode(getattr(last, self.sort), last.id, self.page + 1)}
 
 
+class Names(NamedTuple):
+    """An agency's or a technology group's names, for a list row: `display_name` is the
+    model's own (`Organization.display_name`; a group's rule is the same)."""
+    name_vi: str
+    name_en: str | None
+
+    display_name = Organization.display_name
+
+
+class PublicChallengeRow(NamedTuple):
+    """A row of the public list (and its feed): what they show of a challenge, read as
+    columns — no ORM object, Markdown text, JSON or the other dates of a challenge."""
+    id: int
+    title: str
+    status: ChallengeStatus
+    province: str | None
+    budget_ceiling: int
+    submission_deadline: datetime | None
+    published_at: datetime | None
+    agency: Names
+    technology_group: Names | None
+
+
+# the columns of a `PublicChallengeRow`, in its order (then the names, joined)
+_PUBLIC_ROW_COLUMNS = (Challenge.id, Challenge.title, Challenge.status, Challenge.province,
+                       Challenge.budget_ceiling, Challenge.submission_deadline,
+                       Challenge.published_at, Organization.name_vi, Organization.name_en,
+                       TechnologyGroup.name_vi, TechnologyGroup.name_en)
+
+
+def _public_rows(session, statement) -> list[PublicChallengeRow]:
+    return [PublicChallengeRow(*row[:7], Names(row[7], row[8]),
+                               Names(row[9], row[10]) if row[9] is not None else None)
+            for row in session.execute(statement)]
+
+
 def _filtered(filters: Filters, now):
     query = select(Challenge).where(Challenge.is_public)
     if filters.q:  # what /search finds (the search engine's notion of "matches")
@@ -116,21 +151,24 @@ def count_public(session, filters: Filters, query=None) -> int:
 
 
 def search_public(session, filters: Filters, cursor: keyset.Cursor | None = None) -> Page:
-    """Public challenges, newest first (published_at, id), filtered; two queries (the
-    count is often cached). A page of a `cursor` (`keyset.decode` of `?after=`/`?before=`,
-    the site's own links) by keyset: `WHERE (published_at, id) < (…)`, the same
-    statements at page 2 and page 5,000; a `before` cursor that reaches the newest rows
-    gives page 1. Without one, page `filters.page` up to `NUMBERED_PAGES` (the links of
-    before: OFFSET, at most 180 rows skipped; a larger number reads as the last of them)."""
+    """Public challenges (`PublicChallengeRow`s), newest first (published_at, id),
+    filtered; two queries (the count is often cached). A page of a `cursor`
+    (`keyset.decode` of `?after=`/`?before=`, the site's own links) by keyset:
+    `WHERE (published_at, id) < (…)`, the same statements at page 2 and page 5,000; a
+    `before` cursor that reaches the newest rows gives page 1. Without one, page
+    `filters.page` up to `NUMBERED_PAGES` (the links of before: OFFSET, at most 180 rows
+    skipped; a larger number reads as the last of them)."""
     now = utcnow()
     query = _filtered(filters, now)
     page = Page(total=count_public(session, filters, query))
-    loads = (joinedload(Challenge.agency), joinedload(Challenge.technology_group))
+    rows = (query.with_only_columns(*_PUBLIC_ROW_COLUMNS)
+            .join(Organization, Organization.id == Challenge.agency_id)
+            .outerjoin(TechnologyGroup, TechnologyGroup.id == Challenge.technology_group_id))
     published, ids = Challenge.published_at, Challenge.id
     if cursor is not None:
-        stmt = (query.where(keyset.beyond(published, ids, cursor)).options(*loads)
-                .order_by(*keyset.order(published, ids, cursor)).limit(PAGE_SIZE))
-        items = list(session.scalars(stmt))
+        items = _public_rows(session, rows.where(keyset.beyond(published, ids, cursor))
+                             .order_by(*keyset.order(published, ids, cursor))
+                             .limit(PAGE_SIZE))
         if cursor.backward:
             items.reverse()
         if items and (not cursor.backward or len(items) == PAGE_SIZE):
@@ -138,9 +176,8 @@ def search_public(session, filters: Filters, cursor: keyset.Cursor | None = None
             page.page = min(max(cursor.number, 2), max(page.pages, 2))
             return page
     page.page = min(max(1, filters.page), page.pages, NUMBERED_PAGES)
-    page.items = list(session.scalars(
-        query.options(*loads).order_by(published.desc(), ids.desc())
-        .offset((page.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    page.items = _public_rows(session, rows.order_by(published.desc(), ids.desc())
+                              .offset((page.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     return page
 
 
