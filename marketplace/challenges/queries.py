@@ -161,8 +161,10 @@ def search_public(session, filters: Filters, cursor: keyset.Cursor | None = None
     now = utcnow()
     query = _filtered(filters, now)
     page = Page(total=count_public(session, filters, query))
+    # outer joins, as the objects' joinedload wrote them: the challenges' index drives the
+    # page (an inner join lets SQLite start from the organizations)
     rows = (query.with_only_columns(*_PUBLIC_ROW_COLUMNS)
-            .join(Organization, Organization.id == Challenge.agency_id)
+            .outerjoin(Organization, Organization.id == Challenge.agency_id)
             .outerjoin(TechnologyGroup, TechnologyGroup.id == Challenge.technology_group_id))
     published, ids = Challenge.published_at, Challenge.id
     if cursor is not None:
