@@ -222,3 +222,29 @@ def test_the_means_and_spreads_are_written_the_vietnamese_way(client, login, ses
     for page in (panel.get_data(as_text=True), ranking.get_data(as_text=True)):
         assert page.count("<td>90,00</td>") == 2 and "<td>0,00</td>" in page  # mean, score
         assert not re.search(r"\b\d+\.\d\d\b", page.split("<main")[1])
+
+
+@pytest.mark.parametrize("submissions, evaluators", [(2, 2), (4, 3)])
+def test_the_panel_page_counts_each_members_progress(session, client, login, submissions,
+                                                      evaluators):
+    """The officer's progress column (`services.progress`, one pass over the work): each
+    member's assignments done — submitted, or recused (a declared conflict) — of all
+    their assignments, at two sizes of panel; a draft is not done."""
+    world = make_evaluation(session, submissions=submissions, evaluators=evaluators)
+    first, second, *_rest = world.panel
+    score(session, first, world.submissions[0], [5, 5, 5])
+    score(session, first, world.submissions[1], [6, 6, 6], submit=False)  # a draft
+    services.declare(session, second, world.submissions[0], "family", "Em họ tôi")
+    score(session, second, world.submissions[1], [7, 7, 7])
+    session.commit()
+    login(world.officer)
+    html = client.get(f"/evaluation/challenges/{world.challenge.id}/panel").get_data(
+        as_text=True)
+    rows = re.findall(r"<td>([^<]*)</td><td>([^<]*)</td>\s*<td>(\d+) / (\d+)</td>", html)
+    shown = {email: (int(done), int(total)) for _name, email, done, total in rows}
+    expected = {first.email: (1, submissions), second.email: (2, submissions)}
+    expected.update({user.email: (0, submissions) for user in world.panel[2:]})
+    assert shown == expected
+    assert services.progress(services.panel_of(session, world.challenge),
+                             services.assignments(session, world.challenge)) == {
+        m.id: expected[m.user.email] for m in services.panel_of(session, world.challenge)}

@@ -19,18 +19,31 @@ from marketplace.evaluation.models import Award, PanelMember
 from marketplace.evaluation.ranking import standings, submissions_of
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm, ReasonForm
+from marketplace.lifecycle import can_transition
 from marketplace.notifications import outbox
 from marketplace.orders.queries import orders_by_award_item
-from marketplace.submissions.models import Submission
+from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.web import absolute_url, attach_error, authorize, get_or_404, perform
 
 
 def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: int = 200):
+    """The officer's panel page. What the rows show is worked out here once, not asked
+    again in the template's loops: each member's progress (`services.progress`), whether
+    the officer may appoint (`evaluation.appoint`: the same answer for every member's
+    row), and for each submission whether it may be shortlisted or disqualified now
+    (`can_transition`, the rule of each row's actions)."""
     table = standings(db.session, challenge)
+    panel = services.panel_of(db.session, challenge)
+    user = current_user._get_current_object()
     return render_template(
         "evaluation/panel.html", challenge=challenge, form=form or AppointForm(),
-        panel=services.panel_of(db.session, challenge),
-        assignments=services.assignments(db.session, challenge),
+        panel=panel,
+        progress=services.progress(panel, services.assignments(db.session, challenge)),
+        can_appoint=policy.can(user, "evaluation.appoint", challenge),
+        row_actions={s.submission.id: (
+            can_transition(user, s.submission, SubmissionStatus.SHORTLISTED),
+            can_transition(user, s.submission, SubmissionStatus.DISQUALIFIED))
+            for s in table},
         labels=services.solution_labels([s.submission for s in table]), standings=table,
         blockers=awards.award_blockers(db.session, challenge),
         shortfalls=services.shortfalls_of(db.session, challenge),

@@ -164,6 +164,18 @@ def assignments(session, challenge: Challenge, *, past: bool = False) -> list[As
             for m in panel_of(session, challenge)]
 
 
+def progress(panel: list[PanelMember], work: list[Assignment]) -> dict[int, tuple[int, int]]:
+    """Panel member id → (assignments done, assignments) of `work` (`assignments`): the
+    panel page's progress column, counted in one pass over the work rather than once per
+    member."""
+    found = {member.id: [0, 0] for member in panel}
+    for assignment in work:
+        counts = found.setdefault(assignment.member.id, [0, 0])
+        counts[0] += assignment.done
+        counts[1] += 1
+    return {member_id: (done, total) for member_id, (done, total) in found.items()}
+
+
 def live_award(session, challenge: Challenge) -> Award | None:
     """The proposed or approved award of a challenge's open call (at most one: a unique
     index; a phased challenge's down-selections are awards of later phases)."""
