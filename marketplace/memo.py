@@ -30,6 +30,15 @@ def per_session(session, key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def recall(session, key: Hashable):
+    """What `per_session(session, key, …)` keeps in this unit of work, or None when it
+    read nothing for `key` yet (and outside a request, as `per_session`): for a helper
+    that can answer from a larger read when a page made it, and reads less otherwise."""
+    if not has_request_context():
+        return None
+    return session.info.get(_KEY, {}).get(key)
+
+
 def remember(session, name: str, found: dict) -> dict:
     """Keep each value of `found` as what `per_session(session, (name, its key), …)`
     reads (unless read already): a page listing many things reads for all of them at once

@@ -16,7 +16,7 @@ from marketplace.files.models import Attachment
 from marketplace.files.services import attach
 from marketplace.submissions.models import SubmissionStatus
 from tests.evaluation_factories import make_evaluation, score, score_everything
-from tests.factories import make_user
+from tests.factories import make_submission, make_user
 
 
 @pytest.mark.parametrize("scores, total", [
@@ -178,14 +178,19 @@ def test_ranking_updates_as_scores_arrive(session):
     assert ranking.standing_of(session, first).rank == 2
 
 
-def test_moderation_by_the_chair(session, client, login):
+def _disagreeing(session):
+    """Two evaluators, the first chairing, who disagree widely on the first of two bids
+    (90 and 40: flagged) and not on the second (50 and 60)."""
     world = make_evaluation(session, submissions=2, evaluators=2)
-    chair, other = world.panel
     score_everything(session, world, [
         [[9, 9, 9], [5, 5, 5]],
         [[4, 4, 4], [6, 6, 6]],
     ])
-    flagged, calm = world.submissions
+    return (world, *world.panel, *world.submissions)
+
+
+def test_moderation_by_the_chair(session, client, login):
+    world, chair, other, flagged, calm = _disagreeing(session)
     assert ranking.standing_of(session, flagged).flagged
     with pytest.raises(NotAllowed):
         services.moderate(session, other, flagged, "70", "Tôi không phải chủ tịch")
@@ -236,3 +241,29 @@ def test_submission_is_scored_once_every_assigned_evaluation_is_in(session):
     assert submission.status is SubmissionStatus.OPENED
     score(session, world.panel[1], submission, [5, 5, 5])
     assert submission.status is SubmissionStatus.SCORED
+
+
+def test_the_scoring_page_shows_the_chair_the_way_to_moderate_a_wide_spread(session, client,
+                                                                            login):
+    """The scoring page reads one submission's aggregate for the chair's link
+    (`ranking.spread_flagged`, the standings' `flagged`) and the ids of the challenge's
+    bids for its blind label and whether it takes part (`ranking.submission_ids_of`): the
+    link shows on the flagged bid only, to the chair only; the labels follow the
+    submission order; a bid that does not take part (withdrawn) is not found."""
+    world, chair, other, flagged, calm = _disagreeing(session)
+    withdrawn = make_submission(session, challenge=world.challenge,
+                                status=SubmissionStatus.WITHDRAWN)
+    session.commit()
+    assert ranking.spread_flagged(session, flagged) is ranking.standing_of(session, flagged).flagged
+    assert not ranking.spread_flagged(session, calm)
+    assert ranking.submission_ids_of(session, world.challenge) == [flagged.id, calm.id]
+    link = f'href="/evaluation/submissions/{flagged.id}/moderate"'
+    for user, bid, label, shown in ((chair, flagged, "A", True), (chair, calm, "B", False),
+                                    (other, flagged, "A", False)):
+        login(user)
+        html = client.get(f"/evaluation/submissions/{bid.id}").get_data(as_text=True)
+        assert (link in html) is shown
+        assert f"Giải pháp {label}" in html or f"Solution {label}" in html
+        client.post_form("/logout", token_from="/todo/")
+    login(chair)
+    assert client.get(f"/evaluation/submissions/{withdrawn.id}").status_code == 404

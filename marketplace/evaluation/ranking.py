@@ -18,13 +18,14 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import BigInteger, cast, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import BigInteger, bindparam, cast, func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.challenges.models import Challenge
 from marketplace.evaluation.models import Evaluation, EvaluationStatus, Moderation
-from marketplace.memo import per_session, remember
+from marketplace.memo import per_session, recall, remember
 from marketplace.submissions.models import (
     IN_EVALUATION,
     ConsortiumPartner,
@@ -45,8 +46,38 @@ def submissions_of(session, challenge: Challenge) -> list[Submission]:
                        lambda: _submissions(session, [challenge.id])[challenge.id])
 
 
+def taking_part(challenge_ids) -> tuple:
+    """The criteria (a WHERE clause) of the submissions that take part in the evaluation
+    of `challenge_ids` (a list, or an expanding bound parameter): the opened ones and
+    those decided or disqualified since."""
+    return (Submission.challenge_id.in_(challenge_ids),
+            Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]))
+
+
+def submission_ids_of(session, challenge: Challenge) -> list[int]:
+    """The ids of `submissions_of`, in the same order, for a page that needs no more (the
+    scoring page: whether a bid takes part, its blind label): taken from `submissions_of`
+    when this unit of work read it, else one statement of the ids alone — no bids, no
+    partners, no organizations loaded. Read once per unit of work."""
+    def compute() -> list[int]:
+        read = recall(session, ("submissions_of", challenge.id))
+        if read is not None:
+            return [submission.id for submission in read]
+        return list(session.scalars(_ids_statement(), {"challenge_ids": [challenge.id]}))
+
+    return per_session(session, ("submission_ids_of", challenge.id), compute)
+
+
+@cache
+def _ids_statement():
+    """The statement of `submission_ids_of`, built once (`challenge_ids` bound)."""
+    return (select(Submission.id)
+            .where(*taking_part(bindparam("challenge_ids", expanding=True)))
+            .order_by(Submission.id))
+
+
 def read_submissions(session, challenge_ids: list[int]) -> dict[int, list[Submission]]:
-    """`submissions_of` of many challenges (challenge id → its list): two statements
+    """`submissions_of` of many challenges (challenge id → its list): one statement
     whatever their number, kept for `submissions_of` to answer in this unit of work."""
     return remember(session, "submissions_of",
                     _submissions(session, challenge_ids) if challenge_ids else {})
@@ -54,15 +85,22 @@ def read_submissions(session, challenge_ids: list[int]) -> dict[int, list[Submis
 
 def _submissions(session, challenge_ids: list[int]) -> dict[int, list[Submission]]:
     found: dict[int, list[Submission]] = {challenge_id: [] for challenge_id in challenge_ids}
-    for submission in session.scalars(
-            select(Submission).where(
-                Submission.challenge_id.in_(challenge_ids),
-                Submission.status.in_([*IN_EVALUATION, SubmissionStatus.DISQUALIFIED]),
-            ).options(selectinload(Submission.partners).joinedload(ConsortiumPartner.organization),
-                      joinedload(Submission.organization), joinedload(Submission.created_by))
-            .order_by(Submission.id)):
+    for submission in session.scalars(_submissions_statement(),
+                                      {"challenge_ids": list(challenge_ids)}).unique():
         found[submission.challenge_id].append(submission)
     return found
+
+
+@cache
+def _submissions_statement():
+    """The statement of `_submissions`, built once (`challenge_ids` bound at execution):
+    building it, with its loader options, costs as much as running it. The partners
+    joined too (few: most bids have none), not read by a second statement."""
+    return (select(Submission)
+            .where(*taking_part(bindparam("challenge_ids", expanding=True)))
+            .options(joinedload(Submission.partners).joinedload(ConsortiumPartner.organization),
+                     joinedload(Submission.organization), joinedload(Submission.created_by))
+            .order_by(Submission.id))
 
 
 def rank(scores: Mapping[Hashable, Exact | None]) -> dict[Hashable, int | None]:
@@ -137,16 +175,21 @@ def _aggregates(session, submission_ids: list[int]) -> dict[int, tuple]:
     every score in integer hundredths of a point."""
     if not submission_ids:
         return {}
-    total = hundredths(Evaluation.total)
-    rows = session.execute(
-        select(Evaluation.submission_id, func.count(Evaluation.id), func.sum(total),
-               func.min(total), func.max(total), hundredths(Moderation.score))
-        .outerjoin(Moderation, Moderation.submission_id == Evaluation.submission_id)
-        .where(Evaluation.submission_id.in_(submission_ids),
-               Evaluation.status == EvaluationStatus.SUBMITTED)
-        .group_by(Evaluation.submission_id, Moderation.score)
-    ).all()
+    rows = session.execute(_aggregates_statement(),
+                           {"submission_ids": list(submission_ids)}).all()
     return {row[0]: tuple(row[1:]) for row in rows}
+
+
+@cache
+def _aggregates_statement():
+    """The statement of `_aggregates`, built once (`submission_ids` bound at execution)."""
+    total = hundredths(Evaluation.total)
+    return (select(Evaluation.submission_id, func.count(Evaluation.id), func.sum(total),
+                   func.min(total), func.max(total), hundredths(Moderation.score))
+            .outerjoin(Moderation, Moderation.submission_id == Evaluation.submission_id)
+            .where(Evaluation.submission_id.in_(bindparam("submission_ids", expanding=True)),
+                   Evaluation.status == EvaluationStatus.SUBMITTED)
+            .group_by(Evaluation.submission_id, Moderation.score))
 
 
 def standings(session, challenge: Challenge) -> list[Standing]:
@@ -194,3 +237,13 @@ def standing_of(session, submission: Submission) -> Standing:
         if standing.submission.id == submission.id:
             return standing
     return Standing(submission)
+
+
+def spread_flagged(session, submission: Submission) -> bool:
+    """`Standing.flagged` of one submission (its evaluators disagree by more than
+    `SPREAD_FLAG`: the chair moderates it), from its own aggregate — one statement, not
+    the challenge's standings (its rank is not needed) — or from the standings when this
+    unit of work read them."""
+    if recall(session, ("standings", submission.challenge_id)) is not None:
+        return standing_of(session, submission).flagged
+    return _rank([submission], _aggregates(session, [submission.id]))[0].flagged

@@ -26,7 +26,13 @@ from marketplace.evaluation.models import (
     EvaluationStatus,
     PanelMember,
 )
-from marketplace.evaluation.ranking import standing_of, standings, submissions_of
+from marketplace.evaluation.ranking import (
+    spread_flagged,
+    standing_of,
+    standings,
+    submission_ids_of,
+    submissions_of,
+)
 from marketplace.extensions import db
 from marketplace.files.models import Attachment
 from marketplace.files.services import attachments_of
@@ -93,16 +99,21 @@ def index():
                            waiting=waiting, short=short)
 
 
-def _panel_submission(submission_id: int) -> Submission:
+def _panel_submission(submission_id: int, *, whole: bool = False) -> Submission:
     """A submission of a challenge the current user evaluates; 404 for anyone else.
-    Looked up with its challenge and the challenge's criteria (one statement, the same
-    for a sealed bid as for a missing id: issue 14, the timing class), then — once known —
-    the challenge's bids with their partners (`submissions_of`: two statements) before
-    any other rule reads them: the page's count does not grow."""
-    submission = lookup_or_404(Submission, submission_id, joined=("challenge.criteria",))
-    submissions_of(db.session, submission.challenge)
+    Looked up with its challenge, the challenge's criteria and what the rules and the
+    page read of the bid — its organization, author and partners with their
+    organizations — in one statement (the same for a sealed bid as for a missing id:
+    issue 14, the timing class); then whether it takes part in the evaluation, from the
+    ids of the challenge's bids (`submission_ids_of`: one statement). `whole` reads the
+    challenge's bids instead (`submissions_of`: one statement), for a page that then
+    needs them all (the chair's moderation: the standings)."""
+    submission = lookup_or_404(Submission, submission_id, joined=(
+        "challenge.criteria", "organization", "created_by", "partners.organization"))
+    if whole:
+        submissions_of(db.session, submission.challenge)
     authorize("evaluation.view_panel", submission.challenge, hide=True)
-    if submission not in submissions_of(db.session, submission.challenge):
+    if submission.id not in submission_ids_of(db.session, submission.challenge):
         abort(404)
     return submission
 
@@ -120,12 +131,12 @@ def _score_data(evaluation) -> dict:
 def _render_submission(submission: Submission, *, declaration_form=None, form=None,
                        status: int = 200):
     challenge = submission.challenge
-    labels = services.solution_labels(submissions_of(db.session, challenge))
+    label = services.solution_label(submission_ids_of(db.session, challenge), submission.id)
     declared = declaration(current_user, submission)
     can_view = policy.can(current_user, "evaluation.read", submission)
     blind = challenge.blind_review
     context = {"submission": submission, "challenge": challenge,
-               "label": labels[submission.id], "declared": declared, "blind": blind,
+               "label": label, "declared": declared, "blind": blind,
                "bidder": belongs_to_bidder(current_user, submission), "can_view": can_view}
     if declared is None and not context["bidder"]:
         context["declaration_form"] = declaration_form or DeclarationForm()
@@ -141,8 +152,8 @@ def _render_submission(submission: Submission, *, declaration_form=None, form=No
         context["form"] = form or score_form(challenge.criteria, _score_data(evaluation))
         context["can_score"] = policy.can(current_user, "evaluation.score", submission)
         context["can_moderate"] = policy.can(current_user, "evaluation.moderate", submission)
-        if context["can_moderate"]:
-            context["standing"] = standing_of(db.session, submission)
+        if context["can_moderate"]:  # the way to moderate shows when the spread is wide
+            context["flagged"] = spread_flagged(db.session, submission)
     return render_template("evaluation/submission.html", **context), status
 
 
@@ -155,7 +166,7 @@ def submission(submission_id: int):
 @bp.route("/evaluation/submissions/<int:submission_id>/declare", methods=["POST"])
 @login_required
 def declare(submission_id: int):
-    submission = _panel_submission(submission_id)
+    submission = _panel_submission(submission_id, whole=True)
     form = DeclarationForm()
     if not form.validate_on_submit():
         return _render_submission(submission, declaration_form=form, status=400)
@@ -173,7 +184,7 @@ def declare(submission_id: int):
 @bp.route("/evaluation/submissions/<int:submission_id>/scores", methods=["POST"])
 @login_required
 def scores(submission_id: int):
-    submission = _panel_submission(submission_id)
+    submission = _panel_submission(submission_id, whole=True)
     authorize("evaluation.score", submission)
     criteria = submission.challenge.criteria
     form = score_form(criteria)
@@ -221,7 +232,7 @@ def attachment(submission_id: int, number: int):
 @bp.route("/evaluation/submissions/<int:submission_id>/moderate", methods=["GET", "POST"])
 @login_required
 def moderate(submission_id: int):
-    submission = _panel_submission(submission_id)
+    submission = _panel_submission(submission_id, whole=True)
     authorize("evaluation.moderate", submission)
     labels = services.solution_labels(submissions_of(db.session, submission.challenge))
     form = ModerationForm()

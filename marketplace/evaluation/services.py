@@ -8,9 +8,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,6 +38,7 @@ from marketplace.evaluation.ranking import (
     read_submissions,
     standing_of,
     submissions_of,
+    taking_part,
 )
 from marketplace.evaluation.states import EVALUATION_LIFECYCLE
 from marketplace.lifecycle import SYSTEM, transition
@@ -45,7 +47,7 @@ from marketplace.notifications.services import notify
 from marketplace.policy.evaluation import SCORABLE, belongs_to_bidder
 from marketplace.policy.evaluation import panel as policy_panel
 from marketplace.policy.evaluation import read_panels as read_policy_panels
-from marketplace.submissions.models import IN_EVALUATION, Submission, SubmissionStatus
+from marketplace.submissions.models import Submission, SubmissionStatus
 from marketplace.submissions.states import SUBMISSION_LIFECYCLE
 from marketplace.types import utcnow
 
@@ -66,8 +68,19 @@ def letter(index: int) -> str:
 
 
 def solution_labels(submissions: list[Submission]) -> dict[int, str]:
+    """submission id → its blind label ("Giải pháp B"): letters in submission order."""
     ordered = sorted(submissions, key=lambda s: s.id)
-    return {s.id: _("Solution %(letter)s", letter=letter(i)) for i, s in enumerate(ordered)}
+    return {s.id: _label(i) for i, s in enumerate(ordered)}
+
+
+def solution_label(submission_ids: list[int], submission_id: int) -> str:
+    """The blind label of one of `submission_ids` (those of `submissions_of`), as
+    `solution_labels` names it."""
+    return _label(sorted(submission_ids).index(submission_id))
+
+
+def _label(index: int) -> str:
+    return _("Solution %(letter)s", letter=letter(index))
 
 
 def panel_of(session, challenge: Challenge) -> list[PanelMember]:
@@ -93,19 +106,26 @@ def _by_challenge(session, model, challenge_ids: list[int]) -> dict[int, dict]:
     """challenge id → {(submission id, evaluator id): the `model` row (a declaration or
     an evaluation)} of its submissions: one statement."""
     found: dict[int, dict] = {challenge_id: {} for challenge_id in challenge_ids}
-    for challenge_id, row in session.execute(
-            select(Submission.challenge_id, model).join(Submission,
-                                                        Submission.id == model.submission_id)
-            .where(Submission.challenge_id.in_(challenge_ids))):
+    for challenge_id, row in session.execute(_by_challenge_statement(model),
+                                             {"challenge_ids": list(challenge_ids)}):
         found[challenge_id][(row.submission_id, row.evaluator_id)] = row
     return found
+
+
+@cache
+def _by_challenge_statement(model):
+    """The statement of `_by_challenge` for `model`, built once (`challenge_ids` bound
+    at execution)."""
+    return (select(Submission.challenge_id, model)
+            .join(Submission, Submission.id == model.submission_id)
+            .where(Submission.challenge_id.in_(bindparam("challenge_ids", expanding=True))))
 
 
 def read_panels(session, challenges: list[Challenge], *, chaired: list[Challenge] = ()
                 ) -> None:
     """Read at once, for a page listing many panels (the evaluator's `/evaluation/`),
     what `submissions_of`, `panel_of`, `declarations_of`, `evaluations_of` — and
-    `standings` of the `chaired` — read one challenge at a time: six statements whatever
+    `standings` of the `chaired` — read one challenge at a time: five statements whatever
     the number of challenges, kept for those helpers to answer in this unit of work."""
     ids = [c.id for c in challenges]
     if not ids:
@@ -179,9 +199,15 @@ def progress(panel: list[PanelMember], work: list[Assignment]) -> dict[int, tupl
 def live_award(session, challenge: Challenge) -> Award | None:
     """The proposed or approved award of a challenge's open call (at most one: a unique
     index; a phased challenge's down-selections are awards of later phases)."""
-    return session.scalar(select(Award).where(
-        Award.challenge_id == challenge.id, Award.phase == 1,
-        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED))))
+    return session.scalar(_live_award_statement(), {"challenge_id": challenge.id})
+
+
+@cache
+def _live_award_statement():
+    """The statement of `live_award`, built once (`challenge_id` bound at execution)."""
+    return select(Award).where(
+        Award.challenge_id == bindparam("challenge_id"), Award.phase == 1,
+        Award.status.not_in((AwardStatus.REJECTED, AwardStatus.ANNULLED)))
 
 
 @dataclass(frozen=True)
@@ -214,14 +240,26 @@ def shortfalls(session, challenge_ids: list[int]) -> dict[int, list[Shortfall]]:
     are left out."""
     if not challenge_ids:
         return {}
-    ids = list(challenge_ids)
+    rows = session.execute(_shortfalls_statement(),
+                           {"challenge_ids": list(challenge_ids)}).all()
+    found: dict[int, list[Shortfall]] = {}
+    for challenge_id, submission_id, n, count, possible, needed in rows:
+        if count < needed:
+            found.setdefault(challenge_id, []).append(Shortfall(
+                challenge_id, submission_id, _label(n - 1),
+                count, max(count, possible), needed))
+    return found
+
+
+@cache
+def _shortfalls_statement():
+    """The statement of `shortfalls` (its challenge ids bound at execution as
+    `challenge_ids`), built once: building it costs more than running it."""
+    ids = bindparam("challenge_ids", expanding=True)
     in_evaluation = (select(Submission.id, Submission.challenge_id, Submission.status,
                             func.row_number().over(partition_by=Submission.challenge_id,
                                                    order_by=Submission.id).label("n"))
-                     .where(Submission.challenge_id.in_(ids),
-                            Submission.status.in_([*IN_EVALUATION,
-                                                   SubmissionStatus.DISQUALIFIED]))
-                     .subquery())
+                     .where(*taking_part(ids)).subquery())
     submitted = (select(func.count(Evaluation.id))
                  .where(Evaluation.submission_id == in_evaluation.c.id,
                         Evaluation.status == EvaluationStatus.SUBMITTED)
@@ -233,19 +271,12 @@ def shortfalls(session, challenge_ids: list[int]) -> dict[int, list[Shortfall]]:
     expected = (select(func.count(PanelMember.id))
                 .where(PanelMember.challenge_id == in_evaluation.c.challenge_id, ~recused)
                 .scalar_subquery())
-    rows = session.execute(
+    return (
         select(in_evaluation.c.challenge_id, in_evaluation.c.id, in_evaluation.c.n,
                submitted, expected, Challenge.min_evaluators)
         .join(Challenge, Challenge.id == in_evaluation.c.challenge_id)
         .where(in_evaluation.c.status.in_(SCORABLE))
-        .order_by(in_evaluation.c.challenge_id, in_evaluation.c.id)).all()
-    found: dict[int, list[Shortfall]] = {}
-    for challenge_id, submission_id, n, count, possible, needed in rows:
-        if count < needed:
-            found.setdefault(challenge_id, []).append(Shortfall(
-                challenge_id, submission_id, _("Solution %(letter)s", letter=letter(n - 1)),
-                count, max(count, possible), needed))
-    return found
+        .order_by(in_evaluation.c.challenge_id, in_evaluation.c.id))
 
 
 def shortfalls_of(session, challenge: Challenge) -> list[Shortfall]:

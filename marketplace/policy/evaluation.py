@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import SOLVER_ROLES, MemberRole, User
@@ -57,12 +59,19 @@ def read_panels(session, challenge_ids: list[int]) -> dict[int, list[PanelMember
 
 def _panels(session, challenge_ids: list[int]) -> dict[int, list[PanelMember]]:
     found: dict[int, list[PanelMember]] = {challenge_id: [] for challenge_id in challenge_ids}
-    for member in session.scalars(
-            select(PanelMember).where(PanelMember.challenge_id.in_(challenge_ids))
-            .options(joinedload(PanelMember.user).joinedload(User.memberships))
-            .order_by(PanelMember.id)).unique():
+    for member in session.scalars(_panels_statement(),
+                                  {"challenge_ids": list(challenge_ids)}).unique():
         found[member.challenge_id].append(member)
     return found
+
+
+@cache
+def _panels_statement():
+    """The statement of `_panels`, built once (`challenge_ids` bound at execution)."""
+    return (select(PanelMember)
+            .where(PanelMember.challenge_id.in_(bindparam("challenge_ids", expanding=True)))
+            .options(joinedload(PanelMember.user).joinedload(User.memberships))
+            .order_by(PanelMember.id))
 
 
 def panel_member(user, challenge) -> PanelMember | None:
