@@ -5,11 +5,12 @@ commit. A refused change raises a DomainError that names the field it is about."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import policy
@@ -409,6 +410,15 @@ def _expired_query(now: datetime):
             .execution_options(populate_existing=True))
 
 
+@functools.cache
+def _expired_statement(limit: int | None):
+    """`_expired_query` with the time a parameter (`now`), at most `limit` rows: built
+    once per limit (every list request asks it; building the statement and its cache key
+    cost more than running it on the (status, submission_deadline) index)."""
+    query = _expired_query(bindparam("now", type_=Challenge.submission_deadline.type))
+    return query.limit(limit) if limit is not None else query
+
+
 def _close(session, challenge: Challenge) -> None:
     transition(session, challenge, ChallengeStatus.CLOSED, None, lifecycle=CHALLENGE_LIFECYCLE,
                by_system=True, data={"deadline": _jsonable(challenge.submission_deadline)})
@@ -438,10 +448,7 @@ def close_expired(session, now: datetime | None = None, limit: int | None = None
     """Close every published challenge whose deadline has passed — at most `limit` of
     them (lowest ids first) when given; one indexed query when there is none. Returns
     how many were closed."""
-    query = _expired_query(now or utcnow())
-    if limit is not None:
-        query = query.limit(limit)
-    expired = list(session.scalars(query))
+    expired = list(session.scalars(_expired_statement(limit), {"now": now or utcnow()}))
     for challenge in expired:
         _close(session, challenge)
     return len(expired)
