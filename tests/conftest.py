@@ -29,6 +29,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from marketplace import create_app
 from marketplace.extensions import db, limiter
 from tests import factories
+from tests.search_swap import search_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -366,18 +367,13 @@ def search_engine(request, app, tmp_path):
     from marketplace.search.backend import WhooshBackend
     from marketplace.search.postgres import PostgresBackend
 
-    previous = app.extensions.get("search_backend")
     if request.param == "whoosh":
         backend = WhooshBackend(str(tmp_path / "index"))
     elif not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("TEST_DATABASE_URL not set: the PostgreSQL search engine is not tested")
     else:
         backend = PostgresBackend(lambda: db.session)
-    app.extensions["search_backend"] = backend
-    yield backend
+    with search_backend(app, backend):
+        yield backend
     if isinstance(backend, WhooshBackend):
         backend.close()
-    if previous is None:  # made on first use by the next test that searches
-        app.extensions.pop("search_backend")
-    else:
-        app.extensions["search_backend"] = previous

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from contextlib import closing
 
 import nh3
 import pytest
@@ -21,6 +22,7 @@ from marketplace.submissions.models import SubmissionStatus
 from marketplace.templating import markdown_to_html
 from marketplace.types import utcnow
 from tests import factories
+from tests.search_swap import search_backend
 
 
 @pytest.fixture
@@ -325,10 +327,8 @@ def test_a_kept_searcher_sees_what_another_writer_committed(tmp_path):
 def test_rebuild_in_chunks_and_processes_indexes_everything(app, session, tmp_path,
                                                             monkeypatch, procs):
     monkeypatch.setattr(services, "REBUILD_CHUNK", 3)
-    previous = app.extensions.get("search_backend")
-    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "rebuilt"),
-                                                     rebuild_procs=procs)
-    try:
+    backend = WhooshBackend(str(tmp_path / "rebuilt"), rebuild_procs=procs)
+    with search_backend(app, backend), closing(backend):
         challenges = [factories.make_challenge(session, title=f"Điện mặt trời {n}")
                       for n in range(8)]
         solution = factories.make_submission(session, challenge=challenges[0],
@@ -342,9 +342,6 @@ def test_rebuild_in_chunks_and_processes_indexes_everything(app, session, tmp_pa
         page = services.search(SearchRequest("dien mat troi", per_page=50))
         assert page.total == 9 and page.facets["type"] == {"challenge": 8, "solution": 1}
         assert services.search(SearchRequest("dien gio")).total == 0
-    finally:
-        app.extensions["search_backend"].close()
-        app.extensions["search_backend"] = previous
 
 
 def test_counts_include_matches_that_cannot_reach_the_page(tmp_path):
@@ -453,9 +450,7 @@ def test_a_rebuild_pauses_the_cycle_collector_and_restores_it(app, session, whoo
 def test_segments_are_written_as_separate_files(app, session, tmp_path, procs):
     """Not as compound files, which Whoosh copies into each reading process's memory."""
     backend = WhooshBackend(str(tmp_path / "files"), rebuild_procs=procs)
-    previous = app.extensions.get("search_backend")
-    app.extensions["search_backend"] = backend
-    try:
+    with search_backend(app, backend), closing(backend):
         factories.make_challenge(session, title="Giám sát rừng")
         session.commit()
         services.rebuild(session)
@@ -466,9 +461,6 @@ def test_segments_are_written_as_separate_files(app, session, tmp_path, procs):
         assert not [name for name in files if name.endswith(".seg")], files
         assert any(name.endswith(".pst") for name in files)
         assert services.search(SearchRequest("rung")).total == 2
-    finally:
-        backend.close()
-        app.extensions["search_backend"] = previous
 
 
 def test_pending_updates_are_applied_by_the_worker_not_the_request(app, session, whoosh_index):
@@ -622,3 +614,20 @@ def test_a_deep_page_of_ranked_results_costs_what_the_first_does(app, session, i
     pages = [h.fields["doc_id"] for n in range(1, 7) for h in page(n)[0].hits]
     assert len(ranking) == 11 and pages == ranking
     assert page(99)[0].hits[0].fields["doc_id"] == ranking[-1]  # past the end: the last
+
+
+def test_an_engine_served_for_a_while_leaves_the_app_as_it_found_it(app, tmp_path):
+    """The app had made no engine yet: afterwards the next search makes one from the
+    configuration, instead of finding the None a test put back (the XSS test's search
+    pages failed whenever it ran first in its process)."""
+    app.extensions.pop("search_backend", None)
+    borrowed = WhooshBackend(str(tmp_path / "borrowed"))
+    with app.app_context():
+        with search_backend(app, borrowed), closing(borrowed):
+            assert services.backend() is borrowed
+        assert "search_backend" not in app.extensions
+        made = services.backend()
+        assert made is not None and made is not borrowed
+        with search_backend(app, borrowed):
+            pass
+        assert services.backend() is made

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from contextlib import closing
 from dataclasses import replace
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -29,6 +30,7 @@ from marketplace.search.backend import WhooshBackend
 from marketplace.submissions.models import SubmissionStatus
 from tests import factories, orders_factories
 from tests.evaluation_factories import make_evaluation, score
+from tests.search_swap import search_backend
 from tests.security.matrix import Clients
 
 MARK = "🚀𠀀"  # non-BMP characters: must survive every database and export intact
@@ -71,10 +73,9 @@ def assert_inert(html: str, where: str) -> None:
 
 @pytest.fixture
 def index(app, tmp_path):
-    previous = app.extensions.get("search_backend")
-    app.extensions["search_backend"] = WhooshBackend(str(tmp_path / "index"))
-    yield
-    app.extensions["search_backend"] = previous
+    backend = WhooshBackend(str(tmp_path / "index"))
+    with search_backend(app, backend), closing(backend):
+        yield
 
 
 def hostile_world(session) -> SimpleNamespace:
