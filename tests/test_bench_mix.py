@@ -162,3 +162,13 @@ def test_deep_pages_times_a_filtered_list_by_the_cursors_of_its_next_links(
     assert numbered[3][1] == "/challenges/?status=published&page=18"
     with pytest.raises(SystemExit):
         deep_pages._filtered_targets(session.connection(), ["province=nowhere"], False)  # noqa: SLF001
+
+
+def test_pages_that_query_the_index_get_one_even_when_search_timing_is_skipped():
+    """`--skip-search` skips timing the engines; the mix's text queries and the search
+    pages still need the data set's index, else they cost nothing (an empty index)."""
+    from bench.run import needs_index
+
+    assert needs_index([{"key": "hello"}, {"key": "mix"}])
+    assert needs_index([{"key": "search_1"}])
+    assert not needs_index([{"key": "hello"}, {"key": "li_panel"}, {"key": "challenge"}])
