@@ -9,11 +9,12 @@ DomainError with the reason, and never commit."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from marketplace import policy
 from marketplace.audit.services import record
@@ -165,7 +166,16 @@ def signatures_of(session, order: PilotOrder, *, digest: str | None = None
                   ) -> list[DocumentSignature]:
     """The verified digital signatures of the order's current terms (or of the terms
     with SHA-256 `digest`: a pending amendment's), in order."""
-    return list(session.scalars(select(DocumentSignature).where(
-        DocumentSignature.order_id == order.id,
-        DocumentSignature.terms_sha256 == (digest or terms_sha256(order)))
-        .order_by(DocumentSignature.id)))
+    return list(session.scalars(_signatures_statement(), {
+        "order_id": order.id, "digest": digest or terms_sha256(order)}))
+
+
+@functools.cache
+def _signatures_statement():
+    """`signatures_of`'s statement, the order and the digest parameters: built once (the
+    order's page asks it on every view; building it and its cache key cost more than
+    running it)."""
+    return (select(DocumentSignature)
+            .where(DocumentSignature.order_id == bindparam("order_id"),
+                   DocumentSignature.terms_sha256 == bindparam("digest"))
+            .order_by(DocumentSignature.id))

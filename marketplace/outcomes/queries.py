@@ -4,11 +4,12 @@ follow-on order, `orders.models.Rating`); days in Viet Nam's calendar."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import bindparam, func, literal, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from marketplace.challenges.models import Challenge
@@ -70,16 +71,23 @@ def order_record(session, order: PilotOrder) -> tuple[PilotOutcome | None, list[
     return order.outcome, again
 
 
+@functools.cache
+def _follow_ons_statement():
+    """`public_follow_ons`' statement, the pilots' ids an expanding parameter: built once
+    (an ended order's page asks it on every view)."""
+    return (select(PilotOrder)
+            .where(PilotOrder.follows_order_id.in_(bindparam("pilot_ids", expanding=True)),
+                   PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public)
+            .options(joinedload(PilotOrder.agency))
+            .order_by(PilotOrder.signed_at, PilotOrder.id))
+
+
 def public_follow_ons(session, pilot_ids: list[int]) -> dict[int, list[PilotOrder]]:
     """pilot id → its signed (public) follow-on orders, oldest first."""
     out: dict[int, list[PilotOrder]] = {i: [] for i in pilot_ids}
     if not pilot_ids:
         return out
-    rows = session.scalars(
-        select(PilotOrder).where(PilotOrder.follows_order_id.in_(pilot_ids),
-                                 PilotOrder.kind == OrderKind.FOLLOW_ON, PilotOrder.is_public)
-        .options(joinedload(PilotOrder.agency))
-        .order_by(PilotOrder.signed_at, PilotOrder.id))
+    rows = session.scalars(_follow_ons_statement(), {"pilot_ids": list(pilot_ids)})
     for order in rows:
         out[order.follows_order_id].append(order)
     return out
