@@ -97,3 +97,17 @@ def test_nothing_is_short_while_the_panel_can_still_give_the_evaluations(client,
     panel = client.get(f"/evaluation/challenges/{world.challenge.id}/panel")
     items = _shortfall_items(panel.get_data(as_text=True))
     assert len(items) == 2 and "còn chờ 1 phiếu từ hội đồng" in items[0]
+
+
+def test_a_recusal_from_one_solution_leaves_the_evaluator_expected_on_the_others(session):
+    """A conflict is declared per solution: the evaluator recused from B is still expected
+    to evaluate A (the rule once counted a recusal from any solution of the challenge as
+    one from all of them, so A looked short of an evaluator too)."""
+    world = make_evaluation(session, submissions=2, evaluators=2, min_evaluators=2)
+    first, second = world.submissions
+    services.declare(session, world.panel[1], second, "employment", "Tôi từng làm ở đây")
+    session.commit()
+    found = {s.submission_id: s for s in services.shortfalls(session, [world.challenge.id])
+             [world.challenge.id]}
+    assert (found[first.id].expected, found[first.id].needs_evaluator) == (2, False)
+    assert (found[second.id].expected, found[second.id].needs_evaluator) == (1, True)

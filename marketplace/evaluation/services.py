@@ -264,10 +264,14 @@ def _shortfalls_statement():
                  .where(Evaluation.submission_id == in_evaluation.c.id,
                         Evaluation.status == EvaluationStatus.SUBMITTED)
                  .scalar_subquery())
+    # a recusal from this row's solution: correlated to the outer row (nested two levels
+    # down, SQLAlchemy would otherwise give it a FROM of its own copy of `in_evaluation`,
+    # making a recusal from any solution count against all of the challenge's)
     recused = select(ConflictDeclaration.id).where(
         ConflictDeclaration.submission_id == in_evaluation.c.id,
         ConflictDeclaration.evaluator_id == PanelMember.user_id,
-        ConflictDeclaration.kind != ConflictKind.NONE).exists()
+        ConflictDeclaration.kind != ConflictKind.NONE).correlate_except(
+            ConflictDeclaration).exists()
     expected = (select(func.count(PanelMember.id))
                 .where(PanelMember.challenge_id == in_evaluation.c.challenge_id, ~recused)
                 .scalar_subquery())
