@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel import dates
+from babel.numbers import format_decimal
 from flask_babel import force_locale, get_timezone
 
 from marketplace import formatting
@@ -78,6 +79,38 @@ def test_times_are_written_as_babel_writes_them(app, lang):
                             value, pattern or formatting.DATETIME_PATTERNS[lang], tzinfo=zone,
                             locale=lang)
                         assert formatting.local_datetime(value, pattern) == babel, (value, pattern)
+
+
+def _figures() -> list:
+    """Scores, averages and counts as pages pass them: ints, floats, Decimals with
+    trailing zeros, values equal across types (79.5, Decimal("79.50"); 1, 1.0), rounding
+    edges, negatives, large ones."""
+    values = [0, 1, 1.0, Decimal("1.000"), 79.5, Decimal("79.50"), Decimal("79.5"), 2.675,
+              Decimal("2.675"), 0.005, Decimal("0.005"), 99.995, -3.25, Decimal("-0.5"),
+              1234567.891, Decimal("1234567.8915"), 10**12, 1e-7]
+    return values + [Decimal(n) / 7 for n in range(1, 200)] + [n / 3 for n in range(200)]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_figures_are_written_as_babel_writes_them(app, lang):
+    """number remembers what it wrote: each figure (asked twice, after the other language,
+    and after a value equal to it of another type) reads exactly as Babel writes it in the
+    language, with fixed decimals or as many as it has."""
+    with app.test_request_context():
+        with force_locale("en" if lang == "vi" else "vi"):
+            for value in _figures():
+                formatting.number(value, 2)
+        with force_locale(lang):
+            for _round in range(2):
+                for value in _figures():
+                    assert formatting.number(value) == format_decimal(value, locale=lang)
+                    for digits in (0, 1, 2, 3):
+                        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                        babel = format_decimal(Decimal(str(value)), format=pattern,
+                                               locale=lang)
+                        assert formatting.number(value, digits) == babel, (value, digits)
+                        if digits == 2:
+                            assert formatting.score(value) == babel
 
 
 def test_labels_follow_the_language_of_each_request(app):
