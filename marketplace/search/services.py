@@ -297,10 +297,14 @@ def facet_options(session, page: SearchPage, filters: dict[str, str], locale: st
     def ids(name):
         return [int(v) for v in page.facets.get(name, {}) if v.isdigit()]
 
-    groups = {str(g.id): g.display_name(locale) for g in session.scalars(
-        select(TechnologyGroup).where(TechnologyGroup.id.in_(ids("group"))))}
-    agencies = {str(o.id): o.display_name(locale) for o in session.scalars(
-        select(Organization).where(Organization.id.in_(ids("agency"))))}
+    # names only (not whole organizations: a common word's facet holds most agencies),
+    # each model's own display_name rule
+    groups = {str(g.id): TechnologyGroup.display_name(g, locale) for g in session.execute(
+        select(TechnologyGroup.id, TechnologyGroup.name_vi, TechnologyGroup.name_en)
+        .where(TechnologyGroup.id.in_(ids("group"))))}
+    agencies = {str(o.id): Organization.display_name(o, locale) for o in session.execute(
+        select(Organization.id, Organization.name_vi, Organization.name_en)
+        .where(Organization.id.in_(ids("agency"))))}
     statuses = {s.value: label(s) for s in ChallengeStatus}
     types = {"challenge": _("Challenges"), "solution": _("Awarded solutions")}
     names = {"type": types, "group": groups, "status": statuses, "agency": agencies}
