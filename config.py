@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     SEARCH_INDEX_DIR: str = str(INSTANCE_DIR / "search-index")
     SEARCH_LOCK_TIMEOUT: float = Field(0.5, ge=0)
     SEARCH_POSTINGS_CACHE: int = Field(2_000_000, ge=0)
+    SEARCH_CANDIDATES: int = Field(500, ge=20, le=100_000)
     SEARCH_REBUILD_PROCS: int = Field(0, ge=0)  # 0: min(2, CPUs)
     SEARCH_REBUILD_MEMORY_MB: int = Field(256, gt=0)
 
@@ -235,6 +236,8 @@ class Config:
     SEARCH_LOCK_TIMEOUT = SETTINGS.SEARCH_LOCK_TIMEOUT
     # entries of each plain-word search cache per worker (postings 8 bytes, word scores 16)
     SEARCH_POSTINGS_CACHE = SETTINGS.SEARCH_POSTINGS_CACHE
+    # PostgreSQL engine: matches counted, faceted and ranked per search (beyond: "more than")
+    SEARCH_CANDIDATES = SETTINGS.SEARCH_CANDIDATES
     SEARCH_REBUILD_PROCS = SETTINGS.SEARCH_REBUILD_PROCS  # 0: min(2, CPUs)
     SEARCH_REBUILD_MEMORY_MB = SETTINGS.SEARCH_REBUILD_MEMORY_MB  # per writer process
     STORAGE_BACKEND = SETTINGS.STORAGE_BACKEND

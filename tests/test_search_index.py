@@ -516,7 +516,7 @@ def test_websearch_syntax_phrases_or_and_minus(session, index):
 @pytest.fixture
 def bounded(app, index):
     """The PostgreSQL engine counting, faceting and ranking at most 3 matches a search
-    (1,000 in the product)."""
+    (`SEARCH_CANDIDATES`, 500 by default, in the product)."""
     if not index.transactional:
         pytest.skip("the PostgreSQL engine only: Whoosh counts every match")
     from marketplace.extensions import db
@@ -631,3 +631,16 @@ def test_an_engine_served_for_a_while_leaves_the_app_as_it_found_it(app, tmp_pat
         with search_backend(app, borrowed):
             pass
         assert services.backend() is made
+
+
+def test_the_postgresql_engine_counts_as_many_candidates_as_configured(app):
+    """`SEARCH_CANDIDATES` is the PostgreSQL engine's bound (issue 21); 500 by default."""
+    from marketplace.search.backend import make_backend
+
+    uri = "postgresql+psycopg://postgres@127.0.0.1:5432/unused"
+    engine = make_backend({"SEARCH_BACKEND": "postgresql", "SQLALCHEMY_DATABASE_URI": uri,
+                           "SEARCH_CANDIDATES": 120})
+    assert engine.limit == 120
+    assert make_backend({"SEARCH_BACKEND": "postgresql",
+                         "SQLALCHEMY_DATABASE_URI": uri}).limit == 500
+    assert app.config["SEARCH_CANDIDATES"] == 500

@@ -578,16 +578,18 @@ class WhooshBackend(SearchBackend):
 
 def make_backend(config) -> SearchBackend:
     """The engine `SEARCH_BACKEND` names: "whoosh" (the default, a folder of this host) or
-    "postgresql" (tables of the shared database; needs a PostgreSQL `DATABASE_URL`).
+    "postgresql" (tables of the shared database; needs a PostgreSQL `DATABASE_URL`;
+    `SEARCH_CANDIDATES` bounds the matches it counts, facets and ranks per search).
     Raises RuntimeError for any other name, or for "postgresql" over another database."""
     name = config.get("SEARCH_BACKEND", "whoosh")
     if name == "postgresql":
         if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
             raise RuntimeError("SEARCH_BACKEND=postgresql needs a PostgreSQL DATABASE_URL")
         from marketplace.extensions import db
-        from marketplace.search.postgres import PostgresBackend
+        from marketplace.search.postgres import CANDIDATES, PostgresBackend
 
-        return PostgresBackend(lambda: db.session)
+        return PostgresBackend(lambda: db.session,
+                               limit=int(config.get("SEARCH_CANDIDATES", CANDIDATES)))
     if name != "whoosh":
         raise RuntimeError(f"unknown SEARCH_BACKEND {name!r}")
     procs = config.get("SEARCH_REBUILD_PROCS") or min(2, os.cpu_count() or 1)
