@@ -113,7 +113,10 @@ def test_q_is_case_insensitive(client, session, search_engine, catalogue):
     assert _titles(html) == ["Bệnh án điện tử liên thông"]
     html = client.get("/challenges/?q=%C4%90%C3%A8N").get_data(as_text=True)  # "ĐèN"
     assert "Đèn giao thông thông minh" in _titles(html)
-    html = client.get("/challenges/?q=100%25").get_data(as_text=True)  # no such word
+    # no such word, and "%" matches nothing by itself (the factories number their
+    # agencies, which a search engine finds: "100%" matched "Tổ chức thử nghiệm 100"
+    # whenever the counter reached 100 in the process, so a number no counter reaches)
+    html = client.get("/challenges/?q=987654321%25").get_data(as_text=True)
     assert _titles(html) == []
     html = client.get("/challenges/?q=benh+an").get_data(as_text=True)  # as /search reads it
     assert _titles(html) == ["Bệnh án điện tử liên thông"]
