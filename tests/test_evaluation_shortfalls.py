@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from marketplace.challenges.models import ChallengeStatus
 from marketplace.errors import DomainError
 from marketplace.evaluation import awards, services
 from marketplace.evaluation.awards import Choice
@@ -111,3 +112,24 @@ def test_a_recusal_from_one_solution_leaves_the_evaluator_expected_on_the_others
              [world.challenge.id]}
     assert (found[first.id].expected, found[first.id].needs_evaluator) == (2, False)
     assert (found[second.id].expected, found[second.id].needs_evaluator) == (1, True)
+
+
+def test_the_panel_page_works_out_blockers_only_where_its_decision_section_shows_them(
+        client, login, session, short, monkeypatch):
+    """Blockers and shortfalls are shown (and worked out) only while the officer may
+    propose the award: not before the evaluation starts, not once an award is live."""
+    asked = []
+    for module, name in ((awards, "award_blockers"), (services, "shortfalls_of")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda s, c, _o=original, _n=name: (
+            asked.append(_n), _o(s, c))[1])
+    closed = make_evaluation(session, status=ChallengeStatus.CLOSED)
+    session.commit()
+    login(closed.officer)
+    page = client.get(f"/evaluation/challenges/{closed.challenge.id}/panel")
+    assert page.status_code == 200 and asked == []
+    client.post_form("/logout", token_from="/")
+    login(short.officer)
+    page = client.get(f"/evaluation/challenges/{short.challenge.id}/panel")
+    assert _shortfall_items(page.get_data(as_text=True))
+    assert sorted(set(asked)) == ["award_blockers", "shortfalls_of"]

@@ -31,10 +31,14 @@ def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: i
     again in the template's loops: each member's progress (`services.progress`), whether
     the officer may appoint (`evaluation.appoint`: the same answer for every member's
     row), and for each submission whether it may be shortlisted or disqualified now
-    (`can_transition`, the rule of each row's actions)."""
+    (`can_transition`, the rule of each row's actions). The decision section's blockers,
+    shortfalls and reason form are worked out only when it shows them: no live award and
+    the officer may propose (`deciding`; `award.propose` holds only while evaluating)."""
     table = standings(db.session, challenge)
     panel = services.panel_of(db.session, challenge)
     user = current_user._get_current_object()
+    award = services.live_award(db.session, challenge)
+    deciding = award is None and policy.can(user, "award.propose", challenge)
     return render_template(
         "evaluation/panel.html", challenge=challenge, form=form or AppointForm(),
         panel=panel,
@@ -45,10 +49,10 @@ def _panel_page(challenge: Challenge, form: AppointForm | None = None, status: i
             can_transition(user, s.submission, SubmissionStatus.DISQUALIFIED))
             for s in table},
         labels=services.solution_labels([s.submission for s in table]), standings=table,
-        blockers=awards.award_blockers(db.session, challenge),
-        shortfalls=services.shortfalls_of(db.session, challenge),
-        award=services.live_award(db.session, challenge), reason_form=ReasonForm(),
-        confirm=ConfirmForm()), status
+        award=award, deciding=deciding,
+        blockers=awards.award_blockers(db.session, challenge) if deciding else [],
+        shortfalls=services.shortfalls_of(db.session, challenge) if deciding else [],
+        reason_form=ReasonForm() if deciding else None, confirm=ConfirmForm()), status
 
 
 @bp.route("/evaluation/challenges/<int:challenge_id>/panel", methods=["GET", "POST"])
