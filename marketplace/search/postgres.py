@@ -24,7 +24,9 @@ writer lock exists.
   through the best 500 of those read (25 pages of 20), and counts the facets among them
   (`facets_exact`), as the large engines do. Counting and ranking every match cost
   0.1–0.9 s at 150,000 documents (issue 21, `bench/results/baseline.md`).
-- Snippets by `ts_headline`, escaped here with only `<mark>` added.
+- Snippets by `ts_headline`, escaped here with only `<mark>` added, in the same statement
+  as the rest of the search (one round trip): the title's and the body's for the page's
+  documents, the other fields' only when the body holds none of the query's words.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     select,
     union_all,
 )
@@ -136,19 +139,46 @@ def _tsquery(query_text: str):
     return func.websearch_to_tsquery(CONFIG, bindparam("q", query_text, type_=Text))
 
 
-def _texts():
-    """The second statement of a search: the page's documents (`ids`) with the
-    highlights of the query `q` in their texts."""
+def _query():
+    """The query `q` as a `tsquery`, computed once per statement: a scalar subquery is an
+    InitPlan, evaluated once. `websearch_to_tsquery(config, $1)` itself, in the generic
+    plan PostgreSQL keeps for a prepared statement (psycopg prepares it on its 5th run),
+    is not folded into a constant and was run again for every row it is used on (ts_rank
+    of the 501 candidates, the page's highlights)."""
+    return select(func.websearch_to_tsquery(CONFIG, bindparam("q", type_=Text))
+                  ).scalar_subquery()
+
+
+# the columns of a search's rows that only the page's documents ("hit") fill
+HIT_COLUMNS = (("fields", JSONB), *((name, Text) for name in TEXTS), ("title_html", Text),
+               *((f"{name}_html", Text) for name in SNIPPET_FIELDS))
+HIT_NAMES = tuple(name for name, _ in HIT_COLUMNS)
+
+
+def _no_texts(labelled: bool = False) -> list:
+    """NULL for each of `HIT_COLUMNS`: the other rows of a search."""
+    return [cast(null(), type_).label(name) if labelled else cast(null(), type_)
+            for name, type_ in HIT_COLUMNS]
+
+
+def _hit_rows(hits, tsquery):
+    """The page's documents (`hits`: doc_id, score) with their texts and highlights. Only
+    the snippet that `_hit` shows is highlighted in full: body's, and the other fields'
+    (in `SNIPPET_FIELDS` order) only when body holds none of the query's words."""
     d = DOCUMENTS.c
-    tsquery = func.websearch_to_tsquery(CONFIG, bindparam("q", type_=Text))
-    headlines = [func.ts_headline(CONFIG, d[name], tsquery, _SNIPPET).label(f"{name}_html")
-                 for name in SNIPPET_FIELDS]
-    return select(d.doc_id, d.fields, *(d[name] for name in TEXTS),
-                  func.ts_headline(CONFIG, d.title, tsquery, _TITLE).label("title_html"),
-                  *headlines).where(d.doc_id.in_(bindparam("ids", expanding=True)))
-
-
-_TEXTS = _texts()
+    texts = (select(hits.c.doc_id, hits.c.score, d.fields, *(d[name] for name in TEXTS),
+                    func.ts_headline(CONFIG, d.title, tsquery, _TITLE).label("title_html"),
+                    func.ts_headline(CONFIG, d.body, tsquery, _SNIPPET).label("body_html"))
+             .join_from(hits, DOCUMENTS, d.doc_id == hits.c.doc_id)
+             # not merged into the query that reads it: body_html is computed once
+             .cte("texts").prefix_with("MATERIALIZED"))
+    t = texts.c
+    body_marked = func.strpos(t.body_html, START) > 0
+    others = [case((body_marked, None),
+                   else_=func.ts_headline(CONFIG, t[name], tsquery, _SNIPPET))
+              for name in SNIPPET_FIELDS[1:]]
+    return select(literal("hit"), t.doc_id, literal(0), t.score, t.fields,
+                  *(t[name] for name in TEXTS), t.title_html, t.body_html, *others)
 
 
 def _params(doc: dict) -> dict:
@@ -299,12 +329,12 @@ class PostgresBackend(SearchBackend):
                 .group_by(func.grouping_sets(*columns.values())))
 
     def _statement(self, filter_names: tuple[str, ...], negated: bool):
-        """The first statement of `search` for these filters, made once: the query text
+        """The statement of `search` for these filters, made once: the query text
         (`q`), the filters' values (`f_<name>`), `page` and `per_page` are parameters."""
         key = (filter_names, negated)
         if key in self._statements:
             return self._statements[key]
-        tsquery = func.websearch_to_tsquery(CONFIG, bindparam("q", type_=Text))
+        tsquery = _query()
         d = DOCUMENTS.c
         filters = {name: bindparam(f"f_{name}", type_=String) for name in filter_names}
         every = self._candidates(tsquery, negated, [], "matches")
@@ -330,24 +360,24 @@ class PostgresBackend(SearchBackend):
         hits = (select(ranked.c.doc_id, ranked.c.score).where(ranked.c.position > start)
                 .subquery("hits"))
         parts = [select(literal("nodes").label("facet"), literal("").label("value"),
-                        func.numnode(tsquery).label("n"), no_score),
-                 select(literal("total"), literal(""), total, no_score),
-                 select(literal("hit"), hits.c.doc_id, literal(0), hits.c.score)]
+                        func.numnode(tsquery).label("n"), no_score, *_no_texts(True)),
+                 select(literal("total"), literal(""), total, no_score, *_no_texts()),
+                 _hit_rows(hits, tsquery)]
         if filters:
             parts.append(select(literal("every"), literal(""),
                                 select(func.count()).select_from(every).scalar_subquery(),
-                                no_score))
-        parts.append(self._facet_counts(every, filters))
+                                no_score, *_no_texts()))
+        parts.append(self._facet_counts(every, filters).add_columns(*_no_texts()))
         statement = self._statements[key] = union_all(*parts)
         return statement
 
     def search(self, request: SearchRequest) -> SearchPage:
-        """Two statements. The first finds at most `limit + 1` matches (`_candidates`)
-        and returns their number, each facet's counts among them, whether the query has
-        any word, and the ids and scores of the page's documents, best first: tier (the
-        words in the title, agency, group or solver), then `ts_rank`, then doc_id (a page
-        past the end: the last page). The second reads those documents' texts with their
-        highlights. Up to `limit` matches, every figure is exact; past it, the page says
+        """One statement (one round trip, one plan kept): it finds at most `limit + 1`
+        matches (`_candidates`) and returns their number, each facet's counts among them,
+        whether the query has any word, and the page's documents with their scores, texts
+        and highlights (`_hit_rows`), sorted here best first: tier (the words in the
+        title, agency, group or solver), then `ts_rank`, then doc_id (a page past the end:
+        the last page). Up to `limit` matches, every figure is exact; past it, the page says
         "more than `limit`" (`total_exact`), pages through the first `limit` only, and
         the facets count the first `limit` matches without filters (`facets_exact`).
         With filters, the page's matches are found apart from those of the facets.
@@ -364,7 +394,8 @@ class PostgresBackend(SearchBackend):
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         count = nodes = found = 0
         scores: dict[str, float] = {}
-        for facet, value, n, rank in session.execute(statement, {
+        hits = []
+        for facet, value, n, score, *texts in session.execute(statement, {
                 "q": query_text, "page": max(request.page, 1), "per_page": per_page,
                 **{f"f_{name}": value for name, value in filters.items()}}).all():
             if facet == "nodes":
@@ -374,7 +405,8 @@ class PostgresBackend(SearchBackend):
             elif facet == "every":
                 found = n
             elif facet == "hit":
-                scores[value] = float(rank or 0.0)
+                scores[value] = float(score or 0.0)
+                hits.append((value, texts))
             elif value and n:
                 facets[facet][value] = n
         if not nodes:
@@ -387,9 +419,9 @@ class PostgresBackend(SearchBackend):
         if not scores:
             return SearchPage([], count, page, pages, facets, total_exact, facets_exact,
                               self.limit)
-        rows = session.execute(_TEXTS, {"q": query_text, "ids": list(scores)}).mappings().all()
-        rows = sorted(rows, key=lambda row: (-scores[row["doc_id"]], row["doc_id"]))
-        return SearchPage([self._hit(row, scores[row["doc_id"]]) for row in rows], count,
+        hits.sort(key=lambda hit: (-scores[hit[0]], hit[0]))
+        return SearchPage([self._hit(dict(zip(HIT_NAMES, texts, strict=True)),
+                                     scores[doc_id]) for doc_id, texts in hits], count,
                           page, pages, facets, total_exact, facets_exact, self.limit)
 
     @staticmethod
