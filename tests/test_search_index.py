@@ -11,7 +11,7 @@ import nh3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketplace.challenges.models import ChallengeStatus, Clarification
 from marketplace.search import documents, services
@@ -470,6 +470,21 @@ def test_a_rebuild_pauses_the_cycle_collector_and_restores_it(app, session, whoo
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_rebuild_leaves_nothing_in_the_gin_indexes_pending_lists(session, index):
+    """The PostgreSQL engine's full rebuild merges the entries its inserts left pending in
+    both GIN indexes (every search would scan them until autovacuum does)."""
+    if not index.transactional:
+        pytest.skip("the PostgreSQL engine only: Whoosh has no GIN index")
+    factories.make_challenge(session, title="Rừng ngập mặn")
+    session.commit()
+    assert services.rebuild(session) == 1
+    assert services.search(SearchRequest("rung")).total == 1
+    left = session.execute(text(
+        "SELECT gin_clean_pending_list('ix_search_documents_head_tsv'::regclass),"
+        " gin_clean_pending_list('ix_search_documents_tsv'::regclass)")).one()
+    assert tuple(left) == (0, 0)
 
 
 @pytest.mark.parametrize("procs", [1, 2])
