@@ -658,6 +658,22 @@ def test_a_deep_page_of_ranked_results_costs_what_the_first_does(app, session, i
     assert page(99)[0].hits[0].fields["doc_id"] == ranking[-1]  # past the end: the last
 
 
+def test_the_search_statement_is_short_enough_for_psycopg_to_keep_its_conversion():
+    """psycopg converts a statement's `%(name)s` parameters to `$n` on every run unless
+    the statement is at most 4,096 bytes (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH):
+    0.3-0.45 ms a search at 7,000 bytes. The search without filters (with or without
+    `-word`) stays under it."""
+    from sqlalchemy.dialects import postgresql
+
+    from marketplace.search.postgres import PostgresBackend
+
+    engine = PostgresBackend(lambda: None)
+    for negated in (False, True):
+        compiled = engine._statement((), negated).compile(dialect=postgresql.psycopg.dialect())
+        assert len(str(compiled).encode()) <= 4096
+        assert len(compiled.params) <= 50  # psycopg's other bound for keeping it
+
+
 def test_an_engine_served_for_a_while_leaves_the_app_as_it_found_it(app, tmp_path):
     """The app had made no engine yet: afterwards the next search makes one from the
     configuration, instead of finding the None a test put back (the XSS test's search
