@@ -267,3 +267,27 @@ def test_the_scoring_page_shows_the_chair_the_way_to_moderate_a_wide_spread(sess
         client.post_form("/logout", token_from="/todo/")
     login(chair)
     assert client.get(f"/evaluation/submissions/{withdrawn.id}").status_code == 404
+
+
+def test_the_scoring_page_builds_its_form_only_while_the_evaluator_may_score(
+        session, client, login, monkeypatch):
+    """The scoring form (a form class made for the criteria) is made only where the page
+    shows it: a draft's page has it, with the draft's scores; a locked one's has none."""
+    from marketplace.evaluation import routes
+
+    made = []
+    original = routes.score_form
+    monkeypatch.setattr(routes, "score_form",
+                        lambda criteria, data=None: made.append(data) or original(criteria, data))
+    world = make_evaluation(session)
+    evaluator = world.panel[1]
+    draft, locked = world.submissions
+    score(session, evaluator, draft, [8, 7, 6], submit=False)
+    score(session, evaluator, locked, [8, 7, 6])
+    session.commit()
+    login(evaluator)
+    page = client.get(f"/evaluation/submissions/{locked.id}")
+    assert page.status_code == 200 and made == []
+    page = client.get(f"/evaluation/submissions/{draft.id}").get_data(as_text=True)
+    assert len(made) == 1 and 'name="score_' in page and 'value="8"' in page
+

@@ -149,8 +149,11 @@ def _render_submission(submission: Submission, *, declaration_form=None, form=No
         context["evaluation"] = evaluation
         context["locked"] = evaluation is not None and \
             evaluation.status is EvaluationStatus.SUBMITTED
-        context["form"] = form or score_form(challenge.criteria, _score_data(evaluation))
         context["can_score"] = policy.can(current_user, "evaluation.score", submission)
+        # the scoring form only where the page shows it: not once the scores are locked
+        # (`evaluation.score` holds only before), nor once scoring is closed
+        context["form"] = form or (score_form(challenge.criteria, _score_data(evaluation))
+                                   if context["can_score"] else None)
         context["can_moderate"] = policy.can(current_user, "evaluation.moderate", submission)
         if context["can_moderate"]:  # the way to moderate shows when the spread is wide
             context["flagged"] = spread_flagged(db.session, submission)
