@@ -291,3 +291,21 @@ def test_the_scoring_page_builds_its_form_only_while_the_evaluator_may_score(
     page = client.get(f"/evaluation/submissions/{draft.id}").get_data(as_text=True)
     assert len(made) == 1 and 'name="score_' in page and 'value="8"' in page
 
+
+def test_the_evaluations_submissions_are_read_without_their_authors(session):
+    """`submissions_of` (the panel page's ten bids at the benchmark) joins the bids'
+    organizations and partners, not their authors' accounts: no page that lists them reads
+    one (the blind scoring page reads its own bid's author, joined to its lookup)."""
+    from sqlalchemy import inspect
+
+    world = make_evaluation(session, submissions=3)
+    session.commit()
+    model, challenge_id = type(world.challenge), world.challenge.id
+    session.expunge_all()
+    challenge = session.get(model, challenge_id)
+    bids = ranking.submissions_of(session, challenge)
+    assert len(bids) == 3
+    for bid in bids:
+        state = inspect(bid)
+        assert "created_by" in state.unloaded
+        assert "organization" not in state.unloaded and "partners" not in state.unloaded

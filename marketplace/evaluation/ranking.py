@@ -95,11 +95,13 @@ def _submissions(session, challenge_ids: list[int]) -> dict[int, list[Submission
 def _submissions_statement():
     """The statement of `_submissions`, built once (`challenge_ids` bound at execution):
     building it, with its loader options, costs as much as running it. The partners
-    joined too (few: most bids have none), not read by a second statement."""
+    joined too (few: most bids have none), not read by a second statement. Not the bids'
+    authors: only the blind scoring page reads one (`services.identifying_names`), of
+    the bid its own lookup joined it to (`routes._panel_submission`)."""
     return (select(Submission)
             .where(*taking_part(bindparam("challenge_ids", expanding=True)))
             .options(joinedload(Submission.partners).joinedload(ConsortiumPartner.organization),
-                     joinedload(Submission.organization), joinedload(Submission.created_by))
+                     joinedload(Submission.organization))
             .order_by(Submission.id))
 
 
