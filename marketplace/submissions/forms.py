@@ -42,5 +42,7 @@ class PartnerForm(FlaskForm):
         validators=[Optional(), Length(max=40),
                     Regexp(r"^[A-Za-z0-9./-]+$",
                            message=_l("Use letters, digits, dots, dashes or slashes only."))])
+    # the choices are the organizations found by the page's search (a few); the rule
+    # (`services.invite_partner`) checks the one chosen, so the POST lists none
     organization_id = SelectField(_l("or choose a verified organization"), coerce=int,
-                                  validators=[Optional()])
+                                  validators=[Optional()], validate_choice=False)

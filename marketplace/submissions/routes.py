@@ -122,17 +122,20 @@ def show(submission_id: int):
     submission = get_submission_or_404(submission_id)
     editable = policy.can(current_user, "submission.edit", submission)
     inviting = policy.can(current_user, "consortium.invite", submission)
-    partner_form = None
+    partner_form, partner_query, found = None, "", []
     if inviting:
         partner_form = PartnerForm()
+        partner_query = request.args.get("partner", "").strip()[:100]
+        found = services.partner_candidates(db.session, submission, partner_query)
         partner_form.organization_id.choices = [(0, "—")] + [
             (org.id, f"{org.display_name(current_language())} ({org.registration_code})")
-            for org in services.partner_candidates(db.session, submission)]
+            for org in found]
     return render_template(
         "submissions/show.html", submission=submission, challenge=submission.challenge,
         attachments=services.attachments_of(db.session, submission),
         sse=services.is_sse_linkage(submission), confirm=ConfirmForm(),
-        editable=editable, inviting=inviting,
+        editable=editable, inviting=inviting, partner_query=partner_query,
+        partners_found=len(found), partner_limit=services.PARTNER_CHOICES,
         attachment_form=AttachmentForm() if editable else None, partner_form=partner_form,
         accepting=accepting_submissions(submission.challenge),
         limits={"each": current_app.config["MAX_UPLOAD_BYTES"] // MB,
@@ -235,8 +238,6 @@ def change(submission_id: int, action: str):
 def invite_partner(submission_id: int):
     submission = get_submission_or_404(submission_id)
     form = PartnerForm()
-    form.organization_id.choices = [(0, "—")] + [
-        (org.id, org.name_vi) for org in services.partner_candidates(db.session, submission)]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:

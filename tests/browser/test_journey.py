@@ -205,6 +205,9 @@ def test_whole_journey(browser, as_user, live_server, screenshot, server_env,  #
     university.locator("#proposed_price").fill("1.400.000.000")
     _submit(university)
     university_submission = university.url
+    university.locator("#partner").fill("phuong nam")  # typed without the diacritics
+    university.get_by_role("button", name=vi("Find"), exact=True).click()
+    university.wait_for_load_state()
     university.locator("#organization_id").select_option(
         label=university.locator("#organization_id option", has_text=PARTNER_ORG)
         .inner_text().strip())
