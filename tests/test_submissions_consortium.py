@@ -240,3 +240,27 @@ def test_a_lead_invites_an_organization_it_found(client, session, login, lead):
     assert "Không có tổ chức" in response.get_data(as_text=True) or \
         "No verified solver organization" in response.get_data(as_text=True)
     assert len(session.scalars(select(ConsortiumPartner)).all()) == 1
+
+
+def test_a_refused_invitation_shows_its_error_beside_the_code_and_keeps_it(client, session,
+                                                                           login, lead):
+    """The invitation was refused by a message at the top of a page reloaded empty: the
+    code typed was lost. Now the page comes back with the error under the field, the code
+    still in it, and the organizations of the lead's search still offered."""
+    lead_user, submission = lead
+    make_org(session, kind=OrgKind.ENTERPRISE, name_vi="Công ty Cổ phần Phương Nam")
+    login(lead_user)
+    path = f"/submissions/{submission.id}"
+    response = client.post_form(f"{path}/partners",
+                                {"registration_code": "KHONG-CO-9", "partner": "phuong nam"},
+                                token_from=path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="KHONG-CO-9"' in html
+    code_field = html[html.index('id="registration_code"'):]
+    assert code_field.index("invalid-feedback") < code_field.index('id="organization_id"')
+    assert any("Phương Nam" in o for o in _options(html))
+    response = client.post_form(f"{path}/partners", {"registration_code": "mã có dấu"},
+                                token_from=path)
+    assert 'value="mã có dấu"' in response.get_data(as_text=True)
+    assert session.scalars(select(ConsortiumPartner)).all() == []

@@ -119,13 +119,19 @@ def new():
 def show(submission_id: int):
     """The submission's page. Each rule the page asks more than once is asked here once
     (`editable`, `inviting`), and a form is made only where the page shows it."""
-    submission = get_submission_or_404(submission_id)
+    return _page(get_submission_or_404(submission_id))
+
+
+def _page(submission: Submission, partner_form: PartnerForm | None = None):
+    """The submission's page; `partner_form` is the invitation as the lead sent it, with
+    its errors, when the invitation was refused (the organizations found for the search
+    the lead had made, `partner`, offered again)."""
     editable = policy.can(current_user, "submission.edit", submission)
     inviting = policy.can(current_user, "consortium.invite", submission)
-    partner_form, partner_query, found = None, "", []
+    partner_query, found = "", []
     if inviting:
-        partner_form = PartnerForm()
-        partner_query = request.args.get("partner", "").strip()[:100]
+        partner_form = partner_form or PartnerForm()
+        partner_query = request.values.get("partner", "").strip()[:100]
         found = services.partner_candidates(db.session, submission, partner_query)
         partner_form.organization_id.choices = [(0, "—")] + [
             (org.id, f"{org.display_name(current_language())} ({org.registration_code})")
@@ -239,10 +245,7 @@ def invite_partner(submission_id: int):
     submission = get_submission_or_404(submission_id)
     form = PartnerForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
-        return _show(submission)
+        return _page(submission, form)  # the errors beside their fields, nothing lost
     try:
         partner = services.invite_partner(
             db.session, current_user, submission,
@@ -250,7 +253,8 @@ def invite_partner(submission_id: int):
             organization_id=form.organization_id.data or None, now=received_at())
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        attach_error(form, error)
+        return _page(submission, form)
     else:
         name = partner.organization.display_name(current_language())
         db.session.commit()

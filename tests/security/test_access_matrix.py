@@ -183,7 +183,7 @@ TABLE = [
          row(L, N, N, N, N, N, R)),
     Case("submissions.change", "draft_sub", "solver_owner", None, row(L, N, N, N, N, N, R)),
     Case("submissions.invite_partner", "draft_sub", "solver_owner", None,
-         row(L, N, N, N, N, N, R)),
+         row(L, N, N, N, N, N, OK)),  # an empty invitation: the form again, with its error
     Case("submissions.remove_partner", "draft_sub", "solver_owner", None,
          row(L, N, N, N, N, N, R)),
     Case("submissions.invitations", "none", "partner_owner", MEMBERS),
